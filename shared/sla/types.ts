@@ -1,0 +1,134 @@
+/**
+ * Public types of the pure SLA engine. No I/O, no Date.now(): callers pass a clock
+ * or explicit instants. All instants are ms since the Unix epoch (UTC).
+ */
+export type MemberState = 'up' | 'down' | 'unknown';
+
+/** A member (check) changed state at `ts`. A member's state at t is its last transition at or before t; before its first, unknown. */
+export interface Transition {
+  ts: number;
+  check: string;
+  state: MemberState;
+}
+
+/** Half-open [start, end) in ms. */
+export interface Interval {
+  start: number;
+  end: number;
+}
+
+export type PeriodKind = 'calendar-month' | 'rolling-30d' | 'calendar-quarter';
+export type UnknownPolicy = 'exclude' | 'up' | 'down';
+
+export interface DowntimeRule {
+  when: { membersDown: number } | { membersDownPercent: number };
+  /** Service-level down intervals shorter than this count as up. ms. */
+  minDurationMs: number;
+}
+
+export interface MaintenanceOneOff {
+  /** Local date-time in the client's zone, e.g. 2026-10-25T01:00 */
+  start: string;
+  durationMs: number;
+  reason?: string;
+}
+export interface MaintenanceRecurring {
+  rrule: string;
+  durationMs: number;
+  reason?: string;
+}
+export type MaintenanceEntry = MaintenanceOneOff | MaintenanceRecurring;
+
+export interface BusinessHours {
+  days: Array<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'>;
+  /** HH:MM local */
+  from: string;
+  to: string;
+}
+
+export interface CreditTier {
+  below: number;
+  percent: number;
+}
+
+/** Manual carve-out (vendor outage, force majeure): excluded from the measured time. */
+export interface Exclusion {
+  service: string;
+  start: number;
+  end: number;
+  reason: string;
+  addedBy: string;
+  addedAt: number;
+}
+
+export interface ServiceDefinition {
+  id: string;
+  target: number;
+  period: PeriodKind;
+  members: string[];
+  downtime: DowntimeRule;
+  unknown: UnknownPolicy;
+  maintenance: MaintenanceEntry[];
+  businessHours?: BusinessHours;
+  credits?: { tiers: CreditTier[]; cap: number };
+  /** Extensions (see issue 4): thresholds that turn samples into member states. */
+  thresholds?: {
+    errorRateAbove?: number;
+    latencyP95AboveMs?: number;
+    mosBelow?: number;
+    /** How a degraded member counts: as down, or reported apart (default: down). */
+    degradedCounts?: 'down' | 'up';
+  };
+  /** Per-priority incident targets (issue 6), seconds. */
+  incidentTargets?: Record<string, { notifySeconds?: number; responseSeconds?: number; resolutionSeconds?: number }>;
+}
+
+/** A parsed, validated SLA definition for one client (one version). */
+export interface SlaDefinition {
+  client: string;
+  timezone: string;
+  /** Version label and the instant from which this version applies. */
+  version: string;
+  effectiveFrom: number;
+  services: ServiceDefinition[];
+}
+
+export interface PeriodWindow {
+  /** e.g. "2026-10" / "2026-Q4" / "rolling-30d@2026-10-31T00:00:00Z" */
+  label: string;
+  start: number;
+  end: number;
+}
+
+export interface ServiceFigures {
+  id: string;
+  target: number;
+  availabilityPercent: number | null;
+  measuredSeconds: number;
+  downtimeSeconds: number;
+  maintenanceSeconds: number;
+  excludedSeconds: number;
+  outsideBusinessHoursSeconds: number;
+  unknownSeconds: number;
+  /** share of in-scope time with known data, 0..1 */
+  coverage: number;
+  breached: boolean;
+  creditPercent: number;
+  incidentCount: number;
+  mttrSeconds: number | null;
+  errorBudget: { totalSeconds: number; usedSeconds: number; remainingSeconds: number; remainingRatio: number };
+  /** Only for a period that contains `asOf`: burn rates by window and the projection. */
+  burnRate?: Record<'1h' | '6h' | '24h' | '72h', number | null>;
+  toDate?: { availabilityPercent: number | null; projectedAvailabilityPercent: number | null; projectedBreach: boolean };
+  /** Down intervals (service level, after minDuration) inside the period. */
+  downIntervals: Interval[];
+}
+
+export interface SlaReport {
+  client: string;
+  definitionVersion: string;
+  timezone: string;
+  period: { label: string; start: string; end: string };
+  generatedAt: string;
+  services: ServiceFigures[];
+}
