@@ -2,13 +2,12 @@ import { Type, type Static } from 'typebox';
 import { EpochMs, Id, Labels, MetricKey } from './common.js';
 
 /** Why a check failed. A probe returns this; it never throws for a failing target. */
-export const FailureReason = Type.Union(
-  [
-    'timeout', 'refused', 'unreachable', 'reset', 'dns', 'tls', 'status', 'keyword', 'answer',
-    'protocol', 'loss', 'latency', 'mos', 'expiry', 'permission', 'config', 'error',
-  ].map((r) => Type.Literal(r)),
-);
-export type FailureReason = Static<typeof FailureReason>;
+export const FAILURE_REASONS = [
+  'timeout', 'refused', 'unreachable', 'reset', 'dns', 'tls', 'status', 'keyword', 'answer',
+  'protocol', 'loss', 'latency', 'mos', 'expiry', 'permission', 'config', 'error',
+] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+export const FailureReason = Type.Enum([...FAILURE_REASONS]);
 
 /**
  * One check result. `status` is what the probe saw: `up`, `down`, or `degraded`
