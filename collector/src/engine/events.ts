@@ -1,0 +1,49 @@
+import type { MemberState } from '../../../shared/sla/types.js';
+
+/** A check's confirmed state changed. */
+export interface CheckTransitionEvent {
+  client: string;
+  site: string;
+  agentId: string;
+  check: string;
+  from: MemberState;
+  to: MemberState;
+  /** When the new state began: the timestamp of the first result of the confirming run (ms). */
+  ts: number;
+  /** When the collector confirmed it (ms, collector clock). */
+  detectedAt: number;
+  reason?: string;
+  message?: string;
+}
+
+/** A service's state (per its SLA rule over member states) changed. */
+export interface ServiceTransitionEvent {
+  client: string;
+  service: string;
+  from: MemberState;
+  to: MemberState;
+  /** When the service condition began (ms): the ts of the member transition that made it. */
+  ts: number;
+  detectedAt: number;
+  membersDown: string[];
+  membersUnknown: string[];
+}
+
+/** An agent stopped (or resumed) sending heartbeats: "site unreachable", not fifty check alerts. */
+export interface AgentReachabilityEvent {
+  client: string;
+  site: string;
+  agentId: string;
+  reachable: boolean;
+  /** Last heartbeat seen (when lost) or the heartbeat that brought it back (ms). */
+  ts: number;
+  detectedAt: number;
+  checks: string[];
+}
+
+/** Subscribers to the state engine (incidents, notifications, sinks …). Must not throw; errors are logged. */
+export interface EngineListener {
+  onCheckTransition?(e: CheckTransitionEvent): void;
+  onServiceTransition?(e: ServiceTransitionEvent): void;
+  onAgentReachability?(e: AgentReachabilityEvent): void;
+}
