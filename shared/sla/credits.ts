@@ -1,0 +1,9 @@
+import type { CreditTier } from './types.js';
+
+/** The largest percent among tiers whose `below` is greater than the availability, capped; 0 when none applies. */
+export function creditPercent(availabilityPercent: number | null, credits: { tiers: CreditTier[]; cap: number } | undefined): number {
+  if (!credits || availabilityPercent === null) return 0;
+  let best = 0;
+  for (const t of credits.tiers) if (t.below > availabilityPercent && t.percent > best) best = t.percent;
+  return Math.min(best, credits.cap);
+}

@@ -1,0 +1,45 @@
+import { DateTime } from 'luxon';
+import { VigilError } from '../errors.js';
+import type { PeriodKind, PeriodWindow } from './types.js';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The calendar window of a period in the client's zone. `spec` is a label
+ * ("2026-10", "2026-Q4", or a date "2026-10-31" for rolling-30d: the 30 days ending
+ * at the end of that local day) or `{ asOf }`: the period containing that instant.
+ */
+export function resolvePeriod(kind: PeriodKind, spec: string | { asOf: number }, timezone: string): PeriodWindow {
+  if (!DateTime.local().setZone(timezone).isValid) throw new VigilError('QUERY_INVALID', `unknown time zone "${timezone}"`);
+  if (kind === 'rolling-30d') {
+    const end =
+      typeof spec === 'string'
+        ? parseLocal(spec, 'yyyy-MM-dd', timezone).plus({ days: 1 }).toMillis()
+        : spec.asOf;
+    const label = `rolling-30d@${new Date(end).toISOString()}`;
+    return { label, start: end - 30 * DAY_MS, end };
+  }
+  const months = kind === 'calendar-month' ? 1 : 3;
+  let start: DateTime;
+  if (typeof spec === 'string') {
+    if (kind === 'calendar-month') start = parseLocal(spec, 'yyyy-MM', timezone);
+    else {
+      const m = /^(\d{4})-Q([1-4])$/.exec(spec);
+      if (!m) throw new VigilError('QUERY_INVALID', `period "${spec}" is not a quarter like 2026-Q4`);
+      start = DateTime.fromObject({ year: Number(m[1]), month: (Number(m[2]) - 1) * 3 + 1, day: 1 }, { zone: timezone });
+    }
+  } else {
+    const at = DateTime.fromMillis(spec.asOf, { zone: timezone });
+    const firstMonth = kind === 'calendar-month' ? at.month : Math.floor((at.month - 1) / 3) * 3 + 1;
+    start = DateTime.fromObject({ year: at.year, month: firstMonth, day: 1 }, { zone: timezone });
+  }
+  const end = start.plus({ months });
+  const label = kind === 'calendar-month' ? start.toFormat('yyyy-MM') : `${start.year}-Q${Math.floor((start.month - 1) / 3) + 1}`;
+  return { label, start: start.toMillis(), end: end.toMillis() };
+}
+
+function parseLocal(text: string, format: string, zone: string): DateTime {
+  const dt = DateTime.fromFormat(text, format, { zone });
+  if (!dt.isValid) throw new VigilError('QUERY_INVALID', `period "${text}" does not match ${format}`);
+  return dt.startOf('day');
+}
