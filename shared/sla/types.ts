@@ -79,6 +79,8 @@ export interface ServiceDefinition {
     /** How a degraded member counts: as down, or reported apart (default: down). */
     degradedCounts?: 'down' | 'up';
   };
+  /** Incident priority of this service (p1 … p4); selects its incidentTargets. Default p2. */
+  priority?: string;
   /** Per-priority incident targets (issue 6), seconds. */
   incidentTargets?: Record<string, { notifySeconds?: number; responseSeconds?: number; resolutionSeconds?: number }>;
 }

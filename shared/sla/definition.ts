@@ -1,0 +1,153 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DateTime } from 'luxon';
+import { parse as parseYaml } from 'yaml';
+import { VigilError, type Problem } from '../errors.js';
+import { validator } from '../validate.js';
+import { parseClock } from './business-hours.js';
+import { DefinitionFile } from './definition-schema.js';
+import { parseDurationMs } from './duration.js';
+import { parseRule } from './maintenance.js';
+import type { MaintenanceEntry, ServiceDefinition, SlaDefinition } from './types.js';
+
+const fileValidator = validator(DefinitionFile);
+
+export interface ParseOptions {
+  /** When given, every member must be one of these check ids. */
+  knownChecks?: ReadonlySet<string>;
+}
+
+/** Parses and validates one definition; throws VIGIL_ERR_DEFINITION_INVALID listing every problem with its path. */
+export function parseDefinition(text: string, source: string, opts: ParseOptions = {}): SlaDefinition {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    throw new VigilError('DEFINITION_INVALID', `${source}: not valid YAML`, [{ path: '/', message: (e as Error).message }]);
+  }
+  const problems = fileValidator.problems(raw);
+  if (problems.length === 0) problems.push(...semanticProblems(raw as DefinitionFile, opts));
+  if (problems.length > 0) {
+    throw new VigilError('DEFINITION_INVALID', `${source}: SLA definition is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
+  }
+  return toDefinition(raw as DefinitionFile);
+}
+
+function semanticProblems(f: DefinitionFile, opts: ParseOptions): Problem[] {
+  const out: Problem[] = [];
+  const zoneOk = DateTime.local().setZone(f.timezone).isValid;
+  if (!zoneOk) out.push({ path: '/timezone', message: `unknown IANA time zone "${f.timezone}"` });
+  if (f.effectiveFrom !== undefined && !DateTime.fromISO(f.effectiveFrom).isValid) out.push({ path: '/effectiveFrom', message: 'must be an ISO date like 2026-11-01' });
+  const ids = new Set<string>();
+  f.services.forEach((s, i) => {
+    const p = `/services/${i}`;
+    if (ids.has(s.id)) out.push({ path: `${p}/id`, message: `duplicate service id "${s.id}"` });
+    ids.add(s.id);
+    if (s.target <= 0 || s.target > 100) out.push({ path: `${p}/target`, message: `target must be a percentage above 0 and at most 100, got ${s.target}` });
+    s.members.forEach((m, j) => {
+      if (opts.knownChecks && !opts.knownChecks.has(m)) out.push({ path: `${p}/members/${j}`, message: `unknown member "${m}" (no such check)` });
+    });
+    if (s.downtime && 'membersDown' in s.downtime.when && s.downtime.when.membersDown > s.members.length) {
+      out.push({ path: `${p}/downtime/when/membersDown`, message: `${s.downtime.when.membersDown} exceeds the ${s.members.length} members` });
+    }
+    (s.maintenance ?? []).forEach((m, j) => {
+      if ('rrule' in m) {
+        try {
+          parseRule(m.rrule);
+        } catch (e) {
+          out.push({ path: `${p}/maintenance/${j}/rrule`, message: `invalid RRULE: ${(e as Error).message}` });
+        }
+      } else if (!DateTime.fromISO(m.start, { zone: zoneOk ? f.timezone : 'UTC' }).isValid) {
+        out.push({ path: `${p}/maintenance/${j}/start`, message: `invalid local date-time "${m.start}"` });
+      }
+    });
+    if (s.businessHours) {
+      const from = parseClock(s.businessHours.from);
+      const to = parseClock(s.businessHours.to);
+      if (from === undefined) out.push({ path: `${p}/businessHours/from`, message: 'must be HH:MM' });
+      if (to === undefined) out.push({ path: `${p}/businessHours/to`, message: 'must be HH:MM' });
+      if (from !== undefined && to !== undefined && to <= from) out.push({ path: `${p}/businessHours/to`, message: 'must be after from' });
+    }
+    if (s.credits && s.credits.tiers.some((t) => t.percent > s.credits!.cap)) {
+      out.push({ path: `${p}/credits/cap`, message: 'cap is below a tier percent: that tier can never be paid in full' });
+    }
+  });
+  return out;
+}
+
+function toDefinition(f: DefinitionFile): SlaDefinition {
+  const zone = f.timezone;
+  return {
+    client: f.client,
+    timezone: zone,
+    version: f.version === undefined ? '1' : String(f.version),
+    effectiveFrom: f.effectiveFrom ? DateTime.fromISO(f.effectiveFrom, { zone }).toMillis() : 0,
+    services: f.services.map((s): ServiceDefinition => ({
+      id: s.id,
+      target: s.target,
+      period: s.period ?? 'calendar-month',
+      members: s.members,
+      downtime: { when: s.downtime?.when ?? { membersDown: 1 }, minDurationMs: parseDurationMs(s.downtime?.minDuration ?? 0) ?? 0 },
+      unknown: s.unknown ?? 'exclude',
+      maintenance: (s.maintenance ?? []).map((m): MaintenanceEntry => {
+        const durationMs = parseDurationMs(m.duration) ?? 0;
+        const reason = m.reason;
+        return 'rrule' in m ? { rrule: m.rrule, durationMs, ...(reason ? { reason } : {}) } : { start: m.start, durationMs, ...(reason ? { reason } : {}) };
+      }),
+      ...(s.businessHours ? { businessHours: s.businessHours } : {}),
+      ...(s.credits ? { credits: s.credits } : {}),
+      ...(s.priority ? { priority: s.priority } : {}),
+      ...(s.thresholds
+        ? {
+            thresholds: {
+              ...(s.thresholds.errorRateAbove !== undefined ? { errorRateAbove: s.thresholds.errorRateAbove } : {}),
+              ...(s.thresholds.latencyP95Above !== undefined ? { latencyP95AboveMs: parseDurationMs(s.thresholds.latencyP95Above) ?? 0 } : {}),
+              ...(s.thresholds.mosBelow !== undefined ? { mosBelow: s.thresholds.mosBelow } : {}),
+              ...(s.thresholds.degradedCounts ? { degradedCounts: s.thresholds.degradedCounts } : {}),
+            },
+          }
+        : {}),
+      ...(s.incidentTargets
+        ? {
+            incidentTargets: Object.fromEntries(
+              Object.entries(s.incidentTargets).map(([prio, t]) => [
+                prio,
+                {
+                  ...(t.notify !== undefined ? { notifySeconds: (parseDurationMs(t.notify) ?? 0) / 1000 } : {}),
+                  ...(t.response !== undefined ? { responseSeconds: (parseDurationMs(t.response) ?? 0) / 1000 } : {}),
+                  ...(t.resolution !== undefined ? { resolutionSeconds: (parseDurationMs(t.resolution) ?? 0) / 1000 } : {}),
+                },
+              ]),
+            ),
+          }
+        : {}),
+    })),
+  };
+}
+
+export function loadDefinitionFile(path: string, opts: ParseOptions = {}): SlaDefinition {
+  return parseDefinition(readFileSync(path, 'utf8'), path, opts);
+}
+
+/** Every *.yaml / *.yml in `dir` (all versions of all clients); all files' problems reported together. */
+export function loadDefinitionsDir(dir: string, opts: ParseOptions = {}): SlaDefinition[] {
+  const defs: SlaDefinition[] = [];
+  const problems: Problem[] = [];
+  for (const name of readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort()) {
+    try {
+      defs.push(loadDefinitionFile(join(dir, name), opts));
+    } catch (e) {
+      if (!(e instanceof VigilError)) throw e;
+      problems.push(...e.problems.map((p) => ({ path: `${name}${p.path}`, message: p.message })));
+    }
+  }
+  if (problems.length > 0) throw new VigilError('DEFINITION_INVALID', `SLA definitions in ${dir} are invalid (${problems.length} problems)`, problems);
+  return defs;
+}
+
+/** The version of `client`'s definition in force at `at` (latest effectiveFrom ≤ at). */
+export function selectDefinition(defs: readonly SlaDefinition[], client: string, at: number): SlaDefinition | undefined {
+  let best: SlaDefinition | undefined;
+  for (const d of defs) if (d.client === client && d.effectiveFrom <= at && (!best || d.effectiveFrom > best.effectiveFrom)) best = d;
+  return best ?? defs.filter((d) => d.client === client).sort((a, b) => a.effectiveFrom - b.effectiveFrom)[0];
+}
