@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { normalize } from './intervals.js';
+import { localToMillis } from './local-time.js';
 import type { BusinessHours, Interval } from './types.js';
 
 const WEEKDAY: Record<string, number> = { mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6, sun: 7 };
@@ -22,8 +23,9 @@ export function businessIntervals(bh: BusinessHours, timezone: string, window: I
   const last = DateTime.fromMillis(window.end, { zone: timezone });
   while (day <= last) {
     if (days.has(day.weekday)) {
-      const start = day.set({ hour: Math.floor(from / 60), minute: from % 60 }).toMillis();
-      const end = to >= 24 * 60 ? day.plus({ days: 1 }).toMillis() : day.set({ hour: Math.floor(to / 60), minute: to % 60 }).toMillis();
+      const ymd = { year: day.year, month: day.month, day: day.day };
+      const start = localToMillis({ ...ymd, hour: Math.floor(from / 60), minute: from % 60 }, timezone);
+      const end = to >= 24 * 60 ? day.plus({ days: 1 }).toMillis() : localToMillis({ ...ymd, hour: Math.floor(to / 60), minute: to % 60 }, timezone);
       const s = Math.max(start, window.start);
       const e = Math.min(end, window.end);
       if (e > s) out.push({ start: s, end: e });

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import rrulePkg from 'rrule';
 import { normalize } from './intervals.js';
+import { localIsoToMillis, localToMillis } from './local-time.js';
 import type { Interval, MaintenanceEntry, ServiceDefinition } from './types.js';
 
 const { RRule, rrulestr } = rrulePkg;
@@ -16,7 +17,7 @@ export function maintenanceIntervals(entries: readonly MaintenanceEntry[], timez
   for (const e of entries) {
     if ('rrule' in e) out.push(...expandRule(e.rrule, e.durationMs, timezone, window));
     else {
-      const start = DateTime.fromISO(e.start, { zone: timezone }).toMillis();
+      const start = localIsoToMillis(e.start, timezone);
       if (start < window.end && start + e.durationMs > window.start) out.push({ start, end: start + e.durationMs });
     }
   }
@@ -44,13 +45,13 @@ function expandRule(text: string, durationMs: number, zone: string, window: Inte
   const to = floating(window.end + 86_400_000, zone);
   const out: Interval[] = [];
   for (const occ of rule.between(from, to, true)) {
-    const start = DateTime.fromObject(
+    const start = localToMillis(
       {
         year: occ.getUTCFullYear(), month: occ.getUTCMonth() + 1, day: occ.getUTCDate(),
         hour: occ.getUTCHours(), minute: occ.getUTCMinutes(), second: occ.getUTCSeconds(),
       },
-      { zone },
-    ).toMillis();
+      zone,
+    );
     if (start < window.end && start + durationMs > window.start) out.push({ start, end: start + durationMs });
   }
   return out;
