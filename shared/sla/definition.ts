@@ -68,9 +68,6 @@ function semanticProblems(f: DefinitionFile, opts: ParseOptions): Problem[] {
       if (to === undefined) out.push({ path: `${p}/businessHours/to`, message: 'must be HH:MM' });
       if (from !== undefined && to !== undefined && to <= from) out.push({ path: `${p}/businessHours/to`, message: 'must be after from' });
     }
-    if (s.credits && s.credits.tiers.some((t) => t.percent > s.credits!.cap)) {
-      out.push({ path: `${p}/credits/cap`, message: 'cap is below a tier percent: that tier can never be paid in full' });
-    }
   });
   return out;
 }
