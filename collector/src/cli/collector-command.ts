@@ -1,6 +1,28 @@
 import { Command } from 'commander';
+import { loadCollectorConfig } from '../config.js';
+import { loadDefinitionsDir } from '../../../shared/sla/definition.js';
+import { startCollector } from '../server.js';
 
-// PLACEHOLDER — replaced by the owner of this file.
 export function collectorCommand(): Command {
-  return new Command('collector').description('(not yet built)');
+  const cmd = new Command('collector').description('run or check the central collector');
+  cmd
+    .command('run')
+    .description('start the collector (SQLite in dataDir, listens on listen.host:port)')
+    .requiredOption('-c, --config <file>', 'collector config YAML')
+    .action(async (o: { config: string }) => {
+      const handle = await startCollector(o.config);
+      const stop = () => void handle.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+  cmd
+    .command('check-config')
+    .description('validate the config and the SLA definitions; lists every problem with its path')
+    .requiredOption('-c, --config <file>', 'collector config YAML')
+    .action((o: { config: string }) => {
+      const config = loadCollectorConfig(o.config);
+      const defs = config.slaDir ? loadDefinitionsDir(config.slaDir) : [];
+      process.stdout.write(`ok: ${o.config} (${defs.length} SLA definition${defs.length === 1 ? '' : 's'})\n`);
+    });
+  return cmd;
 }

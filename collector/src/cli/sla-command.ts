@@ -1,6 +1,35 @@
 import { Command } from 'commander';
+import { registerSlaCompute } from '../../../shared/sla/cli.js';
+import type { SlaReport } from '../../../shared/sla/types.js';
+import { callApi, targetFrom } from './api-client.js';
 
-// PLACEHOLDER — replaced by the owner of this file.
+const pct = (v: number | null) => (v === null ? '—' : `${v.toFixed(4)} %`);
+
 export function slaCommand(): Command {
-  return new Command('sla').description('(not yet built)');
+  const cmd = new Command('sla').description('SLA figures: from a running collector (show) or offline (compute)');
+  cmd
+    .command('show')
+    .description('SLA report of a client for a period, from the collector')
+    .requiredOption('--client <id>', 'client id')
+    .option('--period <label>', 'e.g. 2026-10 (default: the current period)')
+    .option('--format <format>', 'table or json', 'table')
+    .option('--collector <url>', 'collector URL (env VIGIL_COLLECTOR_URL)')
+    .action(async (o: { client: string; period?: string; format: string; collector?: string }) => {
+      const q = o.period ? `?period=${encodeURIComponent(o.period)}` : '';
+      const r = (await callApi(targetFrom(o), 'GET', `/api/v1/sla/${encodeURIComponent(o.client)}${q}`)) as SlaReport;
+      if (o.format === 'json') {
+        process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+        return;
+      }
+      const lines = [`${r.client} — ${r.period.label} (${r.period.start} → ${r.period.end}, definition ${r.definitionVersion})`];
+      for (const s of r.services) {
+        lines.push(
+          `  ${s.id.padEnd(16)} availability ${pct(s.availabilityPercent).padStart(12)}  target ${s.target} %  downtime ${s.downtimeSeconds.toFixed(0)} s  ` +
+            `unknown ${s.unknownSeconds.toFixed(0)} s  maintenance ${s.maintenanceSeconds.toFixed(0)} s  ${s.breached ? 'BREACHED' : 'ok'}  credit ${s.creditPercent} %`,
+        );
+      }
+      process.stdout.write(lines.join('\n') + '\n');
+    });
+  registerSlaCompute(cmd);
+  return cmd;
 }

@@ -1,0 +1,24 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { Clock } from '../../shared/clock.js';
+import type { Logger } from '../../shared/logger.js';
+import type { SlaDefinition } from '../../shared/sla/types.js';
+import type { CollectorConfig } from './config.js';
+import type { StateMachine } from './engine/state-machine.js';
+import type { CollectorMetrics } from './metrics.js';
+import type { Sink } from './sinks/types.js';
+import type { Store } from './store/types.js';
+
+export type VigilFastify = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger, TypeBoxTypeProvider>;
+
+/** What every route gets: passed in, never imported as module state. */
+export interface AppContext {
+  config: CollectorConfig;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  engine: StateMachine;
+  metrics: CollectorMetrics;
+  sinks: Sink[];
+  definitions: () => readonly SlaDefinition[];
+}

@@ -1,0 +1,74 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyError, type FastifyPluginAsync } from 'fastify';
+import type { Clock } from '../../shared/clock.js';
+import { isVigilError, VigilError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import type { SlaDefinition } from '../../shared/sla/types.js';
+import type { AppContext, VigilFastify } from './app-context.js';
+import type { CollectorConfig } from './config.js';
+import type { EngineListener } from './engine/events.js';
+import { ServiceTracker } from './engine/service-tracker.js';
+import { StateMachine } from './engine/state-machine.js';
+import { incidentRecorder } from './incidents/recorder.js';
+import { CollectorMetrics } from './metrics.js';
+import { Outbox } from './notify/outbox.js';
+import { enrollRoutes } from './routes/enroll.js';
+import { incidentRoutes } from './routes/incidents.js';
+import { ingestRoutes } from './routes/ingest.js';
+import { statusRoutes } from './routes/status.js';
+import type { Sink } from './sinks/types.js';
+import type { SqliteStore } from './store/sqlite-store.js';
+
+export interface BuildAppOptions {
+  config: CollectorConfig;
+  store: SqliteStore;
+  clock: Clock;
+  logger: Logger;
+  definitions?: () => readonly SlaDefinition[];
+  listeners?: EngineListener[];
+  sinks?: Sink[];
+  plugins?: FastifyPluginAsync[];
+}
+
+export interface VigilApp {
+  app: VigilFastify;
+  engine: StateMachine;
+  outbox: Outbox;
+  metrics: CollectorMetrics;
+}
+
+/** The collector's HTTP app, fully wired but not listening (tests use app.inject()). */
+export function buildApp(opts: BuildAppOptions): VigilApp {
+  const { config, store, clock, logger } = opts;
+  const definitions = opts.definitions ?? (() => []);
+  const app = Fastify({ loggerInstance: logger, bodyLimit: config.bodyLimitBytes, disableRequestLogging: true }).withTypeProvider<TypeBoxTypeProvider>();
+  const outbox = new Outbox(store.db, config.webhooks, clock, logger, { maxAttempts: config.retryMaxAttempts, baseDelayMs: config.retryBaseDelayMs });
+  const recorder = incidentRecorder(store.db, outbox, clock, definitions, (name) => config.webhooks.find((w) => w.name === name)?.clients);
+  const listeners = [recorder, ...(opts.listeners ?? [])];
+  const engine = new StateMachine(store, clock, logger, config, listeners, new ServiceTracker(store, clock, definitions));
+  const metrics = new CollectorMetrics(store, clock, definitions);
+  const ctx: AppContext = { config, store, clock, logger, engine, metrics, sinks: opts.sinks ?? [], definitions };
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (req.url.startsWith('/api/v1/ingest')) metrics.rejected();
+    if (isVigilError(err)) return reply.code(err.statusCode).send(err.toJSON());
+    if (err.validation) {
+      const problems = err.validation.map((v) => ({ path: v.instancePath || '/', message: v.message ?? 'invalid' }));
+      return reply.code(400).send(new VigilError('BODY_INVALID', `request ${err.validationContext ?? 'body'} is invalid (${problems.length} problems)`, problems).toJSON());
+    }
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send(new VigilError('BODY_TOO_LARGE', `request body is larger than ${config.bodyLimitBytes} bytes`).toJSON());
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.code(err.statusCode).send(new VigilError('BODY_INVALID', err.message).toJSON());
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.code(500).send(new VigilError('INTERNAL', 'internal error; see the collector log').toJSON());
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send(new VigilError('NOT_FOUND', `no route ${req.method} ${req.url}`).toJSON()));
+
+  enrollRoutes(app, ctx);
+  ingestRoutes(app, ctx);
+  statusRoutes(app, ctx);
+  incidentRoutes(app, ctx, store.db);
+  for (const p of opts.plugins ?? []) void app.register(p);
+  return { app, engine, outbox, metrics };
+}

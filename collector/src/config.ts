@@ -1,0 +1,122 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Type, type Static } from 'typebox';
+import { parse as parseYaml } from 'yaml';
+import { VigilError } from '../../shared/errors.js';
+import { parseDurationMs } from '../../shared/sla/duration.js';
+import { validator } from '../../shared/validate.js';
+
+const Duration = Type.Union([Type.String({ pattern: '^((\\d+(\\.\\d+)?)(ms|s|m|h|d|w))+$' }), Type.Number({ minimum: 0 })]);
+
+export const CollectorConfigSchema = Type.Object(
+  {
+    listen: Type.Optional(Type.Object({ host: Type.Optional(Type.String()), port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })) }, { additionalProperties: false })),
+    dataDir: Type.String({ minLength: 1 }),
+    adminToken: Type.Optional(Type.String({ minLength: 16 })),
+    adminTokenFile: Type.Optional(Type.String()),
+    publicUrl: Type.Optional(Type.String()),
+    bodyLimitBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
+    retention: Type.Optional(Type.Object({ samplesDays: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false })),
+    state: Type.Optional(
+      Type.Object(
+        {
+          confirmDown: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+          confirmUp: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+          staleAfterIntervals: Type.Optional(Type.Number({ minimum: 1 })),
+          heartbeatLostAfter: Type.Optional(Duration),
+          degradedAs: Type.Optional(Type.Enum(['down', 'up'])),
+          sweepInterval: Type.Optional(Duration),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    slaDir: Type.Optional(Type.String()),
+    notifications: Type.Optional(
+      Type.Object(
+        {
+          webhooks: Type.Optional(
+            Type.Array(
+              Type.Object(
+                { name: Type.String({ minLength: 1 }), url: Type.String({ pattern: '^https?://' }), secret: Type.Optional(Type.String()), clients: Type.Optional(Type.Array(Type.String())), timeout: Type.Optional(Duration) },
+                { additionalProperties: false },
+              ),
+            ),
+          ),
+          retry: Type.Optional(Type.Object({ maxAttempts: Type.Optional(Type.Integer({ minimum: 1 })), baseDelay: Type.Optional(Duration) }, { additionalProperties: false })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    log: Type.Optional(Type.Object({ level: Type.Optional(Type.Enum(['trace', 'debug', 'info', 'warn', 'error', 'silent'])) }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+export type CollectorConfigFile = Static<typeof CollectorConfigSchema>;
+
+/** Resolved config: defaults applied, durations in ms, paths absolute. */
+export interface CollectorConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  adminToken: string | undefined;
+  publicUrl: string | undefined;
+  bodyLimitBytes: number;
+  samplesRetentionDays: number;
+  confirmDown: number;
+  confirmUp: number;
+  staleAfterIntervals: number;
+  heartbeatLostAfterMs: number | undefined;
+  degradedAs: 'down' | 'up';
+  sweepIntervalMs: number;
+  slaDir: string | undefined;
+  webhooks: Array<{ name: string; url: string; secret?: string; clients?: string[]; timeoutMs: number }>;
+  retryMaxAttempts: number;
+  retryBaseDelayMs: number;
+  logLevel: string;
+}
+
+const check = validator(CollectorConfigSchema);
+
+export function parseCollectorConfig(raw: unknown, source: string, baseDir = process.cwd(), env = process.env): CollectorConfig {
+  const problems = check.problems(raw);
+  if (problems.length > 0) throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
+  const f = raw as CollectorConfigFile;
+  let adminToken = env.VIGIL_ADMIN_TOKEN ?? f.adminToken;
+  if (!adminToken && f.adminTokenFile) {
+    const p = resolve(baseDir, f.adminTokenFile);
+    if (!existsSync(p)) throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid`, [{ path: '/adminTokenFile', message: `file ${p} does not exist` }]);
+    adminToken = readFileSync(p, 'utf8').trim();
+  }
+  const ms = (v: string | number | undefined, dflt: number) => (v === undefined ? dflt : parseDurationMs(v) ?? dflt);
+  return {
+    host: f.listen?.host ?? '127.0.0.1',
+    port: f.listen?.port ?? 8460,
+    dataDir: resolve(baseDir, f.dataDir),
+    adminToken,
+    publicUrl: f.publicUrl,
+    bodyLimitBytes: f.bodyLimitBytes ?? 1024 * 1024,
+    samplesRetentionDays: f.retention?.samplesDays ?? 35,
+    confirmDown: f.state?.confirmDown ?? 2,
+    confirmUp: f.state?.confirmUp ?? 1,
+    staleAfterIntervals: f.state?.staleAfterIntervals ?? 3,
+    heartbeatLostAfterMs: f.state?.heartbeatLostAfter === undefined ? undefined : ms(f.state.heartbeatLostAfter, 0),
+    degradedAs: f.state?.degradedAs ?? 'down',
+    sweepIntervalMs: ms(f.state?.sweepInterval, 1000),
+    slaDir: f.slaDir ? resolve(baseDir, f.slaDir) : undefined,
+    webhooks: (f.notifications?.webhooks ?? []).map((w) => ({ ...w, timeoutMs: ms(w.timeout, 5000) })),
+    retryMaxAttempts: f.notifications?.retry?.maxAttempts ?? 8,
+    retryBaseDelayMs: ms(f.notifications?.retry?.baseDelay, 1000),
+    logLevel: f.log?.level ?? 'info',
+  };
+}
+
+export function loadCollectorConfig(path: string): CollectorConfig {
+  if (!existsSync(path)) throw new VigilError('CONFIG_NOT_FOUND', `configuration file ${path} not found`);
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new VigilError('CONFIG_INVALID', `${path}: not valid YAML`, [{ path: '/', message: (e as Error).message }]);
+  }
+  return parseCollectorConfig(raw, path, dirname(resolve(path)));
+}

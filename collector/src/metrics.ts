@@ -1,0 +1,115 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Clock } from '../../shared/clock.js';
+import type { SlaDefinition } from '../../shared/sla/types.js';
+import type { Store } from './store/types.js';
+import { currentSlaFigures } from './sla-query.js';
+
+const NAME = /^[a-z][a-z0-9_]*$/;
+const CHECK_LABELS = ['client', 'site', 'service', 'check', 'type'] as const;
+
+/**
+ * Prometheus exposition with a per-app Registry (never the global one). Check, host and
+ * SLA gauges are filled from the store at scrape time, so /metrics shows the truth after
+ * a restart too; SLA figures are cached for 10 s because they are computed.
+ */
+export class CollectorMetrics {
+  readonly registry = new Registry();
+  private readonly batches = new Counter({ name: 'vigil_ingest_batches_total', help: 'Ingested batches by result', labelNames: ['result'], registers: [this.registry] });
+  private readonly samples = new Counter({ name: 'vigil_ingest_samples_total', help: 'Samples stored', registers: [this.registry] });
+  private readonly duration = new Histogram({ name: 'vigil_ingest_request_duration_seconds', help: 'Ingest request handling time', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: [this.registry] });
+  private readonly dynamic = new Map<string, Gauge>();
+  private slaCache: { at: number; rows: ReturnType<typeof currentSlaFigures> } | undefined;
+
+  constructor(private readonly store: Store, private readonly clock: Clock, private readonly definitions: () => readonly SlaDefinition[]) {
+    collectDefaultMetrics({ register: this.registry });
+    for (const r of ['stored', 'duplicate', 'rejected']) this.batches.inc({ result: r }, 0);
+    this.samples.inc(0);
+    const self = this;
+    new Gauge({ name: 'vigil_check_up', help: '1 when the last result of a check was up, else 0', labelNames: CHECK_LABELS, registers: [this.registry], collect() { self.collectChecks(); } });
+    new Gauge({ name: 'vigil_sla_availability_ratio', help: 'Availability of the current period to date (0..1)', labelNames: ['client', 'service'], registers: [this.registry], collect() { self.collectSla(); } });
+    new Gauge({ name: 'vigil_agent_up', help: '1 while the agent sends heartbeats', labelNames: ['client', 'site', 'agent'], registers: [this.registry], collect() { self.collectAgents(); } });
+  }
+
+  observeIngest(stored: boolean, samples: number, seconds: number): void {
+    this.batches.inc({ result: stored ? 'stored' : 'duplicate' });
+    if (stored) this.samples.inc(samples);
+    this.duration.observe(seconds);
+  }
+
+  rejected(): void {
+    this.batches.inc({ result: 'rejected' });
+  }
+
+  private gauge(name: string, help: string, labels: readonly string[]): Gauge {
+    let g = this.dynamic.get(name);
+    if (!g) {
+      g = new Gauge({ name, help, labelNames: labels as string[], registers: [this.registry] });
+      this.dynamic.set(name, g);
+    }
+    return g;
+  }
+
+  private collectChecks(): void {
+    for (const g of this.dynamic.values()) g.reset();
+    const up = this.registry.getSingleMetric('vigil_check_up') as Gauge;
+    up.reset();
+    const state = this.gauge('vigil_check_state', 'Confirmed state of a check (one-hot)', [...CHECK_LABELS, 'state']);
+    const dur = this.gauge('vigil_check_duration_seconds', 'Duration of the last probe', CHECK_LABELS);
+    for (const c of this.store.listChecks()) {
+      const l = { client: c.clientId, site: c.siteId, service: c.labels.service ?? '', check: c.checkId, type: c.type };
+      for (const s of ['up', 'down', 'unknown']) state.set({ ...l, state: s }, c.state === s ? 1 : 0);
+      if (c.lastStatus === null) continue;
+      up.set(l, c.lastStatus === 'up' ? 1 : 0);
+      if (c.lastDurationMs !== null) dur.set(l, c.lastDurationMs / 1000);
+      for (const [k, v] of Object.entries(c.lastMetrics)) {
+        const name = `vigil_probe_${k}`;
+        if (NAME.test(name) && Number.isFinite(v)) this.gauge(name, `Probe figure ${k} of the last result`, CHECK_LABELS).set(l, v);
+      }
+    }
+    const agents = new Map(this.store.listAgents().map((a) => [a.id, a]));
+    for (const m of this.store.hostMetrics()) {
+      const a = agents.get(m.agentId);
+      const name = `vigil_host_${m.name.replace(/^host_/, '')}`;
+      const extra = Object.keys(m.labels).filter((k) => NAME.test(k) && !['client', 'site', 'agent'].includes(k)).sort();
+      if (!NAME.test(name) || !a) continue;
+      const g = this.gauge(`${name}`, `Host metric ${m.name}`, ['client', 'site', 'agent', ...extra]);
+      try {
+        g.set({ client: a.clientId, site: a.siteId, agent: a.id, ...Object.fromEntries(extra.map((k) => [k, m.labels[k]!])) }, m.value);
+      } catch {
+        // the same metric name sent with another label set: keep the first shape
+      }
+    }
+  }
+
+  private collectAgents(): void {
+    const up = this.registry.getSingleMetric('vigil_agent_up') as Gauge;
+    const seen = this.gauge('vigil_agent_last_seen_timestamp_seconds', 'Last time the collector heard from the agent', ['client', 'site', 'agent']);
+    up.reset();
+    for (const a of this.store.listAgents()) {
+      if (a.revokedAt !== null) continue;
+      const l = { client: a.clientId, site: a.siteId, agent: a.id };
+      up.set(l, a.reachable && a.lastSeen !== null ? 1 : 0);
+      if (a.lastSeen !== null) seen.set(l, a.lastSeen / 1000);
+    }
+  }
+
+  private collectSla(): void {
+    const now = this.clock.now();
+    if (!this.slaCache || now - this.slaCache.at > 10_000) this.slaCache = { at: now, rows: currentSlaFigures(this.store, this.definitions(), now) };
+    const avail = this.registry.getSingleMetric('vigil_sla_availability_ratio') as Gauge;
+    const target = this.gauge('vigil_sla_target_ratio', 'SLA target (0..1)', ['client', 'service']);
+    const budget = this.gauge('vigil_sla_error_budget_remaining_ratio', 'Share of the error budget left this period', ['client', 'service']);
+    const burn = this.gauge('vigil_sla_burn_rate', 'Error-budget burn rate by window', ['client', 'service', 'window']);
+    const proj = this.gauge('vigil_sla_projected_availability_ratio', 'Projected end-of-period availability (0..1)', ['client', 'service']);
+    avail.reset();
+    for (const { client, figures: f } of this.slaCache.rows) {
+      const l = { client, service: f.id };
+      target.set(l, f.target / 100);
+      if (f.availabilityPercent !== null) avail.set(l, f.availabilityPercent / 100);
+      if (Number.isFinite(f.errorBudget.remainingRatio)) budget.set(l, f.errorBudget.remainingRatio);
+      for (const [w, v] of Object.entries(f.burnRate ?? {})) if (v !== null) burn.set({ ...l, window: w }, v);
+      const p = f.toDate?.projectedAvailabilityPercent;
+      if (p !== undefined && p !== null) proj.set(l, p / 100);
+    }
+  }
+}

@@ -1,0 +1,25 @@
+import { Type } from 'typebox';
+import { slaReportFor } from '../sla-query.js';
+import type { AppContext, VigilFastify } from '../app-context.js';
+
+/** Read-only views: checks, agents, SLA reports, /metrics, health. */
+export function statusRoutes(app: VigilFastify, ctx: AppContext): void {
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', ctx.metrics.registry.contentType);
+    return ctx.metrics.registry.metrics();
+  });
+  app.get('/api/v1/checks', { schema: { querystring: Type.Object({ client: Type.Optional(Type.String()) }) } }, async (req) => ({
+    checks: ctx.store.listChecks(req.query.client).map((c) => ({
+      client: c.clientId, check: c.checkId, agent: c.agentId, site: c.siteId, type: c.type, target: c.target, labels: c.labels,
+      state: c.state, stateSince: c.stateSince, lastStatus: c.lastStatus, lastTs: c.lastTs, lastDurationMs: c.lastDurationMs, metrics: c.lastMetrics,
+    })),
+  }));
+  app.get('/api/v1/agents', async () => ({ agents: ctx.store.listAgents() }));
+  app.get('/api/v1/sla', async () => ({ clients: [...new Set(ctx.definitions().map((d) => d.client))].sort() }));
+  app.get<{ Params: { client: string }; Querystring: { period?: string } }>(
+    '/api/v1/sla/:client',
+    { schema: { querystring: Type.Object({ period: Type.Optional(Type.String({ pattern: '^(\\d{4}-\\d{2}|\\d{4}-Q[1-4]|\\d{4}-\\d{2}-\\d{2})$' })) }) } },
+    async (req) => slaReportFor(ctx.store, ctx.definitions(), req.params.client, req.query.period, ctx.clock.now()),
+  );
+}
