@@ -1,6 +1,67 @@
 import { Command } from 'commander';
+import { systemClock } from '../../shared/clock.js';
+import { createLogger, silentLogger } from '../../shared/logger.js';
+import { loadAgentConfig } from './config.js';
+import { enroll } from './enroll.js';
+import { startAgent } from './main.js';
+import { defaultRegistry } from './probes/registry.js';
+import { runCheck } from './scheduler.js';
+import { startEchoResponder } from './voip/responder.js';
 
-// PLACEHOLDER — replaced by the owner of this file.
 export function agentCommand(): Command {
-  return new Command('agent').description('(not yet built)');
+  const cmd = new Command('agent').description('the site agent: run checks and send results to the collector');
+  cmd
+    .command('run')
+    .description('run the agent')
+    .requiredOption('-c, --config <file>', 'agent config YAML')
+    .action(async (o: { config: string }) => {
+      const registry = defaultRegistry();
+      const config = loadAgentConfig(o.config, registry);
+      const logger = createLogger({ level: config.logLevel, name: 'agent' });
+      const handle = await startAgent(config, registry, logger);
+      const stop = () => void handle.stop().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+  cmd
+    .command('enroll')
+    .description('enroll this agent with an enrollment token; stores its own token in the state dir (mode 0600)')
+    .requiredOption('--collector <url>', 'collector URL')
+    .requiredOption('--token <token>', 'enrollment token from `vigil token create`')
+    .requiredOption('--state-dir <dir>', 'where agent.json is kept')
+    .option('--name <name>', 'agent name (default: hostname)')
+    .action(async (o: { collector: string; token: string; stateDir: string; name?: string }) => {
+      const s = await enroll(o);
+      process.stdout.write(`enrolled as ${s.agentId} (client ${s.clientId}, site ${s.siteId}); identity in ${o.stateDir}/agent.json\n`);
+    });
+  cmd
+    .command('check-config')
+    .description('validate the agent config; lists every problem with its path')
+    .requiredOption('-c, --config <file>', 'agent config YAML')
+    .action((o: { config: string }) => {
+      const config = loadAgentConfig(o.config, defaultRegistry());
+      process.stdout.write(`ok: ${o.config} (${config.checks.length} checks)\n`);
+    });
+  cmd
+    .command('run-once')
+    .description('run every check once and print the results')
+    .requiredOption('-c, --config <file>', 'agent config YAML')
+    .option('--json', 'print one JSON document')
+    .action(async (o: { config: string; json?: boolean }) => {
+      const registry = defaultRegistry();
+      const config = loadAgentConfig(o.config, registry);
+      const results = await Promise.all(config.checks.map((c) => runCheck(c, registry, systemClock, silentLogger())));
+      if (o.json) process.stdout.write(JSON.stringify({ results }, null, 2) + '\n');
+      else for (const r of results) process.stdout.write(`${r.checkId.padEnd(24)} ${r.status.padEnd(9)} ${r.durationMs.toFixed(1).padStart(8)} ms  ${r.reason ?? ''} ${r.message ?? ''}\n`);
+    });
+  cmd
+    .command('responder')
+    .description('answer VoIP path-quality probes (UDP echo)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'UDP port', '8461')
+    .action(async (o: { host: string; port: string }) => {
+      const r = await startEchoResponder({ host: o.host, port: Number(o.port) });
+      process.stdout.write(`responder listening on udp ${o.host}:${r.port}\n`);
+    });
+  return cmd;
 }

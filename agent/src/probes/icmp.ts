@@ -1,10 +1,74 @@
+import { createRequire } from 'node:module';
 import { Type } from 'typebox';
-import { defineProbe } from './types.js';
+import { VigilError } from '../../../shared/errors.js';
+import { estimateMos } from '../voip/emodel.js';
+import { defineProbe, type ProbeResult } from './types.js';
 
-// PLACEHOLDER — replaced by the owner of this file.
+const require = createRequire(import.meta.url);
+interface PingSession { pingHost(target: string, cb: (err: Error | null, target: string, sent?: Date, rcvd?: Date) => void): void; close(): void }
+const netPing = require('net-ping') as { createSession(o: object): PingSession };
+
+const Options = Type.Object(
+  {
+    host: Type.String({ pattern: '^[0-9.]+$', description: 'IPv4 address' }),
+    packets: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    spacingMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 5000 })),
+    mosThreshold: Type.Optional(Type.Number({ minimum: 1, maximum: 4.5 })),
+  },
+  { additionalProperties: false },
+);
+
+const FIX = 'run the agent as root, or grant the capability: `setcap cap_net_raw+ep $(readlink -f $(which node))`, or AmbientCapabilities=CAP_NET_RAW in the systemd unit (install/systemd/vigil-agent.service)';
+
+/** ICMP echo rounds: loss, min/avg/max RTT, jitter and an E-model MOS estimate (one-way = RTT/2). */
 export const icmpProbe = defineProbe({
   type: 'icmp',
-  options: Type.Object({}),
-  describe: () => 'icmp',
-  run: async () => ({ status: 'down', reason: 'error', message: 'not implemented', durationMs: 0, metrics: {} }),
+  options: Options,
+  describe: (o) => o.host,
+  async preflight() {
+    try {
+      netPing.createSession({ retries: 0, timeout: 100 }).close();
+    } catch (e) {
+      throw new VigilError('PERMISSION', `ICMP checks need raw sockets (${(e as Error).message}): ${FIX}`);
+    }
+  },
+  async run(o, ctx): Promise<ProbeResult> {
+    const t0 = performance.now();
+    const count = o.packets ?? 5;
+    const perTimeout = Math.max(100, Math.floor(ctx.timeoutMs / count));
+    let session: PingSession;
+    try {
+      session = netPing.createSession({ retries: 0, timeout: perTimeout, packetSize: 64 });
+    } catch (e) {
+      return { status: 'down', reason: 'permission', message: `${(e as Error).message}: ${FIX}`, durationMs: 0, metrics: {} };
+    }
+    const rtts: number[] = [];
+    try {
+      for (let i = 0; i < count && !ctx.signal.aborted; i++) {
+        const rtt = await new Promise<number | undefined>((resolve) => {
+          const s = performance.now();
+          session.pingHost(o.host, (err) => resolve(err ? undefined : performance.now() - s));
+        });
+        if (rtt !== undefined) rtts.push(rtt);
+        if (i < count - 1) await new Promise((r) => setTimeout(r, o.spacingMs ?? 100));
+      }
+    } finally {
+      session.close();
+    }
+    const loss = 1 - rtts.length / count;
+    const durationMs = performance.now() - t0;
+    if (rtts.length === 0) return { status: 'down', reason: 'loss', message: `no reply to ${count} packets`, durationMs, metrics: { loss_ratio: 1 } };
+    const avg = rtts.reduce((a, b) => a + b, 0) / rtts.length;
+    let jitter = 0;
+    for (let i = 1; i < rtts.length; i++) jitter += Math.abs(rtts[i]! - rtts[i - 1]!);
+    jitter = rtts.length > 1 ? jitter / (rtts.length - 1) : 0;
+    const mos = estimateMos({ oneWayDelayMs: avg / 2, jitterMs: jitter, lossRatio: loss });
+    const metrics = {
+      loss_ratio: loss, rtt_min_seconds: Math.min(...rtts) / 1000, rtt_avg_seconds: avg / 1000, rtt_max_seconds: Math.max(...rtts) / 1000,
+      jitter_seconds: jitter / 1000, mos,
+    };
+    if (loss > 0) return { status: 'degraded', reason: 'loss', message: `${(loss * 100).toFixed(0)} % loss`, durationMs, metrics };
+    if (mos < (o.mosThreshold ?? 3.5)) return { status: 'degraded', reason: 'mos', message: `MOS ${mos.toFixed(2)}`, durationMs, metrics };
+    return { status: 'up', durationMs, metrics };
+  },
 });

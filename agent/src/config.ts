@@ -1,0 +1,112 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Type, type Static } from 'typebox';
+import { parse as parseYaml } from 'yaml';
+import { VigilError, type Problem } from '../../shared/errors.js';
+import { Labels } from '../../shared/protocol/v1/common.js';
+import { parseDurationMs } from '../../shared/sla/duration.js';
+import { validator } from '../../shared/validate.js';
+import { expandCloudTemplates } from './cloud/templates.js';
+import type { ProbeRegistry } from './probes/registry.js';
+
+const Duration = Type.Union([Type.String({ pattern: '^((\\d+(\\.\\d+)?)(ms|s|m|h|d|w))+$' }), Type.Number({ exclusiveMinimum: 0 })]);
+const CheckBase = Type.Object({
+  id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$' }),
+  type: Type.String(),
+  interval: Type.Optional(Duration),
+  timeout: Type.Optional(Duration),
+  retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 })),
+  labels: Type.Optional(Labels),
+});
+const AgentFile = Type.Object(
+  {
+    collector: Type.Object({ url: Type.String({ pattern: '^https?://' }) }, { additionalProperties: false }),
+    stateDir: Type.String({ minLength: 1 }),
+    labels: Type.Optional(Labels),
+    defaults: Type.Optional(Type.Object({ interval: Type.Optional(Duration), timeout: Type.Optional(Duration), retries: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false })),
+    send: Type.Optional(Type.Object({ batchMaxSamples: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })), flushInterval: Type.Optional(Duration), queueMaxBatches: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false })),
+    heartbeat: Type.Optional(Type.Object({ interval: Type.Optional(Duration) }, { additionalProperties: false })),
+    host: Type.Optional(Type.Object({ enabled: Type.Optional(Type.Boolean()), interval: Type.Optional(Duration), links: Type.Optional(Type.Record(Type.String(), Type.Number({ minimum: 1 }))) }, { additionalProperties: false })),
+    checks: Type.Array(Type.Unknown()),
+    log: Type.Optional(Type.Object({ level: Type.Optional(Type.String()) }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+type AgentFile = Static<typeof AgentFile>;
+
+export interface CheckConfig {
+  id: string;
+  type: string;
+  intervalMs: number;
+  timeoutMs: number;
+  retries: number;
+  labels: Record<string, string>;
+  options: Record<string, unknown>;
+}
+
+export interface AgentConfig {
+  collectorUrl: string;
+  stateDir: string;
+  labels: Record<string, string>;
+  checks: CheckConfig[];
+  batchMaxSamples: number;
+  flushIntervalMs: number;
+  queueMaxBatches: number;
+  heartbeatIntervalMs: number;
+  host: { enabled: boolean; intervalMs: number; links: Record<string, number> };
+  logLevel: string;
+}
+
+const fileCheck = validator(AgentFile);
+const baseCheck = validator(CheckBase);
+const ms = (v: string | number | undefined, d: number) => (v === undefined ? d : parseDurationMs(v) ?? d);
+
+/** Validates the whole file and every check against its probe's schema; all problems at once, with paths. */
+export function parseAgentConfig(raw: unknown, source: string, registry: ProbeRegistry, baseDir = process.cwd()): AgentConfig {
+  const problems: Problem[] = fileCheck.problems(raw);
+  if (problems.length > 0) throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid (${problems.length} problems)`, problems);
+  const f = raw as AgentFile;
+  const checks: CheckConfig[] = [];
+  const ids = new Set<string>();
+  expandCloudTemplates(f.checks).forEach((c, i) => {
+    const path = `/checks/${i}`;
+    const baseProblems = baseCheck.problems(c);
+    if (baseProblems.length > 0 && (typeof c !== 'object' || c === null)) return void problems.push({ path, message: 'must be an object' });
+    const { id, type, interval, timeout, retries, labels, ...options } = c as Static<typeof CheckBase> & Record<string, unknown>;
+    for (const p of baseProblems) if (['/id', '/type', '/interval', '/timeout', '/retries', '/'].some((k) => p.path.startsWith(k)) && !p.message.startsWith('unknown field')) problems.push({ path: `${path}${p.path === '/' ? '' : p.path}`, message: p.message });
+    const probe = registry.get(type);
+    if (!probe) return void problems.push({ path: `${path}/type`, message: `unknown check type "${String(type)}"; known: ${[...registry.keys()].join(', ')}` });
+    if (ids.has(id)) problems.push({ path: `${path}/id`, message: `duplicate check id "${id}"` });
+    ids.add(id);
+    for (const p of validator(probe.options).problems(options)) problems.push({ path: `${path}${p.path === '/' ? '' : p.path}`, message: p.message });
+    checks.push({
+      id, type, intervalMs: ms(interval ?? f.defaults?.interval, 30_000), timeoutMs: ms(timeout ?? f.defaults?.timeout, 5_000),
+      retries: retries ?? f.defaults?.retries ?? 0, labels: { ...(f.labels ?? {}), ...(labels ?? {}) }, options,
+    });
+  });
+  for (const c of checks) if (c.timeoutMs > c.intervalMs) problems.push({ path: `/checks/${checks.indexOf(c)}/timeout`, message: 'timeout must not exceed the interval' });
+  if (problems.length > 0) throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
+  return {
+    collectorUrl: f.collector.url.replace(/\/$/, ''),
+    stateDir: resolve(baseDir, f.stateDir),
+    labels: f.labels ?? {},
+    checks,
+    batchMaxSamples: f.send?.batchMaxSamples ?? 500,
+    flushIntervalMs: ms(f.send?.flushInterval, 2_000),
+    queueMaxBatches: f.send?.queueMaxBatches ?? 1000,
+    heartbeatIntervalMs: ms(f.heartbeat?.interval, 15_000),
+    host: { enabled: f.host?.enabled ?? true, intervalMs: ms(f.host?.interval, 30_000), links: f.host?.links ?? {} },
+    logLevel: f.log?.level ?? 'info',
+  };
+}
+
+export function loadAgentConfig(path: string, registry: ProbeRegistry): AgentConfig {
+  if (!existsSync(path)) throw new VigilError('CONFIG_NOT_FOUND', `configuration file ${path} not found`);
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new VigilError('CONFIG_INVALID', `${path}: not valid YAML`, [{ path: '/', message: (e as Error).message }]);
+  }
+  return parseAgentConfig(raw, path, registry, dirname(resolve(path)));
+}

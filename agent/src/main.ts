@@ -1,0 +1,64 @@
+import { systemClock, type Clock } from '../../shared/clock.js';
+import { VigilError, type Problem } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import { VERSION } from '../../shared/version.js';
+import type { AgentConfig } from './config.js';
+import { HostMetrics } from './host/host-metrics.js';
+import type { ProbeRegistry } from './probes/registry.js';
+import { Scheduler } from './scheduler.js';
+import { readState } from './state.js';
+import { Transport } from './transport.js';
+
+export interface AgentHandle {
+  stop(): Promise<void>;
+}
+
+/** Preflights every probe, then runs scheduler, host sampling, sending and heartbeats. Wiring only. */
+export async function startAgent(config: AgentConfig, registry: ProbeRegistry, logger: Logger, clock: Clock = systemClock): Promise<AgentHandle> {
+  const problems: Problem[] = [];
+  for (const [type, probe] of registry) {
+    const opts = config.checks.filter((c) => c.type === type).map((c) => c.options);
+    if (opts.length === 0 || !probe.preflight) continue;
+    try {
+      await probe.preflight(opts as never);
+    } catch (e) {
+      problems.push({ path: `checks[type=${type}]`, message: (e as Error).message });
+    }
+  }
+  if (problems.length > 0) throw new VigilError('PERMISSION', 'the agent cannot run some checks', problems);
+  const state = readState(config.stateDir);
+  if (config.collectorUrl !== state.collectorUrl) state.collectorUrl = config.collectorUrl;
+  const transport = new Transport(state, config.stateDir, clock, logger, config);
+  const scheduler = new Scheduler(config.checks, registry, clock, logger, (r) => transport.add(r));
+  const host = new HostMetrics(clock, config.host.links);
+  const started = clock.now();
+  const beat = async () => {
+    const ok = await transport.heartbeat({
+      agentId: state.agentId, sentAt: clock.now(), agentVersion: VERSION, uptimeSeconds: (clock.now() - started) / 1000,
+      queuedBatches: transport.queuedBatches, intervalSeconds: config.heartbeatIntervalMs / 1000,
+      checks: config.checks.map((c) => ({
+        id: c.id, type: c.type, intervalSeconds: c.intervalMs / 1000, timeoutSeconds: c.timeoutMs / 1000, labels: c.labels,
+        target: registry.get(c.type)!.describe(c.options as never).slice(0, 512),
+      })),
+    });
+    if (!ok) logger.warn({ queuedBatches: transport.queuedBatches }, 'heartbeat not delivered');
+  };
+  const timers: NodeJS.Timeout[] = [];
+  await beat();
+  scheduler.start();
+  timers.push(setInterval(() => void beat(), config.heartbeatIntervalMs));
+  timers.push(setInterval(() => void transport.flush(), config.flushIntervalMs));
+  if (config.host.enabled) {
+    const sampleHost = () => host.sample().then((ms) => ms.forEach((m) => transport.add(m)), (err) => logger.warn({ err }, 'host metrics failed'));
+    void sampleHost();
+    timers.push(setInterval(() => void sampleHost(), config.host.intervalMs));
+  }
+  logger.info({ agentId: state.agentId, collector: state.collectorUrl, checks: config.checks.length }, 'agent started');
+  return {
+    async stop() {
+      timers.forEach(clearInterval);
+      scheduler.close();
+      await transport.close();
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { VigilError } from '../../shared/errors.js';
+
+export interface AgentState {
+  agentId: string;
+  agentToken: string;
+  clientId: string;
+  siteId: string;
+  collectorUrl: string;
+  /** Last batch seq handed out: never reused after a restart. */
+  lastSeq: number;
+}
+
+const file = (dir: string) => join(dir, 'agent.json');
+
+export function readState(dir: string): AgentState {
+  if (!existsSync(file(dir))) throw new VigilError('UNAUTHENTICATED', `no agent identity in ${dir}: run \`vigil agent enroll --collector URL --token T --state-dir ${dir}\` first`);
+  try {
+    return JSON.parse(readFileSync(file(dir), 'utf8')) as AgentState;
+  } catch (e) {
+    throw new VigilError('CONFIG_INVALID', `${file(dir)} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Writes atomically with mode 0600 (the token is a secret) in a 0700 directory. */
+export function writeState(dir: string, s: AgentState): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  const tmp = `${file(dir)}.tmp`;
+  writeFileSync(tmp, JSON.stringify(s, null, 2), { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, file(dir));
+}

@@ -1,0 +1,103 @@
+import { Pool } from 'undici';
+import type { Clock } from '../../shared/clock.js';
+import type { Logger } from '../../shared/logger.js';
+import type { Sample, SampleBatch } from '../../shared/protocol/v1/batch.js';
+import type { Heartbeat } from '../../shared/protocol/v1/heartbeat.js';
+import { writeState, type AgentState } from './state.js';
+
+/**
+ * Batches samples and delivers them in order. While the collector is unreachable,
+ * batches wait in a bounded in-memory queue (oldest dropped when full, counted and
+ * logged); a retry resends the SAME (agentId, seq), so the collector stores it once.
+ */
+export class Transport {
+  private pending: Sample[] = [];
+  private readonly queue: SampleBatch[] = [];
+  private readonly pool: Pool;
+  private sending = false;
+  private failures = 0;
+  private nextAttemptAt = 0;
+  dropped = 0;
+
+  constructor(
+    private readonly state: AgentState,
+    private readonly stateDir: string,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly opts: { batchMaxSamples: number; queueMaxBatches: number },
+  ) {
+    this.pool = new Pool(state.collectorUrl, { connections: 2, keepAliveTimeout: 30_000 });
+  }
+
+  get queuedBatches(): number {
+    return this.queue.length;
+  }
+
+  add(sample: Sample): void {
+    this.pending.push(sample);
+    if (this.pending.length >= this.opts.batchMaxSamples) this.seal();
+  }
+
+  /** Seals pending samples into a batch with the next seq (persisted before use). */
+  private seal(): void {
+    if (this.pending.length === 0) return;
+    this.state.lastSeq += 1;
+    writeState(this.stateDir, this.state);
+    this.queue.push({ agentId: this.state.agentId, seq: this.state.lastSeq, sentAt: this.clock.now(), samples: this.pending });
+    this.pending = [];
+    while (this.queue.length > this.opts.queueMaxBatches) {
+      const lost = this.queue.shift()!;
+      this.dropped += lost.samples.length;
+      this.logger.warn({ seq: lost.seq, samples: lost.samples.length, droppedTotal: this.dropped }, 'send queue full: dropped the oldest batch');
+    }
+  }
+
+  /** Seals and sends what is queued, in order; stops at the first failure and backs off. */
+  async flush(): Promise<void> {
+    this.seal();
+    if (this.sending || this.clock.now() < this.nextAttemptAt) return;
+    this.sending = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue[0]!;
+        batch.sentAt = this.clock.now();
+        const status = await this.post('/api/v1/ingest', batch);
+        if (status === 200 || status === 400 || status === 403) {
+          if (status !== 200) this.logger.error({ seq: batch.seq, status }, 'collector rejected a batch; dropping it');
+          this.queue.shift();
+          if (this.failures > 0) this.logger.info({ queued: this.queue.length }, 'collector reachable again; delivering the queue');
+          this.failures = 0;
+          continue;
+        }
+        this.failures++;
+        this.nextAttemptAt = this.clock.now() + Math.min(60_000, 1000 * 2 ** Math.min(this.failures - 1, 6));
+        this.logger.warn({ status, queuedBatches: this.queue.length, retryInMs: this.nextAttemptAt - this.clock.now() }, 'collector unreachable: keeping batches in memory (bounded queue) and retrying');
+        return;
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  async heartbeat(hb: Heartbeat): Promise<boolean> {
+    return (await this.post('/api/v1/heartbeat', hb)) === 200;
+  }
+
+  private async post(path: string, body: unknown): Promise<number | string> {
+    try {
+      const res = await this.pool.request({
+        path, method: 'POST', body: JSON.stringify(body), headersTimeout: 10_000, bodyTimeout: 10_000,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.state.agentToken}` },
+      });
+      await res.body.dump();
+      return res.statusCode;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code ?? 'error';
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.flush().catch(() => undefined);
+    await this.pool.close();
+  }
+}
