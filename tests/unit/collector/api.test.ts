@@ -1,0 +1,62 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { collectorFixture } from './fixture.js';
+
+let f: Awaited<ReturnType<typeof collectorFixture>>;
+afterEach(async () => f?.close());
+
+describe('collector API: enrollment, ingest, bad input', () => {
+  it('stores a batch once: a replay of (agentId, seq) is acknowledged and not stored again', async () => {
+    f = await collectorFixture();
+    const a = await f.enroll('site-a');
+    expect(a.token).toMatch(/^[0-9a-f]{64}$/); // 256-bit
+    const first = await f.ingest(a, [{ check: 'fw-1', status: 'up' }], { seq: 7 });
+    expect(first.json()).toEqual({ agentId: a.agentId, seq: 7, stored: true, accepted: 1 });
+    const replay = await f.ingest(a, [{ check: 'fw-1', status: 'up' }], { seq: 7 });
+    expect(replay.statusCode).toBe(200);
+    expect(replay.json().stored).toBe(false);
+    const n = (f.store.db.prepare('SELECT COUNT(*) AS n FROM results').get() as { n: number }).n;
+    expect(n).toBe(1);
+    expect(await f.metrics.registry.getSingleMetricAsString('vigil_ingest_batches_total')).toMatch(/result="duplicate"} 1/);
+  });
+
+  it('rejects a malformed batch with 400, a code and every problem with its path', async () => {
+    f = await collectorFixture();
+    const a = await f.enroll('site-a');
+    const res = await f.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: { authorization: `Bearer ${a.token}` }, payload: { agentId: a.agentId, seq: 0, samples: 'nope' } });
+    expect(res.statusCode).toBe(400);
+    const body = res.json();
+    expect(body.error.code).toBe('VIGIL_ERR_BODY_INVALID');
+    const paths = body.error.problems.map((p: { path: string }) => p.path);
+    expect(paths).toEqual(expect.arrayContaining(['/seq', '/samples']));
+    expect(body.error.problems.some((p: { message: string }) => /sentAt/.test(p.message))).toBe(true);
+  });
+
+  it('answers 413 for an oversize body, 401 without or with a bad token, 403 for another agent id', async () => {
+    f = await collectorFixture();
+    const a = await f.enroll('site-a');
+    const b = await f.enroll('site-b');
+    const big = await f.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: { authorization: `Bearer ${a.token}`, 'content-type': 'application/json' }, payload: JSON.stringify({ pad: 'x'.repeat(70 * 1024) }) });
+    expect(big.statusCode).toBe(413);
+    expect(big.json().error.code).toBe('VIGIL_ERR_BODY_TOO_LARGE');
+    const none = await f.app.inject({ method: 'POST', url: '/api/v1/ingest', payload: { agentId: a.agentId, seq: 1, sentAt: 1, samples: [] } });
+    expect(none.statusCode).toBe(401);
+    expect(none.json().error.code).toBe('VIGIL_ERR_UNAUTHENTICATED');
+    const bad = await f.ingest({ agentId: a.agentId, token: 'f'.repeat(64) }, []);
+    expect(bad.statusCode).toBe(401);
+    const foreign = await f.ingest(a, [{ check: 'fw-1', status: 'up' }], { agentId: b.agentId });
+    expect(foreign.statusCode).toBe(403);
+    expect(foreign.json().error.code).toBe('VIGIL_ERR_FORBIDDEN');
+  });
+
+  it('revoked enrollment tokens and agents are refused; admin routes need the admin token', async () => {
+    f = await collectorFixture();
+    const a = await f.enroll('site-a');
+    expect((await f.app.inject({ method: 'DELETE', url: `/api/v1/admin/enrollment-tokens/${a.enrollmentId}`, headers: f.admin })).statusCode).toBe(200);
+    const again = await f.app.inject({ method: 'POST', url: '/api/v1/enroll', payload: { token: a.enrollmentToken, hostname: 'x', agentVersion: 't' } });
+    expect(again.json().error.code).toBe('VIGIL_ERR_TOKEN_REVOKED');
+    expect((await f.app.inject({ method: 'DELETE', url: `/api/v1/admin/agents/${a.agentId}`, headers: f.admin })).statusCode).toBe(200);
+    expect((await f.ingest(a, [])).json().error.code).toBe('VIGIL_ERR_TOKEN_REVOKED');
+    const noAdmin = await f.app.inject({ method: 'GET', url: '/api/v1/admin/enrollment-tokens', headers: { authorization: 'Bearer wrong-token-000000000' } });
+    expect(noAdmin.statusCode).toBe(401);
+  });
+});
