@@ -79,12 +79,14 @@ export function parseAgentConfig(raw: unknown, source: string, registry: ProbeRe
     if (ids.has(id)) problems.push({ path: `${path}/id`, message: `duplicate check id "${id}"` });
     ids.add(id);
     for (const p of validator(probe.options).problems(options)) problems.push({ path: `${path}${p.path === '/' ? '' : p.path}`, message: p.message });
+    const intervalMs = ms(interval ?? f.defaults?.interval, 30_000);
+    const timeoutMs = ms(timeout ?? f.defaults?.timeout, 5_000);
+    if (timeoutMs > intervalMs) problems.push({ path: `${path}/timeout`, message: 'timeout must not exceed the interval' });
     checks.push({
-      id, type, intervalMs: ms(interval ?? f.defaults?.interval, 30_000), timeoutMs: ms(timeout ?? f.defaults?.timeout, 5_000),
+      id, type, intervalMs, timeoutMs,
       retries: retries ?? f.defaults?.retries ?? 0, labels: { ...(f.labels ?? {}), ...(labels ?? {}) }, options,
     });
   });
-  for (const c of checks) if (c.timeoutMs > c.intervalMs) problems.push({ path: `/checks/${checks.indexOf(c)}/timeout`, message: 'timeout must not exceed the interval' });
   if (problems.length > 0) throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
   return {
     collectorUrl: f.collector.url.replace(/\/$/, ''),
