@@ -41,7 +41,7 @@ export interface VigilApp {
 export function buildApp(opts: BuildAppOptions): VigilApp {
   const { config, store, clock, logger } = opts;
   const definitions = opts.definitions ?? (() => []);
-  const app = Fastify({ loggerInstance: logger, bodyLimit: config.bodyLimitBytes, disableRequestLogging: true, ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } } }).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify({ loggerInstance: logger, bodyLimit: config.bodyLimitBytes, ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } } }).withTypeProvider<TypeBoxTypeProvider>();
   const outbox = new Outbox(store.db, config.webhooks, clock, logger, { maxAttempts: config.retryMaxAttempts, baseDelayMs: config.retryBaseDelayMs });
   const recorder = incidentRecorder(store.db, outbox, clock, definitions, (name) => config.webhooks.find((w) => w.name === name)?.clients);
   const listeners = [recorder, ...(opts.listeners ?? [])];

@@ -1,6 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join, resolve } from 'node:path';
 import { Command } from 'commander';
+import { stringify } from 'yaml';
+import { parseAgentConfig } from '../../agent/src/config.js';
+import { enroll } from '../../agent/src/enroll.js';
+import { startAgent } from '../../agent/src/main.js';
+import { defaultRegistry } from '../../agent/src/probes/registry.js';
+import { parseCollectorConfig } from '../../collector/src/config.js';
+import { startCollector } from '../../collector/src/server.js';
+import { createLogger } from '../logger.js';
 
-// PLACEHOLDER — replaced by the owner of this file.
+const listen = (s: Server, port = 0) => new Promise<number>((r) => s.listen(port, '127.0.0.1', () => r((s.address() as { port: number }).port)));
+
+/**
+ * `npm start`: the collector on SQLite, two loopback targets (one flaps for 40 s every
+ * 4 min so incidents and downtime show up), a local agent enrolled with a fresh token,
+ * a demo SLA, and a webhook receiver that prints notifications. Configs stay in --dir.
+ */
 export function demoCommand(): Command {
-  return new Command('demo').description('(not yet built)');
+  return new Command('demo')
+    .description('run the collector, a local agent and a demo SLA on this machine (what `npm start` does)')
+    .option('--dir <dir>', 'where the demo keeps its database and generated configs', '.vigil/demo')
+    .option('--port <port>', 'collector port', '8460')
+    .action(async (o: { dir: string; port: string }) => {
+      const dir = resolve(o.dir);
+      mkdirSync(join(dir, 'sla'), { recursive: true });
+      const logger = createLogger({ level: process.env.VIGIL_LOG_LEVEL ?? 'warn', name: 'demo' });
+      const started = Date.now();
+      const flapping = () => (Date.now() - started) % 240_000 > 120_000 && (Date.now() - started) % 240_000 < 160_000;
+      const target = createServer((req, res) => {
+        if (req.url === '/flaky' && flapping()) return void res.writeHead(503).end('maintenance in progress');
+        res.end('ok: vigil demo target');
+      });
+      const targetPort = await listen(target);
+      const hooks = createServer((req, res) => {
+        let body = '';
+        req.on('data', (d) => (body += d)).on('end', () => {
+          const m = JSON.parse(body) as { event: string; incident: { client: string; service: string; startedAt: string } };
+          process.stdout.write(`[webhook] ${m.event} ${m.incident.client}/${m.incident.service} (started ${m.incident.startedAt})\n`);
+          res.end();
+        });
+      });
+      const hookPort = await listen(hooks);
+      writeFileSync(join(dir, 'sla', 'demo.yaml'), stringify({
+        client: 'demo', timezone: 'Europe/Berlin', version: 'demo-1',
+        services: [
+          { id: 'web', target: 99.9, period: 'calendar-month', members: ['web-home', 'web-flaky'], downtime: { when: { membersDown: 1 }, minDuration: '30s' }, unknown: 'exclude',
+            maintenance: [{ rrule: 'FREQ=WEEKLY;BYDAY=SU;BYHOUR=2;BYMINUTE=0;BYSECOND=0', duration: '2h' }],
+            credits: { tiers: [{ below: 99.9, percent: 5 }, { below: 99.5, percent: 10 }], cap: 25 } },
+          { id: 'network', target: 99.95, members: ['gw-ping', 'gw-tcp'], downtime: { when: { membersDownPercent: 100 }, minDuration: '1m' } },
+        ],
+      }));
+      const adminToken = process.env.VIGIL_ADMIN_TOKEN ?? randomBytes(16).toString('hex');
+      const config = parseCollectorConfig({
+        listen: { host: '127.0.0.1', port: Number(o.port) }, dataDir: join(dir, 'data'), adminToken, slaDir: join(dir, 'sla'),
+        notifications: { webhooks: [{ name: 'demo-console', url: `http://127.0.0.1:${hookPort}/hook` }] }, log: { level: 'warn' },
+      }, 'demo', dir);
+      const collector = await startCollector(config, { logger });
+      const stateDir = join(dir, 'agent');
+      if (!existsSync(join(stateDir, 'agent.json'))) {
+        const res = await fetch(`${collector.url}/api/v1/admin/enrollment-tokens`, {
+          method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ clientId: 'demo', siteId: 'hq', maxUses: 1 }),
+        });
+        await enroll({ collector: collector.url, token: ((await res.json()) as { token: string }).token, stateDir, name: 'demo-agent' });
+      }
+      const agentYaml = {
+        collector: { url: collector.url }, stateDir: './agent', labels: { client: 'demo', site: 'hq' }, send: { flushInterval: '2s' }, heartbeat: { interval: '10s' },
+        host: { enabled: true, interval: '10s' },
+        checks: [
+          { id: 'web-home', type: 'http', interval: '10s', timeout: '5s', url: `http://127.0.0.1:${targetPort}/`, keyword: 'ok', labels: { service: 'web' } },
+          { id: 'web-flaky', type: 'http', interval: '10s', timeout: '5s', url: `http://127.0.0.1:${targetPort}/flaky`, labels: { service: 'web' } },
+          { id: 'gw-tcp', type: 'tcp', interval: '10s', timeout: '3s', host: '127.0.0.1', port: targetPort, labels: { service: 'network' } },
+          ...(process.getuid?.() === 0 ? [{ id: 'gw-ping', type: 'icmp', interval: '10s', timeout: '5s', host: '127.0.0.1', labels: { service: 'network' } }] : []),
+        ],
+      };
+      writeFileSync(join(dir, 'agent.yaml'), stringify(agentYaml));
+      const registry = defaultRegistry();
+      const agent = await startAgent(parseAgentConfig(agentYaml, join(dir, 'agent.yaml'), registry, dir), registry, logger);
+      process.stdout.write([
+        '', 'Vigil demo is running.',
+        `  collector        ${collector.url}   (SQLite: ${join(config.dataDir, 'vigil.db')})`,
+        `  metrics          ${collector.url}/metrics   (results appear within ~15 s)`,
+        `  SLA report       ${collector.url}/api/v1/sla/demo`,
+        `  checks           ${collector.url}/api/v1/checks`,
+        `  incidents        ${collector.url}/api/v1/incidents`,
+        `  try              node dist/shared/cli/vigil.js sla show --client demo --collector ${collector.url}`,
+        `  admin token      ${adminToken}   (vigil token create --client C --site S --admin-token …)`,
+        `  configs          ${dir}/{agent.yaml,sla/demo.yaml}`,
+        '  Grafana          provision dashboards/provisioning/ and point the vigil-prometheus datasource at a Prometheus scraping /metrics',
+        '  web-flaky answers 503 for 40 s every 4 minutes: watch the [webhook] lines and the SLA figure. Ctrl-C stops.', '',
+      ].join('\n'));
+      const stop = async () => {
+        await agent.stop();
+        await collector.close();
+        target.close();
+        hooks.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop());
+      process.once('SIGTERM', () => void stop());
+    });
 }
