@@ -36,7 +36,7 @@ export async function collectorFixture(extra: Record<string, unknown> = {}) {
       },
     });
   return {
-    app, ...built, store, clock, config, admin, enroll, ingest, checkEvents, serviceEvents,
+    ...built, store, clock, config, admin, enroll, ingest, checkEvents, serviceEvents,
     async close() { await app.close(); store.close(); dir.remove(); },
   };
 }

@@ -1,0 +1,55 @@
+import { DashboardBuilder, QueryVariableBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
+import { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/stat';
+import { PanelBuilder as TableBuilder } from '@grafana/grafana-foundation-sdk/table';
+import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
+
+export const DATASOURCE = { type: 'prometheus', uid: 'vigil-prometheus' };
+const sel = 'client=~"$client"';
+
+const q = (expr: string, legend = '', refId = 'A') => new DataqueryBuilder().datasource(DATASOURCE).expr(expr).legendFormat(legend).refId(refId);
+const ts = (title: string, unit: string, expr: string, legend: string, w = 12) =>
+  new TimeseriesBuilder().title(title).unit(unit).datasource(DATASOURCE).gridPos({ h: 8, w, x: 0, y: 0 }).withTarget(q(expr, legend));
+const stat = (title: string, unit: string, expr: string, legend: string, w = 6) =>
+  new StatBuilder().title(title).unit(unit).datasource(DATASOURCE).gridPos({ h: 5, w, x: 0, y: 0 }).withTarget(q(expr, legend));
+
+/** The NOC overview: SLA now, what is down, probe quality, host capacity, the pipeline itself. */
+export function nocOverview() {
+  return new DashboardBuilder('Vigil — NOC overview')
+    .uid('vigil-noc-overview')
+    .tags(['vigil', 'sla'])
+    .refresh('30s')
+    .time({ from: 'now-6h', to: 'now' })
+    .timezone('browser')
+    .withVariable(new QueryVariableBuilder('client').label('Client').datasource(DATASOURCE).query('label_values(vigil_check_up, client)').includeAll(true).multi(true).allValue('.*'))
+    .withRow(new RowBuilder('SLA this period'))
+    .withPanel(stat('Availability to date', 'percentunit', `min by (client, service) (vigil_sla_availability_ratio{${sel}})`, '{{client}}/{{service}}', 8).decimals(3))
+    .withPanel(stat('Error budget left', 'percentunit', `vigil_sla_error_budget_remaining_ratio{${sel}}`, '{{client}}/{{service}}', 8))
+    .withPanel(stat('Checks down now', 'none', `sum(vigil_check_state{state="down",${sel}}) or vector(0)`, 'down', 8))
+    .withPanel(ts('Burn rate by window', 'none', `vigil_sla_burn_rate{${sel}}`, '{{client}}/{{service}} {{window}}'))
+    .withPanel(ts('Projected end-of-period availability vs target', 'percentunit', `vigil_sla_projected_availability_ratio{${sel}} - on (client, service) vigil_sla_target_ratio{${sel}}`, '{{client}}/{{service}} margin'))
+    .withPanel(
+      new TableBuilder().title('Services').datasource(DATASOURCE).gridPos({ h: 8, w: 24, x: 0, y: 0 })
+        .withTarget(q(`vigil_sla_availability_ratio{${sel}}`, '{{client}}/{{service}}').instant().format('table' as never)),
+    )
+    .withRow(new RowBuilder('Checks'))
+    .withPanel(ts('Check up (last result)', 'none', `vigil_check_up{${sel}}`, '{{client}} {{check}}'))
+    .withPanel(ts('Probe duration', 's', `vigil_check_duration_seconds{${sel}}`, '{{check}} ({{type}})'))
+    .withPanel(ts('HTTP time to first byte', 's', `vigil_probe_first_byte_seconds{${sel}}`, '{{check}}'))
+    .withPanel(ts('Connect time', 's', `vigil_probe_connect_seconds{${sel}}`, '{{check}} ({{type}})'))
+    .withRow(new RowBuilder('Network and VoIP quality'))
+    .withPanel(ts('MOS (E-model)', 'none', `vigil_probe_mos{${sel}}`, '{{check}}').min(1).max(4.5))
+    .withPanel(ts('Packet loss', 'percentunit', `vigil_probe_loss_ratio{${sel}}`, '{{check}}'))
+    .withPanel(ts('Jitter', 's', `vigil_probe_jitter_seconds{${sel}}`, '{{check}}'))
+    .withPanel(ts('Round-trip time', 's', `vigil_probe_rtt_avg_seconds{${sel}}`, '{{check}}'))
+    .withRow(new RowBuilder('Host capacity and throughput'))
+    .withPanel(ts('CPU', 'percentunit', `vigil_host_cpu_usage_ratio{${sel}}`, '{{agent}}'))
+    .withPanel(ts('Memory used', 'bytes', `vigil_host_memory_used_bytes{${sel}}`, '{{agent}}'))
+    .withPanel(ts('Disk used', 'percentunit', `vigil_host_disk_used_bytes{${sel}} / vigil_host_disk_size_bytes{${sel}}`, '{{agent}} {{mount}}'))
+    .withPanel(ts('Network receive', 'bps', `vigil_host_network_receive_bits_per_second{${sel}}`, '{{agent}} {{interface}}'))
+    .withPanel(ts('Network transmit', 'bps', `vigil_host_network_transmit_bits_per_second{${sel}}`, '{{agent}} {{interface}}'))
+    .withRow(new RowBuilder('Pipeline'))
+    .withPanel(ts('Ingested batches', 'reqps', 'sum by (result) (rate(vigil_ingest_batches_total[5m]))', '{{result}}'))
+    .withPanel(ts('Agents up', 'none', `vigil_agent_up{${sel}}`, '{{agent}}'))
+    .withPanel(ts('Seconds since agent last seen', 's', `time() - vigil_agent_last_seen_timestamp_seconds{${sel}}`, '{{agent}}'));
+}
