@@ -24,11 +24,17 @@ export function maintenanceIntervals(entries: readonly MaintenanceEntry[], timez
   return normalize(out);
 }
 
-/** Parses an RRULE (with or without DTSTART) into a rule in floating local time; throws on invalid input. */
-export function parseRule(text: string): InstanceType<typeof RRule> {
+/**
+ * Parses an RRULE (with or without DTSTART) into a rule in floating local time; throws on
+ * invalid input. Without DTSTART the rule is anchored at `anchor` (a Monday 00:00 shortly
+ * before the window): expanding from year 2000 each time would cost thousands of steps.
+ * A rule with INTERVAL > 1 should therefore carry its own DTSTART to fix its phase.
+ */
+export function parseRule(text: string, anchor = new Date(Date.UTC(2000, 0, 3))): InstanceType<typeof RRule> {
   const hasStart = /DTSTART/i.test(text);
   const body = text.replace(/^RRULE:/i, '');
-  const rule = hasStart ? rrulestr(text) : rrulestr(`DTSTART:20000101T000000Z\nRRULE:${body}`);
+  const stamp = anchor.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const rule = hasStart ? rrulestr(text) : rrulestr(`DTSTART:${stamp}\nRRULE:${body}`);
   if (!(rule instanceof RRule)) throw new Error('only a single RRULE is supported');
   return rule;
 }
@@ -39,9 +45,10 @@ function floating(ms: number, zone: string): Date {
 }
 
 function expandRule(text: string, durationMs: number, zone: string, window: Interval): Interval[] {
-  const rule = parseRule(text);
   // Widen by a day plus the duration: DST offsets and windows that start before the period.
   const from = floating(window.start - durationMs - 86_400_000, zone);
+  const monday = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate() - ((from.getUTCDay() + 6) % 7) - 7));
+  const rule = parseRule(text, monday);
   const to = floating(window.end + 86_400_000, zone);
   const out: Interval[] = [];
   for (const occ of rule.between(from, to, true)) {
