@@ -50,3 +50,11 @@ describe('SLA definition validation', () => {
     expect(selectDefinition([v1, v2], 'a', Date.parse('2026-11-15T00:00:00Z'))!.version).toBe('2');
   });
 });
+
+describe('published JSON Schema', () => {
+  it('shared/sla/definition.schema.json matches the TypeBox schema (run npm run dashboards if not)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { definitionJsonSchema, SCHEMA_PATH } = await import('../../../shared/sla/definition-json-schema.js');
+    expect(readFileSync(SCHEMA_PATH, 'utf8')).toBe(definitionJsonSchema());
+  });
+});
