@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { TLSSocket } from 'node:tls';
 import { Type } from 'typebox';
-import { Agent, buildConnector, request } from 'undici';
+import { Agent, buildConnector, interceptors, request } from 'undici';
 import { classifyError } from './classify-error.js';
 import { defineProbe, type ProbeResult } from './types.js';
 
@@ -55,11 +55,12 @@ export const httpProbe = defineProbe({
           cb(err as never, socket as never);
         });
       },
-      maxRedirections: o.maxRedirects ?? 5,
     } as never);
+    // undici 7: redirects are an interceptor, not an Agent option
+    const client = dispatcher.compose(interceptors.redirect({ maxRedirections: o.maxRedirects ?? 5 }));
     try {
       const res = await request(o.url, {
-        method: o.method ?? 'GET', headers: o.headers, body: o.body, dispatcher, signal: ctx.signal,
+        method: o.method ?? 'GET', headers: o.headers, body: o.body, dispatcher: client, signal: ctx.signal,
         headersTimeout: ctx.timeoutMs, bodyTimeout: ctx.timeoutMs,
       });
       m.first_byte_seconds = (performance.now() - t0) / 1000;

@@ -1,0 +1,88 @@
+import { execFileSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createTcpServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../shared/clock.js';
+import { silentLogger } from '../../../shared/logger.js';
+import { httpProbe } from '../../../agent/src/probes/http.js';
+import { icmpProbe } from '../../../agent/src/probes/icmp.js';
+import { tcpProbe } from '../../../agent/src/probes/tcp.js';
+import { freePort, tempDir } from '../../helpers/net.js';
+
+const ctx = (timeoutMs = 1000) => ({ signal: AbortSignal.timeout(timeoutMs), timeoutMs, clock: systemClock, logger: silentLogger() });
+const listen = (s: Server | ReturnType<typeof createTcpServer>) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as { port: number }).port)));
+
+describe('probes against real loopback servers', () => {
+  const dir = tempDir();
+  let http: Server;
+  let https: Server;
+  let httpPort: number;
+  let httpsPort: number;
+
+  beforeAll(async () => {
+    http = createServer((req, res) => {
+      if (req.url === '/slow') return void setTimeout(() => res.end('late'), 3000);
+      if (req.url === '/teapot') return void res.writeHead(418).end('short and stout');
+      if (req.url === '/moved') return void res.writeHead(302, { location: '/' }).end();
+      res.end('all systems operational');
+    });
+    httpPort = await listen(http);
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir.path, 'k.pem'), '-out', join(dir.path, 'c.pem'), '-days', '30', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    https = createHttpsServer({ key: readFileSync(join(dir.path, 'k.pem')), cert: readFileSync(join(dir.path, 'c.pem')) }, (_q, r) => r.end('secure ok'));
+    httpsPort = await listen(https);
+  });
+  afterAll(() => {
+    http.closeAllConnections();
+    http.close();
+    https.close();
+    dir.remove();
+  });
+
+  it('http: up with timing phases, status code and keyword', async () => {
+    const r = await httpProbe.run({ url: `http://127.0.0.1:${httpPort}/`, keyword: 'operational' }, ctx());
+    expect(r.status).toBe('up');
+    expect(r.metrics.status_code).toBe(200);
+    for (const k of ['connect_seconds', 'first_byte_seconds', 'total_seconds']) expect(r.metrics[k]).toBeGreaterThan(0);
+    expect(r.metrics.total_seconds).toBeGreaterThanOrEqual(r.metrics.first_byte_seconds!);
+  });
+
+  it('http: each failure is a result with its reason, never an exception', async () => {
+    expect((await httpProbe.run({ url: `http://127.0.0.1:${httpPort}/teapot` }, ctx())).reason).toBe('status');
+    expect((await httpProbe.run({ url: `http://127.0.0.1:${httpPort}/`, keyword: 'outage' }, ctx())).reason).toBe('keyword');
+    expect((await httpProbe.run({ url: `http://127.0.0.1:${httpPort}/`, keyword: 'operational', invertKeyword: true }, ctx())).reason).toBe('keyword');
+    expect((await httpProbe.run({ url: `http://127.0.0.1:${httpPort}/slow` }, ctx(300))).reason).toBe('timeout');
+    expect((await httpProbe.run({ url: `http://127.0.0.1:${await freePort()}/` }, ctx())).reason).toBe('refused');
+    expect((await httpProbe.run({ url: 'http://nothing-here.invalid/' }, ctx(3000))).reason).toBe('dns');
+    expect((await httpProbe.run({ url: `https://127.0.0.1:${httpsPort}/` }, ctx())).reason).toBe('tls');
+  });
+
+  it('http: follows redirects; https with the self-signed cert allowed reports days to expiry', async () => {
+    expect((await httpProbe.run({ url: `http://127.0.0.1:${httpPort}/moved`, expectStatus: [200] }, ctx())).status).toBe('up');
+    const r = await httpProbe.run({ url: `https://127.0.0.1:${httpsPort}/`, insecureSkipVerify: true, keyword: 'secure' }, ctx());
+    expect(r.status).toBe('up');
+    expect(r.metrics.tls_cert_expiry_days).toBeGreaterThan(29);
+    expect(r.metrics.tls_cert_expiry_days).toBeLessThanOrEqual(30);
+    expect(r.metrics.tls_seconds).toBeGreaterThan(0);
+  });
+
+  it('tcp: connect time when listening, refused when not', async () => {
+    const up = await tcpProbe.run({ host: '127.0.0.1', port: httpPort }, ctx());
+    expect(up.status).toBe('up');
+    expect(up.metrics.connect_seconds).toBeGreaterThan(0);
+    const down = await tcpProbe.run({ host: '127.0.0.1', port: await freePort() }, ctx());
+    expect(down).toMatchObject({ status: 'down', reason: 'refused' });
+  });
+
+  it('icmp: several packets to loopback, no loss, an E-model MOS near the G.711 maximum', async () => {
+    await icmpProbe.preflight!([]);
+    const r = await icmpProbe.run({ host: '127.0.0.1', packets: 4, spacingMs: 20 }, ctx(3000));
+    expect(r.status).toBe('up');
+    expect(r.metrics.loss_ratio).toBe(0);
+    expect(r.metrics.rtt_max_seconds).toBeGreaterThanOrEqual(r.metrics.rtt_min_seconds!);
+    expect(r.metrics.mos).toBeGreaterThan(4.3);
+    expect(r.metrics.mos).toBeLessThanOrEqual(4.5);
+  });
+});
