@@ -13,6 +13,7 @@ import { incidentRecorder } from './incidents/recorder.js';
 import { CollectorMetrics } from './metrics.js';
 import { Outbox } from './notify/outbox.js';
 import { enrollRoutes } from './routes/enroll.js';
+import { exclusionRoutes } from './routes/exclusions.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { statusRoutes } from './routes/status.js';
@@ -25,6 +26,8 @@ export interface BuildAppOptions {
   clock: Clock;
   logger: Logger;
   definitions?: () => readonly SlaDefinition[];
+  /** Called with a freshly loaded, valid set of definitions (POST /api/v1/admin/definitions/reload). */
+  reloadDefinitions?: (defs: SlaDefinition[]) => void;
   listeners?: EngineListener[];
   sinks?: Sink[];
   plugins?: FastifyPluginAsync[];
@@ -69,6 +72,7 @@ export function buildApp(opts: BuildAppOptions): VigilApp {
   ingestRoutes(app, ctx);
   statusRoutes(app, ctx);
   incidentRoutes(app, ctx, store.db);
+  exclusionRoutes(app, ctx, opts.reloadDefinitions ?? (() => undefined));
   for (const p of opts.plugins ?? []) void app.register(p);
   return { app, engine, outbox, metrics };
 }

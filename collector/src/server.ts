@@ -17,9 +17,15 @@ export async function startCollector(input: string | CollectorConfig, deps: { cl
   const config = typeof input === 'string' ? loadCollectorConfig(input) : input;
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger({ level: config.logLevel, name: 'collector' });
-  const definitions: SlaDefinition[] = config.slaDir ? loadDefinitionsDir(config.slaDir) : [];
+  let definitions: SlaDefinition[] = config.slaDir ? loadDefinitionsDir(config.slaDir) : [];
   const store = new SqliteStore(config.dataDir);
-  const { app, engine, outbox } = buildApp({ config, store, clock, logger, definitions: () => definitions });
+  const { app, engine, outbox } = buildApp({
+    config, store, clock, logger, definitions: () => definitions,
+    reloadDefinitions: (defs) => {
+      definitions = defs;
+      logger.info({ clients: defs.map((d) => `${d.client}@${d.version}`) }, 'SLA definitions reloaded');
+    },
+  });
   await app.listen({ host: config.host, port: config.port });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;

@@ -15,7 +15,7 @@ export function slaReportFor(store: Store, defs: readonly SlaDefinition[], clien
   const def = selectDefinition(defs, client, period.start) ?? latest;
   const members = [...new Set(def.services.flatMap((s) => s.members))];
   const transitions = store.transitionsFor(client, members, Math.min(period.start, now - 72 * 3_600_000), Math.max(period.end, now));
-  return computeReport(def, transitions, period, { asOf: Math.min(now, period.end) });
+  return computeReport(def, transitions, period, { asOf: Math.min(now, period.end), exclusions: store.exclusions(client, period.start, period.end) });
 }
 
 export function currentSlaFigures(store: Store, defs: readonly SlaDefinition[], now: number): Array<{ client: string; figures: ServiceFigures }> {

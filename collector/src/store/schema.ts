@@ -36,6 +36,9 @@ const MIGRATIONS: string[] = [
    CREATE TABLE deliveries (id INTEGER PRIMARY KEY AUTOINCREMENT, incident_id INTEGER NOT NULL, event TEXT NOT NULL, channel TEXT NOT NULL,
      body TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,
      created_at INTEGER NOT NULL, delivered_at INTEGER, last_error TEXT, UNIQUE (incident_id, event, channel));`,
+  `CREATE TABLE exclusions (id INTEGER PRIMARY KEY AUTOINCREMENT, client_id TEXT NOT NULL, service TEXT NOT NULL,
+     start_ts INTEGER NOT NULL, end_ts INTEGER NOT NULL, reason TEXT NOT NULL, added_by TEXT NOT NULL, added_at INTEGER NOT NULL);
+   CREATE INDEX exclusions_client ON exclusions (client_id, start_ts);`,
 ];
 
 export function migrate(db: Database): void {

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckDescriptor } from '../../../shared/protocol/v1/heartbeat.js';
 import type { CheckResultSample, MetricSample } from '../../../shared/protocol/v1/batch.js';
-import type { MemberState, Transition } from '../../../shared/sla/types.js';
+import type { Exclusion, MemberState, Transition } from '../../../shared/sla/types.js';
 import { migrate } from './schema.js';
 import type { AgentRow, CheckRow, EnrollmentTokenRow, HostMetricRow, Store } from './types.js';
 
@@ -159,6 +159,14 @@ export class SqliteStore implements Store {
     return (this.db.prepare('SELECT * FROM host_metrics').all() as Row[]).map((r) => ({
       agentId: r.agent_id as string, name: r.name as string, labels: JSON.parse(r.labels as string), ts: r.ts as number, value: r.value as number,
     }));
+  }
+  addExclusion(client: string, e: Exclusion): number {
+    return Number(this.db.prepare('INSERT INTO exclusions (client_id, service, start_ts, end_ts, reason, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(client, e.service, e.start, e.end, e.reason, e.addedBy, e.addedAt).lastInsertRowid);
+  }
+  exclusions(client: string, from: number, to: number): Exclusion[] {
+    const rows = this.db.prepare('SELECT * FROM exclusions WHERE client_id = ? AND start_ts < ? AND end_ts > ? ORDER BY start_ts').all(client, to, from) as Row[];
+    return rows.map((r) => ({ service: r.service as string, start: r.start_ts as number, end: r.end_ts as number, reason: r.reason as string, addedBy: r.added_by as string, addedAt: r.added_at as number }));
   }
   pruneResults(before: number): number {
     return this.db.prepare('DELETE FROM results WHERE ts < ?').run(before).changes;

@@ -1,6 +1,6 @@
 import type { CheckDescriptor } from '../../../shared/protocol/v1/heartbeat.js';
 import type { CheckResultSample, MetricSample } from '../../../shared/protocol/v1/batch.js';
-import type { MemberState, Transition } from '../../../shared/sla/types.js';
+import type { Exclusion, MemberState, Transition } from '../../../shared/sla/types.js';
 
 export interface EnrollmentTokenRow {
   id: string; tokenHash: string; clientId: string; siteId: string; createdAt: number; expiresAt: number;
@@ -42,6 +42,9 @@ export interface Store {
   /** Transitions of these checks up to `to`, including the last one before `from` so the state at `from` is known. */
   transitionsFor(clientId: string, checkIds: readonly string[], from: number, to: number): Transition[];
   hostMetrics(): HostMetricRow[];
+  addExclusion(client: string, e: Exclusion): number;
+  /** Exclusions of a client overlapping [from, to). */
+  exclusions(client: string, from: number, to: number): Exclusion[];
   pruneResults(before: number): number;
   close(): void;
 }

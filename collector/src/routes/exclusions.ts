@@ -1,0 +1,51 @@
+import { Type } from 'typebox';
+import { VigilError } from '../../../shared/errors.js';
+import { loadDefinitionsDir } from '../../../shared/sla/definition.js';
+import { requireAdmin } from '../auth.js';
+import type { AppContext, VigilFastify } from '../app-context.js';
+
+const CreateExclusion = Type.Object(
+  {
+    clientId: Type.String({ minLength: 1 }),
+    service: Type.String({ minLength: 1 }),
+    start: Type.String({ format: 'date-time' }),
+    end: Type.String({ format: 'date-time' }),
+    reason: Type.String({ minLength: 3, maxLength: 1000 }),
+    addedBy: Type.String({ minLength: 1, maxLength: 200 }),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Manual exclusions (vendor outage, force majeure) and definition reload. SLA reports are
+ * computed on request from transitions, so after either change a past period's report is
+ * recomputed simply by asking for it again; it names the definition version it used.
+ */
+export function exclusionRoutes(app: VigilFastify, ctx: AppContext, reload: (defs: ReturnType<typeof loadDefinitionsDir>) => void): void {
+  app.post('/api/v1/admin/exclusions', { schema: { body: CreateExclusion } }, async (req, reply) => {
+    requireAdmin(req, ctx.config.adminToken);
+    const b = req.body;
+    const start = Date.parse(b.start);
+    const end = Date.parse(b.end);
+    const problems = [];
+    if (Number.isNaN(start)) problems.push({ path: '/start', message: 'not an ISO instant' });
+    if (Number.isNaN(end) || end <= start) problems.push({ path: '/end', message: 'must be an ISO instant after start' });
+    const known = ctx.definitions().some((d) => d.client === b.clientId && d.services.some((s) => s.id === b.service));
+    if (!known) problems.push({ path: '/service', message: `no service "${b.service}" in an SLA definition of client "${b.clientId}"` });
+    if (problems.length > 0) throw new VigilError('BODY_INVALID', 'exclusion is invalid', problems);
+    const id = ctx.store.addExclusion(b.clientId, { service: b.service, start, end, reason: b.reason, addedBy: b.addedBy, addedAt: ctx.clock.now() });
+    return reply.code(201).send({ id, ...b });
+  });
+
+  app.get<{ Params: { client: string } }>('/api/v1/exclusions/:client', async (req) => ({
+    exclusions: ctx.store.exclusions(req.params.client, 0, Number.MAX_SAFE_INTEGER).map((e) => ({ ...e, start: new Date(e.start).toISOString(), end: new Date(e.end).toISOString() })),
+  }));
+
+  app.post('/api/v1/admin/definitions/reload', async (req) => {
+    requireAdmin(req, ctx.config.adminToken);
+    if (!ctx.config.slaDir) throw new VigilError('NOT_FOUND', 'no slaDir is configured');
+    const defs = loadDefinitionsDir(ctx.config.slaDir); // throws with every problem; the old set stays in force
+    reload(defs);
+    return { definitions: defs.map((d) => ({ client: d.client, version: d.version, effectiveFrom: new Date(d.effectiveFrom).toISOString() })) };
+  });
+}
