@@ -48,7 +48,7 @@ export function buildApp(opts: BuildAppOptions): VigilApp {
   const outbox = new Outbox(store.db, config.webhooks, clock, logger, { maxAttempts: config.retryMaxAttempts, baseDelayMs: config.retryBaseDelayMs });
   const recorder = incidentRecorder(store.db, outbox, clock, definitions, (name) => config.webhooks.find((w) => w.name === name)?.clients);
   const listeners = [recorder, ...(opts.listeners ?? [])];
-  const engine = new StateMachine(store, clock, logger, config, listeners, new ServiceTracker(store, clock, definitions));
+  const engine = new StateMachine(store, clock, logger, config, listeners, new ServiceTracker(store, clock, definitions), definitions);
   const metrics = new CollectorMetrics(store, clock, definitions);
   const ctx: AppContext = { config, store, clock, logger, engine, metrics, sinks: opts.sinks ?? [], definitions };
 

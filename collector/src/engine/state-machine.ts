@@ -1,7 +1,9 @@
 import type { Clock } from '../../../shared/clock.js';
 import type { Logger } from '../../../shared/logger.js';
 import type { CheckResultSample } from '../../../shared/protocol/v1/batch.js';
-import type { MemberState } from '../../../shared/sla/types.js';
+import { selectDefinition } from '../../../shared/sla/definition.js';
+import { memberStateOf } from '../../../shared/sla/thresholds.js';
+import type { MemberState, ServiceDefinition, SlaDefinition } from '../../../shared/sla/types.js';
 import type { AgentRow, CheckRow, Store } from '../store/types.js';
 import type { CheckTransitionEvent, EngineListener } from './events.js';
 import type { ServiceTracker } from './service-tracker.js';
@@ -28,6 +30,7 @@ export class StateMachine {
     private readonly opts: StateMachineOptions,
     private readonly listeners: EngineListener[],
     private readonly services: ServiceTracker,
+    private readonly definitions: () => readonly SlaDefinition[] = () => [],
   ) {}
 
   /** Applies one batch's results (inside the ingest transaction); returns the events to emit after commit. */
@@ -41,12 +44,20 @@ export class StateMachine {
       c.lastStatus = r.status;
       c.lastDurationMs = r.durationMs;
       c.lastMetrics = r.metrics ?? {};
-      const seen: MemberState = r.status === 'degraded' ? this.opts.degradedAs : r.status;
+      const services = this.servicesOf(agent.clientId, r.checkId, r.ts);
+      const needsRecent = services.some((s) => s.thresholds?.latencyP95AboveMs !== undefined);
+      const recentDurationsMs = needsRecent ? this.store.recentDurations(agent.clientId, r.checkId, r.ts, 20) : [r.durationMs];
+      const seen = memberStateOf({ status: r.status, metrics: r.metrics ?? {}, recentDurationsMs }, services, this.opts.degradedAs);
       const e = this.observe(c, seen, r.ts, agent, r.reason, r.message);
       if (e) events.push(e);
       this.store.saveCheckState(c);
     }
     return events;
+  }
+
+  private servicesOf(client: string, check: string, ts: number): ServiceDefinition[] {
+    const def = selectDefinition(this.definitions(), client, ts);
+    return def ? def.services.filter((s) => s.members.includes(check)) : [];
   }
 
   private observe(c: CheckRow, seen: MemberState, ts: number, agent: AgentRow, reason?: string, message?: string): CheckTransitionEvent | undefined {

@@ -160,6 +160,9 @@ export class SqliteStore implements Store {
       agentId: r.agent_id as string, name: r.name as string, labels: JSON.parse(r.labels as string), ts: r.ts as number, value: r.value as number,
     }));
   }
+  recentDurations(client: string, check: string, ts: number, n: number): number[] {
+    return (this.db.prepare('SELECT duration_ms FROM results WHERE client_id = ? AND check_id = ? AND ts <= ? ORDER BY ts DESC LIMIT ?').all(client, check, ts, n) as Array<{ duration_ms: number }>).map((r) => r.duration_ms);
+  }
   addExclusion(client: string, e: Exclusion): number {
     return Number(this.db.prepare('INSERT INTO exclusions (client_id, service, start_ts, end_ts, reason, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(client, e.service, e.start, e.end, e.reason, e.addedBy, e.addedAt).lastInsertRowid);

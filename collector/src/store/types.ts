@@ -42,6 +42,8 @@ export interface Store {
   /** Transitions of these checks up to `to`, including the last one before `from` so the state at `from` is known. */
   transitionsFor(clientId: string, checkIds: readonly string[], from: number, to: number): Transition[];
   hostMetrics(): HostMetricRow[];
+  /** Durations (ms) of a check's last `n` results at or before `ts`. */
+  recentDurations(client: string, check: string, ts: number, n: number): number[];
   addExclusion(client: string, e: Exclusion): number;
   /** Exclusions of a client overlapping [from, to). */
   exclusions(client: string, from: number, to: number): Exclusion[];

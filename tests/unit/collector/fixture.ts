@@ -8,14 +8,15 @@ import type { CheckTransitionEvent, ServiceTransitionEvent } from '../../../coll
 import { tempDir } from '../../helpers/net.js';
 
 export const ADMIN = 'unit-admin-token-0123456789';
+const ACME = 'client: acme\ntimezone: UTC\nservices:\n  - { id: network, target: 99.9, members: [fw-1, sw-1, sw-2], downtime: { when: { membersDown: 2 } } }\n';
 
 /** A collector app on a temp SQLite file with a manual clock, plus helpers to enroll and ingest. */
-export async function collectorFixture(extra: Record<string, unknown> = {}) {
+export async function collectorFixture(extra: Record<string, unknown> = {}, defsYaml = ACME) {
   const dir = tempDir();
   const clock = new ManualClock(Date.parse('2026-10-05T10:00:00Z'));
   const config = parseCollectorConfig({ dataDir: dir.path, adminToken: ADMIN, bodyLimitBytes: 64 * 1024, state: { confirmDown: 2, confirmUp: 1 }, ...extra }, 'test');
   const store = new SqliteStore(config.dataDir);
-  const defs = [parseDefinition('client: acme\ntimezone: UTC\nservices:\n  - { id: network, target: 99.9, members: [fw-1, sw-1, sw-2], downtime: { when: { membersDown: 2 } } }\n', 'acme.yaml')];
+  const defs = [parseDefinition(defsYaml, 'acme.yaml')];
   const checkEvents: CheckTransitionEvent[] = [];
   const serviceEvents: ServiceTransitionEvent[] = [];
   const built = buildApp({ config, store, clock, logger: silentLogger(), definitions: () => defs, listeners: [{ onCheckTransition: (e) => checkEvents.push(e), onServiceTransition: (e) => serviceEvents.push(e) }] });
@@ -27,12 +28,12 @@ export async function collectorFixture(extra: Record<string, unknown> = {}) {
     return { agentId: r.agentId as string, token: r.agentToken as string, enrollmentToken: t.token as string, enrollmentId: t.id as string };
   };
   let seq = 0;
-  const ingest = (a: { agentId: string; token: string }, results: Array<{ check: string; status: 'up' | 'down' | 'degraded'; ts?: number }>, opts: { seq?: number; agentId?: string } = {}) =>
+  const ingest = (a: { agentId: string; token: string }, results: Array<{ check: string; status: 'up' | 'down' | 'degraded'; ts?: number; metrics?: Record<string, number> }>, opts: { seq?: number; agentId?: string } = {}) =>
     app.inject({
       method: 'POST', url: '/api/v1/ingest', headers: { authorization: `Bearer ${a.token}` },
       payload: {
         agentId: opts.agentId ?? a.agentId, seq: opts.seq ?? ++seq, sentAt: clock.now(),
-        samples: results.map((r) => ({ kind: 'check', checkId: r.check, type: 'tcp', ts: r.ts ?? clock.now(), status: r.status, durationMs: 1, metrics: { connect_seconds: 0.001 } })),
+        samples: results.map((r) => ({ kind: 'check', checkId: r.check, type: 'tcp', ts: r.ts ?? clock.now(), status: r.status, durationMs: 1, metrics: { connect_seconds: 0.001, ...(r.metrics ?? {}) } })),
       },
     });
   return {

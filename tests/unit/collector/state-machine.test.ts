@@ -56,3 +56,17 @@ describe('state machine', () => {
     expect(lost).toEqual([`${a.agentId}:false`]);
   });
 });
+
+describe('SLA thresholds in the state machine', () => {
+  it('a reachable VoIP path with MOS below mosBelow counts as down for the service', async () => {
+    f = await collectorFixture({ state: { confirmDown: 1, confirmUp: 1 } }, 'client: acme\ntimezone: UTC\nservices:\n  - { id: voip, target: 99.9, members: [sbc-1], thresholds: { mosBelow: 3.5 } }\n');
+    const a = await f.enroll('site-a');
+    const t0 = f.clock.now();
+    await f.ingest(a, [{ check: 'sbc-1', status: 'up', ts: t0, metrics: { mos: 4.2 } }]);
+    await f.ingest(a, [{ check: 'sbc-1', status: 'up', ts: t0 + 10_000, metrics: { mos: 3.1 } }]);
+    expect(f.store.getCheck('acme', 'sbc-1')!.state).toBe('down');
+    expect(f.serviceEvents.map((e) => e.to)).toEqual(['up', 'down']); // unknown → up at the first result
+    await f.ingest(a, [{ check: 'sbc-1', status: 'up', ts: t0 + 20_000, metrics: { mos: 4.0 } }]);
+    expect(f.serviceEvents.map((e) => e.to)).toEqual(['up', 'down', 'up']);
+  });
+});
