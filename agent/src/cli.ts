@@ -7,6 +7,7 @@ import { startAgent } from './main.js';
 import { defaultRegistry } from './probes/registry.js';
 import { runCheck } from './scheduler.js';
 import { startEchoResponder } from './voip/responder.js';
+import { closeOnSignals } from '../../shared/cli/shutdown.js';
 
 export function agentCommand(): Command {
   const cmd = new Command('agent').description('the site agent: run checks and send results to the collector');
@@ -19,9 +20,7 @@ export function agentCommand(): Command {
       const config = loadAgentConfig(o.config, registry);
       const logger = createLogger({ level: config.logLevel, name: 'agent' });
       const handle = await startAgent(config, registry, logger);
-      const stop = () => void handle.stop().then(() => process.exit(0));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      closeOnSignals(() => handle.stop());
     });
   cmd
     .command('enroll')

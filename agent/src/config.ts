@@ -1,15 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Type, type Static } from 'typebox';
-import { parse as parseYaml } from 'yaml';
 import { VigilError, type Problem } from '../../shared/errors.js';
 import { Labels } from '../../shared/protocol/v1/common.js';
-import { parseDurationMs } from '../../shared/sla/duration.js';
+import { DurationSchema as Duration, parseDurationMs } from '../../shared/sla/duration.js';
+import { readYamlFile } from '../../shared/yaml-file.js';
 import { validator } from '../../shared/validate.js';
 import { expandCloudTemplates } from './cloud/templates.js';
 import type { ProbeRegistry } from './probes/registry.js';
 
-const Duration = Type.Union([Type.String({ pattern: '^((\\d+(\\.\\d+)?)(ms|s|m|h|d|w))+$' }), Type.Number({ exclusiveMinimum: 0 })]);
 const CheckBase = Type.Object({
   id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$' }),
   type: Type.String(),
@@ -81,6 +79,7 @@ export function parseAgentConfig(raw: unknown, source: string, registry: ProbeRe
     for (const p of validator(probe.options).problems(options)) problems.push({ path: `${path}${p.path === '/' ? '' : p.path}`, message: p.message });
     const intervalMs = ms(interval ?? f.defaults?.interval, 30_000);
     const timeoutMs = ms(timeout ?? f.defaults?.timeout, 5_000);
+    if (intervalMs < 100) problems.push({ path: `${path}/interval`, message: 'must be at least 100ms' });
     if (timeoutMs > intervalMs) problems.push({ path: `${path}/timeout`, message: 'timeout must not exceed the interval' });
     checks.push({
       id, type, intervalMs, timeoutMs,
@@ -103,12 +102,5 @@ export function parseAgentConfig(raw: unknown, source: string, registry: ProbeRe
 }
 
 export function loadAgentConfig(path: string, registry: ProbeRegistry): AgentConfig {
-  if (!existsSync(path)) throw new VigilError('CONFIG_NOT_FOUND', `configuration file ${path} not found`);
-  let raw: unknown;
-  try {
-    raw = parseYaml(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new VigilError('CONFIG_INVALID', `${path}: not valid YAML`, [{ path: '/', message: (e as Error).message }]);
-  }
-  return parseAgentConfig(raw, path, registry, dirname(resolve(path)));
+  return parseAgentConfig(readYamlFile(path), path, registry, dirname(resolve(path)));
 }

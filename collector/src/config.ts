@@ -1,12 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Type, type Static } from 'typebox';
-import { parse as parseYaml } from 'yaml';
 import { VigilError } from '../../shared/errors.js';
-import { parseDurationMs } from '../../shared/sla/duration.js';
+import { DurationSchema as Duration, parseDurationMs } from '../../shared/sla/duration.js';
+import { readYamlFile } from '../../shared/yaml-file.js';
 import { validator } from '../../shared/validate.js';
 
-const Duration = Type.Union([Type.String({ pattern: '^((\\d+(\\.\\d+)?)(ms|s|m|h|d|w))+$' }), Type.Number({ minimum: 0 })]);
 
 export const CollectorConfigSchema = Type.Object(
   {
@@ -111,12 +110,5 @@ export function parseCollectorConfig(raw: unknown, source: string, baseDir = pro
 }
 
 export function loadCollectorConfig(path: string): CollectorConfig {
-  if (!existsSync(path)) throw new VigilError('CONFIG_NOT_FOUND', `configuration file ${path} not found`);
-  let raw: unknown;
-  try {
-    raw = parseYaml(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new VigilError('CONFIG_INVALID', `${path}: not valid YAML`, [{ path: '/', message: (e as Error).message }]);
-  }
-  return parseCollectorConfig(raw, path, dirname(resolve(path)));
+  return parseCollectorConfig(readYamlFile(path), path, dirname(resolve(path)));
 }

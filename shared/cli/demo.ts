@@ -11,6 +11,7 @@ import { defaultRegistry } from '../../agent/src/probes/registry.js';
 import { parseCollectorConfig } from '../../collector/src/config.js';
 import { startCollector } from '../../collector/src/server.js';
 import { createLogger } from '../logger.js';
+import { closeOnSignals } from './shutdown.js';
 
 const listen = (s: Server, port = 0) => new Promise<number>((r) => s.listen(port, '127.0.0.1', () => r((s.address() as { port: number }).port)));
 
@@ -92,14 +93,11 @@ export function demoCommand(): Command {
         '  Grafana          provision dashboards/provisioning/ and point the vigil-prometheus datasource at a Prometheus scraping /metrics',
         '  web-flaky answers 503 for 40 s every 4 minutes: watch the [webhook] lines and the SLA figure. Ctrl-C stops.', '',
       ].join('\n'));
-      const stop = async () => {
+      closeOnSignals(async () => {
         await agent.stop();
         await collector.close();
         target.close();
         hooks.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', () => void stop());
-      process.once('SIGTERM', () => void stop());
+      });
     });
 }

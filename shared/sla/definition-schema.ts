@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
+import { DurationSchema as Duration } from './duration.js';
 
 /** The per-client SLA definition file (YAML). The core is a fixed contract: extend, don't rename. */
-const Duration = Type.Union([Type.String({ pattern: '^((\\d+(\\.\\d+)?)(ms|s|m|h|d|w))+$' }), Type.Number({ minimum: 0 })]);
 const Day = Type.Enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 
 const Maintenance = Type.Union([

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { loadCollectorConfig } from '../config.js';
 import { loadDefinitionsDir } from '../../../shared/sla/definition.js';
 import { startCollector } from '../server.js';
+import { closeOnSignals } from '../../../shared/cli/shutdown.js';
 
 export function collectorCommand(): Command {
   const cmd = new Command('collector').description('run or check the central collector');
@@ -11,9 +12,7 @@ export function collectorCommand(): Command {
     .requiredOption('-c, --config <file>', 'collector config YAML')
     .action(async (o: { config: string }) => {
       const handle = await startCollector(o.config);
-      const stop = () => void handle.close().then(() => process.exit(0));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      closeOnSignals(() => handle.close());
     });
   cmd
     .command('check-config')
