@@ -8,6 +8,7 @@ import { parseAgentConfig } from '../../agent/src/config.js';
 import { enroll } from '../../agent/src/enroll.js';
 import { startAgent } from '../../agent/src/main.js';
 import { defaultRegistry } from '../../agent/src/probes/registry.js';
+import { startEchoResponder } from '../../agent/src/voip/responder.js';
 import { parseCollectorConfig } from '../../collector/src/config.js';
 import { startCollector } from '../../collector/src/server.js';
 import { createLogger } from '../logger.js';
@@ -45,12 +46,14 @@ export function demoCommand(): Command {
         });
       });
       const hookPort = await listen(hooks);
+      const responder = await startEchoResponder({ host: '127.0.0.1', port: 0 });
       writeFileSync(join(dir, 'sla', 'demo.yaml'), stringify({
         client: 'demo', timezone: 'Europe/Berlin', version: 'demo-1',
         services: [
           { id: 'web', target: 99.9, period: 'calendar-month', members: ['web-home', 'web-flaky'], downtime: { when: { membersDown: 1 }, minDuration: '30s' }, unknown: 'exclude',
             maintenance: [{ rrule: 'FREQ=WEEKLY;BYDAY=SU;BYHOUR=2;BYMINUTE=0;BYSECOND=0', duration: '2h' }],
             credits: { tiers: [{ below: 99.9, percent: 5 }, { below: 99.5, percent: 10 }], cap: 25 } },
+          { id: 'voip', target: 99.9, members: ['sbc-path'], thresholds: { mosBelow: 3.5 }, downtime: { when: { membersDown: 1 }, minDuration: '1m' } },
           { id: 'network', target: 99.95, members: ['gw-ping', 'gw-tcp'], downtime: { when: { membersDownPercent: 100 }, minDuration: '1m' } },
         ],
       }));
@@ -73,6 +76,7 @@ export function demoCommand(): Command {
         checks: [
           { id: 'web-home', type: 'http', interval: '10s', timeout: '5s', url: `http://127.0.0.1:${targetPort}/`, keyword: 'ok', labels: { service: 'web' } },
           { id: 'web-flaky', type: 'http', interval: '10s', timeout: '5s', url: `http://127.0.0.1:${targetPort}/flaky`, labels: { service: 'web' } },
+          { id: 'sbc-path', type: 'voip', interval: '15s', timeout: '5s', host: '127.0.0.1', port: responder.port, packets: 50, labels: { service: 'voip' } },
           { id: 'gw-tcp', type: 'tcp', interval: '10s', timeout: '3s', host: '127.0.0.1', port: targetPort, labels: { service: 'network' } },
           ...(process.getuid?.() === 0 ? [{ id: 'gw-ping', type: 'icmp', interval: '10s', timeout: '5s', host: '127.0.0.1', labels: { service: 'network' } }] : []),
         ],
@@ -98,6 +102,7 @@ export function demoCommand(): Command {
         await collector.close();
         target.close();
         hooks.close();
+        await responder.close();
       });
     });
 }

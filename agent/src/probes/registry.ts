@@ -2,15 +2,13 @@ import type { Probe } from './types.js';
 import { httpProbe } from './http.js';
 import { tcpProbe } from './tcp.js';
 import { icmpProbe } from './icmp.js';
-import { dnsProbe } from './dns.js';
 import { tlsProbe } from './tls.js';
-import { sipProbe } from './sip.js';
 import { voipProbe } from './voip.js';
 
 /** One map from check type to probe (blackbox_exporter's prober map). */
 export type ProbeRegistry = ReadonlyMap<string, Probe>;
 
 export function defaultRegistry(): ProbeRegistry {
-  const probes: Probe[] = [httpProbe, tcpProbe, icmpProbe, dnsProbe, tlsProbe, sipProbe, voipProbe] as unknown as Probe[];
+  const probes: Probe[] = [httpProbe, tcpProbe, icmpProbe, tlsProbe, voipProbe] as unknown as Probe[];
   return new Map(probes.map((p) => [p.type, p]));
 }

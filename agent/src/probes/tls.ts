@@ -1,10 +1,53 @@
+import { connect, type DetailedPeerCertificate } from 'node:tls';
 import { Type } from 'typebox';
-import { defineProbe } from './types.js';
+import { classifyError } from './classify-error.js';
+import { defineProbe, type ProbeResult } from './types.js';
 
-// PLACEHOLDER — replaced by the owner of this file.
+const Options = Type.Object(
+  {
+    host: Type.String({ minLength: 1 }),
+    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+    serverName: Type.Optional(Type.String()),
+    /** Days before expiry that make the check degraded. */
+    warnDays: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Check expiry only, without chain verification (self-signed internal services). */
+    insecureSkipVerify: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+/** TLS handshake to any host:port: leaf and chain expiry in days, handshake time, verification. */
 export const tlsProbe = defineProbe({
   type: 'tls',
-  options: Type.Object({}),
-  describe: () => 'tls',
-  run: async () => ({ status: 'down', reason: 'error', message: 'not implemented', durationMs: 0, metrics: {} }),
+  options: Options,
+  describe: (o) => `${o.host}:${o.port ?? 443}`,
+  run: (o, ctx) =>
+    new Promise<ProbeResult>((resolve) => {
+      const t0 = performance.now();
+      const socket = connect({ host: o.host, port: o.port ?? 443, servername: o.serverName ?? (/^[\d.:]+$/.test(o.host) ? undefined : o.host), rejectUnauthorized: !o.insecureSkipVerify });
+      const done = (r: ProbeResult) => {
+        ctx.signal.removeEventListener('abort', onAbort);
+        socket.destroy();
+        resolve(r);
+      };
+      const onAbort = () => done({ status: 'down', reason: 'timeout', message: 'timed out', durationMs: performance.now() - t0, metrics: {} });
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      socket.once('error', (e) => done({ status: 'down', ...classifyError(e), durationMs: performance.now() - t0, metrics: {} }));
+      socket.once('secureConnect', () => {
+        const durationMs = performance.now() - t0;
+        const now = ctx.clock.now();
+        const days = (c: { valid_to: string }) => (Date.parse(c.valid_to) - now) / 86_400_000;
+        let cert: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+        const leaf = days(cert);
+        let earliest = leaf;
+        for (let i = 0; cert && i < 10; i++) {
+          earliest = Math.min(earliest, days(cert));
+          cert = cert.issuerCertificate && cert.issuerCertificate !== cert ? cert.issuerCertificate : undefined;
+        }
+        const metrics = { tls_cert_expiry_days: leaf, tls_chain_expiry_days: earliest, handshake_seconds: durationMs / 1000 };
+        if (earliest <= 0) return done({ status: 'down', reason: 'expiry', message: 'certificate expired', durationMs, metrics });
+        if (earliest < (o.warnDays ?? 14)) return done({ status: 'degraded', reason: 'expiry', message: `certificate expires in ${earliest.toFixed(1)} days`, durationMs, metrics });
+        done({ status: 'up', durationMs, metrics });
+      });
+    }),
 });

@@ -1,10 +1,39 @@
 import { Type } from 'typebox';
-import { defineProbe } from './types.js';
+import { estimateMos, rFactor } from '../voip/emodel.js';
+import { runStream } from '../voip/stream.js';
+import { defineProbe, type ProbeResult } from './types.js';
 
-// PLACEHOLDER — replaced by the owner of this file.
+const Options = Type.Object(
+  {
+    host: Type.String({ minLength: 1 }),
+    port: Type.Integer({ minimum: 1, maximum: 65535 }),
+    packets: Type.Optional(Type.Integer({ minimum: 5, maximum: 3000 })),
+    intervalMs: Type.Optional(Type.Integer({ minimum: 5, maximum: 200 })),
+    mosThreshold: Type.Optional(Type.Number({ minimum: 1, maximum: 4.5 })),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * VoIP path quality: an RTP-like G.711 stream (20 ms spacing) to a `vigil agent responder`,
+ * MOS by the E-model with one-way delay = RTT / 2. Below the threshold (3.5) it is degraded.
+ */
 export const voipProbe = defineProbe({
   type: 'voip',
-  options: Type.Object({}),
-  describe: () => 'voip',
-  run: async () => ({ status: 'down', reason: 'error', message: 'not implemented', durationMs: 0, metrics: {} }),
+  options: Options,
+  describe: (o) => `udp://${o.host}:${o.port}`,
+  async run(o, ctx): Promise<ProbeResult> {
+    const t0 = performance.now();
+    const s = await runStream({ host: o.host, port: o.port, packets: o.packets ?? 50, intervalMs: o.intervalMs ?? 20, signal: ctx.signal });
+    const durationMs = performance.now() - t0;
+    if (s.received === 0) return { status: 'down', reason: ctx.signal.aborted ? 'timeout' : 'loss', message: `no packet of ${s.sent} came back`, durationMs, metrics: { loss_ratio: 1 } };
+    const q = { oneWayDelayMs: s.rttAvgMs / 2, jitterMs: s.jitterMs, lossRatio: s.lossRatio };
+    const mos = estimateMos(q);
+    const metrics = {
+      mos, r_factor: rFactor(q), loss_ratio: s.lossRatio, jitter_seconds: s.jitterMs / 1000, rtt_avg_seconds: s.rttAvgMs / 1000,
+      latency_one_way_seconds: s.rttAvgMs / 2000, packets_sent: s.sent,
+    };
+    if (mos < (o.mosThreshold ?? 3.5)) return { status: 'degraded', reason: 'mos', message: `MOS ${mos.toFixed(2)} below ${o.mosThreshold ?? 3.5}`, durationMs, metrics };
+    return { status: 'up', durationMs, metrics };
+  },
 });

@@ -1,0 +1,74 @@
+import { execFileSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:tls';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../shared/clock.js';
+import { silentLogger } from '../../../shared/logger.js';
+import { tlsProbe } from '../../../agent/src/probes/tls.js';
+import { voipProbe } from '../../../agent/src/probes/voip.js';
+import { startEchoResponder } from '../../../agent/src/voip/responder.js';
+import { freePort, tempDir } from '../../helpers/net.js';
+
+const ctx = (timeoutMs = 5000) => ({ signal: AbortSignal.timeout(timeoutMs), timeoutMs, clock: systemClock, logger: silentLogger() });
+const dir = tempDir();
+afterAll(() => dir.remove());
+
+describe('VoIP path quality against a real UDP echo responder', () => {
+  it('a clean loopback path scores MOS ≥ 4.3 (excellent)', async () => {
+    const r = await startEchoResponder({ host: '127.0.0.1', port: 0 });
+    const res = await voipProbe.run({ host: '127.0.0.1', port: r.port, packets: 50 }, ctx());
+    await r.close();
+    expect(res.status).toBe('up');
+    expect(res.metrics.loss_ratio).toBe(0);
+    expect(res.metrics.mos).toBeGreaterThanOrEqual(4.3);
+  });
+
+  it('an impaired path (15 % loss, 120–200 ms delay) is degraded with MOS below 3.5', async () => {
+    const sock = createSocket('udp4');
+    let n = 0;
+    sock.on('message', (m, from) => {
+      if (n++ % 7 === 3) return; // drop about one in seven
+      setTimeout(() => sock.send(m, from.port, from.address), 240 + (n % 5) * 40); // one-way ≈ RTT/2 = 120–200 ms, jittery
+    });
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    const res = await voipProbe.run({ host: '127.0.0.1', port: sock.address().port, packets: 50 }, ctx());
+    sock.close();
+    expect(res.status).toBe('degraded');
+    expect(res.reason).toBe('mos');
+    expect(res.metrics.loss_ratio).toBeGreaterThan(0.1);
+    expect(res.metrics.mos).toBeLessThan(3.5);
+  });
+
+  it('no responder: down with loss', async () => {
+    const res = await voipProbe.run({ host: '127.0.0.1', port: await freePort(), packets: 5, intervalMs: 20 }, ctx());
+    expect(res).toMatchObject({ status: 'down', reason: 'loss' });
+  });
+});
+
+describe('TLS certificate probe', () => {
+  const serve = async (days: number) => {
+    const key = join(dir.path, `k${days}.pem`);
+    const cert = join(dir.path, `c${days}.pem`);
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', String(days), '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    const server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (s) => s.end());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    return { server, port: (server.address() as { port: number }).port };
+  };
+
+  it('reports days to expiry: up when far, degraded inside warnDays, tls failure when the chain does not verify, refused when closed', async () => {
+    const far = await serve(90);
+    const soon = await serve(3);
+    const up = await tlsProbe.run({ host: '127.0.0.1', port: far.port, insecureSkipVerify: true }, ctx());
+    expect(up.status).toBe('up');
+    expect(up.metrics.tls_cert_expiry_days).toBeGreaterThan(89);
+    expect(up.metrics.handshake_seconds).toBeGreaterThan(0);
+    const warn = await tlsProbe.run({ host: '127.0.0.1', port: soon.port, insecureSkipVerify: true, warnDays: 14 }, ctx());
+    expect(warn).toMatchObject({ status: 'degraded', reason: 'expiry' });
+    expect((await tlsProbe.run({ host: '127.0.0.1', port: far.port }, ctx())).reason).toBe('tls');
+    expect((await tlsProbe.run({ host: '127.0.0.1', port: await freePort() }, ctx())).reason).toBe('refused');
+    far.server.close();
+    soon.server.close();
+  });
+});
