@@ -104,6 +104,10 @@ describe('agent → collector → SLA figure → webhook (real processes)', () =
     expect(inc.deliveries.map((d: any) => [d.event, d.status])).toEqual([['down', 'delivered'], ['up', 'delivered']]);
     expect(Math.abs(inc.deliveries[0].deliveredAt - hooks[0]!.at)).toBeLessThan(1000);
 
+    const cli = startChild('node', [VIGIL, 'incident', 'list', '--client', 'e2e', '--collector', base]);
+    await new Promise((r) => cli.proc.once('exit', r));
+    expect(cli.output()).toMatch(new RegExp(`#${inc.id} e2e/web resolved +started ${new Date(started).toISOString()}`));
+
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/vigil_check_up\{client="e2e",site="lab",service="web",check="web-1",type="http"\} 1/);
     // measured time is only the seconds since the first result (earlier time is unknown, excluded), so the ratio is low
