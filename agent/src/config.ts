@@ -5,7 +5,6 @@ import { Labels } from '../../shared/protocol/v1/common.js';
 import { DurationSchema as Duration, parseDurationMs } from '../../shared/sla/duration.js';
 import { readYamlFile } from '../../shared/yaml-file.js';
 import { validator } from '../../shared/validate.js';
-import { expandCloudTemplates } from './cloud/templates.js';
 import type { ProbeRegistry } from './probes/registry.js';
 
 const CheckBase = Type.Object({
@@ -66,7 +65,7 @@ export function parseAgentConfig(raw: unknown, source: string, registry: ProbeRe
   const f = raw as AgentFile;
   const checks: CheckConfig[] = [];
   const ids = new Set<string>();
-  expandCloudTemplates(f.checks).forEach((c, i) => {
+  f.checks.forEach((c, i) => {
     const path = `/checks/${i}`;
     const baseProblems = baseCheck.problems(c);
     if (baseProblems.length > 0 && (typeof c !== 'object' || c === null)) return void problems.push({ path, message: 'must be an object' });
