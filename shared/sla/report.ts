@@ -6,7 +6,10 @@ import { applyMinDuration, serviceTimeline } from './timeline.js';
 import type { Exclusion, Interval, PeriodWindow, ServiceDefinition, ServiceFigures, SlaDefinition, SlaReport, Transition } from './types.js';
 
 const HOUR = 3_600_000;
-const BURN_WINDOWS = { '1h': HOUR, '6h': 6 * HOUR, '24h': 24 * HOUR, '72h': 72 * HOUR } as const;
+const MINUTE = 60_000;
+/** Burn-rate windows: each long window has a short partner (1/12) for multi-window alerts (Google SRE workbook). */
+export const BURN_WINDOWS = { '5m': 5 * MINUTE, '30m': 30 * MINUTE, '1h': HOUR, '2h': 2 * HOUR, '6h': 6 * HOUR, '24h': 24 * HOUR, '72h': 72 * HOUR } as const;
+export type BurnWindow = keyof typeof BURN_WINDOWS;
 
 export interface ReportOptions {
   /** Instant the report is made at: the current period is measured up to here. */
@@ -91,8 +94,8 @@ export function computeServiceFigures(
     downIntervals: now.downIn,
   };
   if (opts.asOf >= period.start && opts.asOf < period.end) {
-    const burnRate = {} as Record<keyof typeof BURN_WINDOWS, number | null>;
-    for (const [name, len] of Object.entries(BURN_WINDOWS) as Array<[keyof typeof BURN_WINDOWS, number]>) {
+    const burnRate = {} as Record<BurnWindow, number | null>;
+    for (const [name, len] of Object.entries(BURN_WINDOWS) as Array<[BurnWindow, number]>) {
       const w = measure({ start: opts.asOf - len, end: opts.asOf });
       burnRate[name] = w.measuredMs > 0 && budgetFraction > 0 ? w.downMs / w.measuredMs / budgetFraction : null;
     }
@@ -102,8 +105,13 @@ export function computeServiceFigures(
     const remainingMs = Math.max(0, full.scopeMs - now.scopeMs);
     const projMeasured = now.measuredMs + remainingMs;
     const projected = projMeasured > 0 ? ((projMeasured - now.downMs - remainingMs * fraction) / projMeasured) * 100 : null;
+    // In-scope time until the budget is gone at that same down fraction: 0 when gone, null when not within this period.
+    const budgetLeftMs = totalBudget - now.downMs;
+    let timeToBreachSeconds: number | null = null;
+    if (budgetLeftMs <= 0) timeToBreachSeconds = 0;
+    else if (fraction > 0 && budgetLeftMs / fraction <= remainingMs) timeToBreachSeconds = budgetLeftMs / fraction / 1000;
     figures.burnRate = burnRate;
-    figures.toDate = { availabilityPercent: availability, projectedAvailabilityPercent: projected, projectedBreach: projected !== null && projected < service.target };
+    figures.toDate = { availabilityPercent: availability, projectedAvailabilityPercent: projected, projectedBreach: projected !== null && projected < service.target, timeToBreachSeconds };
   }
   return figures;
 }

@@ -120,8 +120,14 @@ export interface ServiceFigures {
   mttrSeconds: number | null;
   errorBudget: { totalSeconds: number; usedSeconds: number; remainingSeconds: number; remainingRatio: number };
   /** Only for a period that contains `asOf`: burn rates by window and the projection. */
-  burnRate?: Record<'1h' | '6h' | '24h' | '72h', number | null>;
-  toDate?: { availabilityPercent: number | null; projectedAvailabilityPercent: number | null; projectedBreach: boolean };
+  burnRate?: Record<'5m' | '30m' | '1h' | '2h' | '6h' | '24h' | '72h', number | null>;
+  toDate?: {
+    availabilityPercent: number | null;
+    projectedAvailabilityPercent: number | null;
+    projectedBreach: boolean;
+    /** In-scope seconds until the error budget is used up at the last 24 h's down fraction; 0 = already; null = not this period. */
+    timeToBreachSeconds: number | null;
+  };
   /** Down intervals (service level, after minDuration) inside the period. */
   downIntervals: Interval[];
 }

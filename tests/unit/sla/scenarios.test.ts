@@ -107,5 +107,19 @@ describe('current period: to date, budget, burn rate, projection', () => {
     expect(s!.errorBudget.totalSeconds).toBeCloseTo(0.01 * 31 * 24 * H, 6);
     expect(s!.errorBudget.usedSeconds).toBe(1800);
     expect(s!.toDate!.projectedAvailabilityPercent!).toBeLessThan(s!.toDate!.availabilityPercent!);
+    expect(s!.burnRate!['5m']).toBeCloseTo(100, 9);
+    expect(s!.burnRate!['30m']).toBeCloseTo(100, 9);
+    expect(s!.burnRate!['2h']).toBeCloseTo(0.25 / 0.01, 9);
+    // budget left 26,784 − 1,800 s, spent at the 24 h down fraction 1800/86400: 1,199,232 s, inside the 16.5 days left
+    expect(s!.toDate!.timeToBreachSeconds!).toBeCloseTo((0.01 * 31 * 24 * H - 1800) / (1800 / 86400), 3);
+  });
+  it('time to breach is 0 once the budget is gone and null when the period ends first', () => {
+    const def = parseDefinition(`client: x\ntimezone: UTC\nservices:\n  - id: s\n    target: 99.9\n    members: [a]\n`, 'x.yaml');
+    const asOf = Date.parse('2026-10-15T12:00:00Z');
+    const period = resolvePeriod('calendar-month', '2026-10', 'UTC');
+    const gone = computeReport(def, [{ ts: Date.parse('2026-10-01T00:00:00Z'), check: 'a', state: 'up' }, { ts: asOf - 6 * H * 1000, check: 'a', state: 'down' }], period, { asOf }).services[0]!;
+    expect(gone.toDate!.timeToBreachSeconds).toBe(0);
+    const calm = computeReport(def, [{ ts: Date.parse('2026-10-01T00:00:00Z'), check: 'a', state: 'up' }, { ts: asOf - 10_000, check: 'a', state: 'down' }, { ts: asOf - 9_000, check: 'a', state: 'up' }], period, { asOf }).services[0]!;
+    expect(calm.toDate!.timeToBreachSeconds).toBeNull();
   });
 });
