@@ -9,12 +9,18 @@ export interface Prometheus {
   child: Child;
 }
 
+export interface PrometheusOptions {
+  /** Absolute paths of rule files to load (`rule_files:`), evaluated every second. */
+  ruleFiles?: string[];
+}
+
 /** A real Prometheus on a free loopback port, scraping `targets` (host:port) every second. */
-export async function startPrometheus(targets: string[]): Promise<Prometheus> {
+export async function startPrometheus(targets: string[], opts: PrometheusOptions = {}): Promise<Prometheus> {
   const dir = tempDir();
   const port = await freePort();
   const config = join(dir.path, 'p.yml');
-  writeFileSync(config, `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n  - job_name: vigil\n    static_configs: [ { targets: ${JSON.stringify(targets)} } ]\n`);
+  const rules = opts.ruleFiles?.length ? `rule_files: ${JSON.stringify(opts.ruleFiles)}\n` : '';
+  writeFileSync(config, `global: { scrape_interval: 1s, evaluation_interval: 1s }\n${rules}scrape_configs:\n  - job_name: vigil\n    static_configs: [ { targets: ${JSON.stringify(targets)} } ]\n`);
   mkdirSync(join(dir.path, 'data'));
   const child = startChild('prometheus', [`--config.file=${config}`, `--storage.tsdb.path=${join(dir.path, 'data')}`, `--web.listen-address=127.0.0.1:${port}`]);
   const url = `http://127.0.0.1:${port}`;
