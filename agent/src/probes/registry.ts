@@ -4,11 +4,13 @@ import { tcpProbe } from './tcp.js';
 import { icmpProbe } from './icmp.js';
 import { tlsProbe } from './tls.js';
 import { voipProbe } from './voip.js';
+import { dnsProbe } from './dns.js';
+import { sipProbe } from './sip.js';
 
 /** One map from check type to probe (blackbox_exporter's prober map). */
 export type ProbeRegistry = ReadonlyMap<string, Probe>;
 
 export function defaultRegistry(): ProbeRegistry {
-  const probes: Probe[] = [httpProbe, tcpProbe, icmpProbe, tlsProbe, voipProbe] as unknown as Probe[];
+  const probes: Probe[] = [httpProbe, tcpProbe, icmpProbe, tlsProbe, voipProbe, dnsProbe, sipProbe] as unknown as Probe[];
   return new Map(probes.map((p) => [p.type, p]));
 }
