@@ -5,6 +5,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { SlaDefinition } from '../../shared/sla/types.js';
 import type { CollectorConfig } from './config.js';
 import type { StateMachine } from './engine/state-machine.js';
+import type { Incidents } from './incidents/wiring.js';
 import type { CollectorMetrics } from './metrics.js';
 import type { Sink } from './sinks/types.js';
 import type { Store } from './store/types.js';
@@ -21,4 +22,5 @@ export interface AppContext {
   metrics: CollectorMetrics;
   sinks: Sink[];
   definitions: () => readonly SlaDefinition[];
+  incidents: Incidents;
 }

@@ -9,9 +9,10 @@ import type { CollectorConfig } from './config.js';
 import type { EngineListener } from './engine/events.js';
 import { ServiceTracker } from './engine/service-tracker.js';
 import { StateMachine } from './engine/state-machine.js';
-import { incidentRecorder } from './incidents/recorder.js';
+import { buildIncidents, type Incidents } from './incidents/wiring.js';
 import { CollectorMetrics } from './metrics.js';
-import { Outbox } from './notify/outbox.js';
+import type { RoutedChannel } from './notify/outbox.js';
+import { ackPageRoutes } from './routes/ack-page.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { exclusionRoutes } from './routes/exclusions.js';
 import { incidentRoutes } from './routes/incidents.js';
@@ -31,12 +32,14 @@ export interface BuildAppOptions {
   listeners?: EngineListener[];
   sinks?: Sink[];
   plugins?: FastifyPluginAsync[];
+  /** Replaces the channels built from the config (tests). */
+  channels?: RoutedChannel[];
 }
 
 export interface VigilApp {
   app: VigilFastify;
   engine: StateMachine;
-  outbox: Outbox;
+  incidents: Incidents;
   metrics: CollectorMetrics;
 }
 
@@ -45,12 +48,14 @@ export function buildApp(opts: BuildAppOptions): VigilApp {
   const { config, store, clock, logger } = opts;
   const definitions = opts.definitions ?? (() => []);
   const app = Fastify({ loggerInstance: logger, bodyLimit: config.bodyLimitBytes, ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } } }).withTypeProvider<TypeBoxTypeProvider>();
-  const outbox = new Outbox(store.db, config.webhooks, clock, logger, { maxAttempts: config.retryMaxAttempts, baseDelayMs: config.retryBaseDelayMs });
-  const recorder = incidentRecorder(store.db, outbox, clock, definitions, (name) => config.webhooks.find((w) => w.name === name)?.clients);
-  const listeners = [recorder, ...(opts.listeners ?? [])];
-  const engine = new StateMachine(store, clock, logger, config, listeners, new ServiceTracker(store, clock, definitions), definitions);
   const metrics = new CollectorMetrics(store, clock, definitions);
-  const ctx: AppContext = { config, store, clock, logger, engine, metrics, sinks: opts.sinks ?? [], definitions };
+  const incidents = buildIncidents({
+    db: store.db, config, clock, logger, definitions, figures: () => metrics.slaFigures(), metrics, ...(opts.channels ? { channels: opts.channels } : {}),
+  });
+  metrics.watchIncidents(incidents.store, incidents.outbox);
+  const listeners = [incidents.recorder, ...(opts.listeners ?? [])];
+  const engine = new StateMachine(store, clock, logger, config, listeners, new ServiceTracker(store, clock, definitions), definitions);
+  const ctx: AppContext = { config, store, clock, logger, engine, metrics, sinks: opts.sinks ?? [], definitions, incidents };
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (req.url.startsWith('/api/v1/ingest')) metrics.rejected();
@@ -71,8 +76,9 @@ export function buildApp(opts: BuildAppOptions): VigilApp {
   enrollRoutes(app, ctx);
   ingestRoutes(app, ctx);
   statusRoutes(app, ctx);
-  incidentRoutes(app, ctx, store.db);
+  incidentRoutes(app, ctx);
+  ackPageRoutes(app, ctx);
   exclusionRoutes(app, ctx, opts.reloadDefinitions ?? (() => undefined));
   for (const p of opts.plugins ?? []) void app.register(p);
-  return { app, engine, outbox, metrics };
+  return { app, engine, incidents, metrics };
 }

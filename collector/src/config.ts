@@ -1,10 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Type, type Static } from 'typebox';
-import { VigilError } from '../../shared/errors.js';
+import { VigilError, type Problem } from '../../shared/errors.js';
 import { DurationSchema as Duration, parseDurationMs } from '../../shared/sla/duration.js';
 import { readYamlFile } from '../../shared/yaml-file.js';
 import { validator } from '../../shared/validate.js';
+import type { EscalationRule } from './incidents/escalation.js';
+import { channelConfigProblems, type ChannelConfig } from './notify/channel-config.js';
 
 
 export const CollectorConfigSchema = Type.Object(
@@ -33,6 +35,9 @@ export const CollectorConfigSchema = Type.Object(
     notifications: Type.Optional(
       Type.Object(
         {
+          /** Validated per channel type by channelConfigProblems (a union's errors would list every branch). */
+          channels: Type.Optional(Type.Array(Type.Unknown())),
+          /** Shorthand kept from the first release: generic JSON webhooks. */
           webhooks: Type.Optional(
             Type.Array(
               Type.Object(
@@ -42,6 +47,16 @@ export const CollectorConfigSchema = Type.Object(
             ),
           ),
           retry: Type.Optional(Type.Object({ maxAttempts: Type.Optional(Type.Integer({ minimum: 1 })), baseDelay: Type.Optional(Duration) }, { additionalProperties: false })),
+          escalation: Type.Optional(
+            Type.Array(
+              Type.Object(
+                { after: Duration, priorities: Type.Optional(Type.Array(Type.String())), channels: Type.Optional(Type.Array(Type.String(), { minItems: 1 })) },
+                { additionalProperties: false },
+              ),
+            ),
+          ),
+          ackSecret: Type.Optional(Type.String({ minLength: 16 })),
+          earlyWarning: Type.Optional(Type.Object({ enabled: Type.Optional(Type.Boolean()), interval: Type.Optional(Duration) }, { additionalProperties: false })),
         },
         { additionalProperties: false },
       ),
@@ -68,7 +83,12 @@ export interface CollectorConfig {
   degradedAs: 'down' | 'up';
   sweepIntervalMs: number;
   slaDir: string | undefined;
-  webhooks: Array<{ name: string; url: string; secret?: string; clients?: string[]; timeoutMs: number }>;
+  /** Every notification channel, the `webhooks` shorthand included as `type: webhook`. */
+  channels: ChannelConfig[];
+  escalation: EscalationRule[];
+  ackSecret: string | undefined;
+  /** 0 = early warning off. */
+  earlyWarningIntervalMs: number;
   retryMaxAttempts: number;
   retryBaseDelayMs: number;
   logLevel: string;
@@ -78,6 +98,8 @@ const check = validator(CollectorConfigSchema);
 
 export function parseCollectorConfig(raw: unknown, source: string, baseDir = process.cwd(), env = process.env): CollectorConfig {
   const problems = check.problems(raw);
+  const channelList = (raw as { notifications?: { channels?: unknown } } | null)?.notifications?.channels;
+  if (channelList !== undefined) problems.push(...channelConfigProblems(channelList));
   if (problems.length > 0) throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
   const f = raw as CollectorConfigFile;
   let adminToken = env.VIGIL_ADMIN_TOKEN ?? f.adminToken;
@@ -87,6 +109,20 @@ export function parseCollectorConfig(raw: unknown, source: string, baseDir = pro
     adminToken = readFileSync(p, 'utf8').trim();
   }
   const ms = (v: string | number | undefined, dflt: number) => (v === undefined ? dflt : parseDurationMs(v) ?? dflt);
+  const n = f.notifications;
+  // Duplicates inside `channels` are reported by channelConfigProblems; here the `webhooks` shorthand against them.
+  const legacy = (n?.webhooks ?? []).map((w) => ({ ...w, type: 'webhook' as const }) as ChannelConfig);
+  const channels = [...((n?.channels ?? []) as ChannelConfig[]), ...legacy];
+  const names = new Set(((n?.channels ?? []) as ChannelConfig[]).map((c) => c.name));
+  const channelProblems: Problem[] = [];
+  legacy.forEach((c, i) => {
+    if (names.has(c.name)) channelProblems.push({ path: `/notifications/webhooks/${i}/name`, message: `duplicate channel name "${c.name}"` });
+    names.add(c.name);
+  });
+  (n?.escalation ?? []).forEach((e, i) => (e.channels ?? []).forEach((c, j) => {
+    if (!names.has(c)) channelProblems.push({ path: `/notifications/escalation/${i}/channels/${j}`, message: `unknown channel "${c}"; known: ${[...names].join(', ') || 'none'}` });
+  }));
+  if (channelProblems.length > 0) throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid (${channelProblems.length} problem${channelProblems.length === 1 ? '' : 's'})`, channelProblems);
   return {
     host: f.listen?.host ?? '127.0.0.1',
     port: f.listen?.port ?? 8460,
@@ -102,7 +138,10 @@ export function parseCollectorConfig(raw: unknown, source: string, baseDir = pro
     degradedAs: f.state?.degradedAs ?? 'down',
     sweepIntervalMs: ms(f.state?.sweepInterval, 1000),
     slaDir: f.slaDir ? resolve(baseDir, f.slaDir) : undefined,
-    webhooks: (f.notifications?.webhooks ?? []).map((w) => ({ ...w, timeoutMs: ms(w.timeout, 5000) })),
+    channels,
+    escalation: (n?.escalation ?? []).map((e) => ({ afterMs: ms(e.after, 0), ...(e.priorities ? { priorities: e.priorities } : {}), ...(e.channels ? { channels: e.channels } : {}) })),
+    ackSecret: n?.ackSecret,
+    earlyWarningIntervalMs: n?.earlyWarning?.enabled === false ? 0 : ms(n?.earlyWarning?.interval, 30_000),
     retryMaxAttempts: f.notifications?.retry?.maxAttempts ?? 8,
     retryBaseDelayMs: ms(f.notifications?.retry?.baseDelay, 1000),
     logLevel: f.log?.level ?? 'info',

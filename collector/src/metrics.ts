@@ -1,6 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Clock } from '../../shared/clock.js';
 import type { SlaDefinition } from '../../shared/sla/types.js';
+import type { IncidentStore } from './incidents/incident-store.js';
+import type { Outbox } from './notify/outbox.js';
 import type { Store } from './store/types.js';
 import { currentSlaFigures } from './sla-query.js';
 
@@ -17,6 +19,11 @@ export class CollectorMetrics {
   private readonly batches = new Counter({ name: 'vigil_ingest_batches_total', help: 'Ingested batches by result', labelNames: ['result'], registers: [this.registry] });
   private readonly samples = new Counter({ name: 'vigil_ingest_samples_total', help: 'Samples stored', registers: [this.registry] });
   private readonly duration = new Histogram({ name: 'vigil_ingest_request_duration_seconds', help: 'Ingest request handling time', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: [this.registry] });
+  private readonly notifications = new Counter({ name: 'vigil_notifications_total', help: 'Notification attempts by channel and result (delivered, retry, failed)', labelNames: ['channel', 'result'], registers: [this.registry] });
+  private readonly timeToNotify = new Histogram({
+    name: 'vigil_incident_time_to_notify_seconds', help: 'From the start of an outage to its first delivered notification',
+    buckets: [5, 10, 15, 20, 30, 45, 60, 120, 300, 900], registers: [this.registry],
+  });
   private readonly dynamic = new Map<string, Gauge>();
   private slaCache: { at: number; rows: ReturnType<typeof currentSlaFigures> } | undefined;
 
@@ -38,6 +45,31 @@ export class CollectorMetrics {
 
   rejected(): void {
     this.batches.inc({ result: 'rejected' });
+  }
+
+  notificationAttempt(channel: string, result: 'delivered' | 'retry' | 'failed'): void {
+    this.notifications.inc({ channel, result });
+  }
+
+  incidentNotified(seconds: number): void {
+    this.timeToNotify.observe(seconds);
+  }
+
+  /** Open incidents (outages and early warnings) and the outbox backlog, read at scrape time. */
+  watchIncidents(incidents: IncidentStore, outbox: Outbox): void {
+    const open = new Gauge({ name: 'vigil_incidents_open', help: 'Open incidents by kind (service-down, site-unreachable, burn-rate, projected-breach)', labelNames: ['client', 'service', 'kind', 'priority', 'acknowledged'], registers: [this.registry],
+      collect() {
+        open.reset();
+        for (const i of incidents.listOpen()) if (!i.muted) open.inc({ client: i.client, service: i.service, kind: i.kind, priority: i.priority, acknowledged: i.acknowledgedAt === null ? 'false' : 'true' });
+      } });
+    const pending = new Gauge({ name: 'vigil_notifications_pending', help: 'Notifications queued and not yet delivered', registers: [this.registry], collect() { pending.set(outbox.pendingCount()); } });
+  }
+
+  /** Current-period SLA figures of every client, computed at most every 10 s (shared by /metrics and early warning). */
+  slaFigures(): ReturnType<typeof currentSlaFigures> {
+    const now = this.clock.now();
+    if (!this.slaCache || now - this.slaCache.at > 10_000) this.slaCache = { at: now, rows: currentSlaFigures(this.store, this.definitions(), now) };
+    return this.slaCache.rows;
   }
 
   private gauge(name: string, help: string, labels: readonly string[]): Gauge {
@@ -94,15 +126,15 @@ export class CollectorMetrics {
   }
 
   private collectSla(): void {
-    const now = this.clock.now();
-    if (!this.slaCache || now - this.slaCache.at > 10_000) this.slaCache = { at: now, rows: currentSlaFigures(this.store, this.definitions(), now) };
+    const rows = this.slaFigures();
     const avail = this.registry.getSingleMetric('vigil_sla_availability_ratio') as Gauge;
     const target = this.gauge('vigil_sla_target_ratio', 'SLA target (0..1)', ['client', 'service']);
     const budget = this.gauge('vigil_sla_error_budget_remaining_ratio', 'Share of the error budget left this period', ['client', 'service']);
     const burn = this.gauge('vigil_sla_burn_rate', 'Error-budget burn rate by window', ['client', 'service', 'window']);
     const proj = this.gauge('vigil_sla_projected_availability_ratio', 'Projected end-of-period availability (0..1)', ['client', 'service']);
+    const breach = this.gauge('vigil_sla_time_to_breach_seconds', 'Measured time until the error budget is used up at the last 24 h rate (0 = used up); absent when not this period', ['client', 'service']);
     avail.reset();
-    for (const { client, figures: f } of this.slaCache.rows) {
+    for (const { client, figures: f } of rows) {
       const l = { client, service: f.id };
       target.set(l, f.target / 100);
       if (f.availabilityPercent !== null) avail.set(l, f.availabilityPercent / 100);
@@ -110,6 +142,8 @@ export class CollectorMetrics {
       for (const [w, v] of Object.entries(f.burnRate ?? {})) if (v !== null) burn.set({ ...l, window: w }, v);
       const p = f.toDate?.projectedAvailabilityPercent;
       if (p !== undefined && p !== null) proj.set(l, p / 100);
+      const ttb = f.toDate?.timeToBreachSeconds;
+      if (ttb !== undefined && ttb !== null) breach.set(l, ttb);
     }
   }
 }

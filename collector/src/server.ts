@@ -19,7 +19,7 @@ export async function startCollector(input: string | CollectorConfig, deps: { cl
   const logger = deps.logger ?? createLogger({ level: config.logLevel, name: 'collector' });
   let definitions: SlaDefinition[] = config.slaDir ? loadDefinitionsDir(config.slaDir) : [];
   const store = new SqliteStore(config.dataDir);
-  const { app, engine, outbox } = buildApp({
+  const { app, engine, incidents } = buildApp({
     config, store, clock, logger, definitions: () => definitions,
     reloadDefinitions: (defs) => {
       definitions = defs;
@@ -33,11 +33,21 @@ export async function startCollector(input: string | CollectorConfig, deps: { cl
   const sweep = setInterval(() => {
     try {
       engine.sweep();
+      incidents.escalator.sweep();
     } catch (err) {
       logger.error({ err }, 'sweep failed');
     }
   }, config.sweepIntervalMs);
-  outbox.start();
+  const warn = config.earlyWarningIntervalMs > 0
+    ? setInterval(() => {
+      try {
+        incidents.earlyWarning.evaluate();
+      } catch (err) {
+        logger.error({ err }, 'early-warning evaluation failed');
+      }
+    }, config.earlyWarningIntervalMs)
+    : undefined;
+  incidents.outbox.start();
   const prune = cron.schedule('17 3 * * *', () => {
     const n = store.pruneResults(clock.now() - config.samplesRetentionDays * 86_400_000);
     logger.info({ removed: n }, 'pruned old check results');
@@ -50,8 +60,9 @@ export async function startCollector(input: string | CollectorConfig, deps: { cl
       if (closed) return;
       closed = true;
       clearInterval(sweep);
+      if (warn) clearInterval(warn);
       await prune.stop();
-      await outbox.stop();
+      await incidents.outbox.stop();
       await app.close();
       store.close();
     },

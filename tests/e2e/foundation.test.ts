@@ -73,14 +73,14 @@ describe('agent → collector → SLA figure → webhook (real processes)', () =
   it('reports the downtime of a stopped target in the SLA figure and notifies DOWN then UP with the times', async () => {
     const downAt = Date.now();
     await stopTarget();
-    await waitFor(() => hooks.find((h) => h.body.event === 'service.down'), 'DOWN webhook', 15_000);
+    await waitFor(() => hooks.find((h) => h.body.event === 'incident.opened'), 'DOWN webhook', 15_000);
     await new Promise((r) => setTimeout(r, 6000 - (Date.now() - downAt)));
     const upAt = Date.now();
     await startTarget();
-    await waitFor(() => hooks.find((h) => h.body.event === 'service.up'), 'UP webhook', 15_000);
+    await waitFor(() => hooks.find((h) => h.body.event === 'incident.resolved'), 'UP webhook', 15_000);
     const outage = (upAt - downAt) / 1000;
 
-    expect(hooks.map((h) => h.body.event)).toEqual(['service.down', 'service.up']);
+    expect(hooks.map((h) => h.body.event)).toEqual(['incident.opened', 'incident.resolved']);
     const down = hooks[0]!.body.incident;
     const started = Date.parse(down.startedAt as string);
     const detected = Date.parse(down.detectedAt as string);
@@ -101,12 +101,12 @@ describe('agent → collector → SLA figure → webhook (real processes)', () =
     expect(inc.startedAt).toBe(started);
     expect(inc.timeToDetectSeconds).toBeGreaterThanOrEqual(0);
     expect(inc.timeToNotifySeconds).toBeGreaterThanOrEqual(inc.timeToDetectSeconds);
-    expect(inc.deliveries.map((d: any) => [d.event, d.status])).toEqual([['down', 'delivered'], ['up', 'delivered']]);
+    expect(inc.deliveries.map((d: any) => [d.event, d.status])).toEqual([['incident.opened', 'delivered'], ['incident.resolved', 'delivered']]);
     expect(Math.abs(inc.deliveries[0].deliveredAt - hooks[0]!.at)).toBeLessThan(1000);
 
     const cli = startChild('node', [VIGIL, 'incident', 'list', '--client', 'e2e', '--collector', base]);
     await new Promise((r) => cli.proc.once('exit', r));
-    expect(cli.output()).toMatch(new RegExp(`#${inc.id} e2e/web resolved +started ${new Date(started).toISOString()}`));
+    expect(cli.output()).toMatch(new RegExp(`#${inc.id} e2e/web service-down p2 resolved +started ${new Date(started).toISOString()}`));
 
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/vigil_check_up\{client="e2e",site="lab",service="web",check="web-1",type="http"\} 1/);

@@ -8,10 +8,12 @@ import type { CheckTransitionEvent, ServiceTransitionEvent } from './events.js';
 /**
  * Service state per SLA rule over its members' confirmed states. The first evaluation
  * of a service only learns its state; later changes become ServiceTransitionEvents with
- * the ts of the member transition that caused them.
+ * the ts of the member transition that caused them. While a service stays down, a change
+ * in which members are down is an event too (down → down), so its incident is updated.
  */
 export class ServiceTracker {
   private readonly known = new Map<string, MemberState>();
+  private readonly downSet = new Map<string, string>();
 
   constructor(
     private readonly store: Store,
@@ -32,12 +34,15 @@ export class ServiceTracker {
         const key = `${e.client}\u0000${s.id}`;
         const before = this.known.get(key);
         this.known.set(key, now);
+        const downNow = s.members.filter((m) => states.get(m) === 'down').join(',');
+        const downBefore = this.downSet.get(key);
+        this.downSet.set(key, downNow);
         if (before === undefined) {
           // first sight: what was the state just before this member changed?
           const prior = serviceStateOf(s.downtime, s.members, (m) => (m === e.check ? e.from : states.get(m) ?? 'unknown'));
           if (prior === now) continue;
           out.push(this.event(e, s.id, prior, now, states));
-        } else if (before !== now) out.push(this.event(e, s.id, before, now, states));
+        } else if (before !== now || (now === 'down' && downBefore !== downNow)) out.push(this.event(e, s.id, before, now, states));
       }
     }
     return out;

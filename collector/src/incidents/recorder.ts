@@ -1,49 +1,90 @@
-import type { Database } from 'better-sqlite3';
 import type { Clock } from '../../../shared/clock.js';
+import { VigilError } from '../../../shared/errors.js';
+import type { Logger } from '../../../shared/logger.js';
 import { isInMaintenance } from '../../../shared/sla/maintenance.js';
 import { selectDefinition } from '../../../shared/sla/definition.js';
 import type { SlaDefinition } from '../../../shared/sla/types.js';
-import type { EngineListener, ServiceTransitionEvent } from '../engine/events.js';
-import type { Outbox } from '../notify/outbox.js';
+import type { AgentReachabilityEvent, EngineListener, ServiceTransitionEvent } from '../engine/events.js';
+import type { IncidentRow, IncidentStore } from './incident-store.js';
+import type { IncidentNotifier } from './notifier.js';
+
+export const DEFAULT_PRIORITY = 'p2';
 
 /**
- * Service-level incidents: opened when a service goes down (started = when the
- * condition began, detected = when confirmed), resolved when it comes back up. Each
- * open/resolve queues one notification per channel; delivery times land in `deliveries`.
- * Downs that begin inside a maintenance window are recorded but not notified.
+ * Service-level incidents from the state engine: one incident per outage of a service
+ * (opened when the SLA rule's downtime condition is confirmed, updated while the set of
+ * members down changes, resolved when the service is up again), and one "site
+ * unreachable" incident per agent whose heartbeats stop — not one per check. A service
+ * that goes from down to unknown stays open: nobody knows it recovered.
  */
-export function incidentRecorder(db: Database, outbox: Outbox, clock: Clock, definitions: () => readonly SlaDefinition[], clientsOf: (channel: string) => string[] | undefined): EngineListener {
-  const open = db.prepare(`SELECT id, started_at, detected_at FROM incidents WHERE client_id = ? AND service = ? AND status = 'open' ORDER BY id DESC LIMIT 1`);
-  const insert = db.prepare(`INSERT INTO incidents (client_id, service, kind, status, started_at, detected_at, members) VALUES (?, ?, 'service-down', 'open', ?, ?, ?)`);
-  const resolve = db.prepare(`UPDATE incidents SET status = 'resolved', resolved_at = ?, resolve_detected_at = ? WHERE id = ?`);
-  const forClient = (client: string) => (ch: { name: string }) => {
-    const clients = clientsOf(ch.name);
-    return !clients || clients.includes(client);
-  };
-  const muted = (e: ServiceTransitionEvent): boolean => {
-    const def = selectDefinition(definitions(), e.client, e.ts);
-    const svc = def?.services.find((s) => s.id === e.service);
-    return !!(def && svc && isInMaintenance(svc, def.timezone, e.ts));
-  };
-  return {
-    onServiceTransition(e) {
-      const current = open.get(e.client, e.service) as { id: number; started_at: number; detected_at: number } | undefined;
-      if (e.to === 'down' && !current) {
-        const id = Number(insert.run(e.client, e.service, e.ts, e.detectedAt, JSON.stringify(e.membersDown)).lastInsertRowid);
-        if (muted(e)) return;
-        outbox.enqueue(id, 'down', {
-          event: 'service.down', incident: { id, client: e.client, service: e.service, startedAt: new Date(e.ts).toISOString(), detectedAt: new Date(e.detectedAt).toISOString(), membersDown: e.membersDown },
-          sentAt: new Date(clock.now()).toISOString(),
-        }, forClient(e.client));
-      } else if (e.to === 'up' && current) {
-        resolve.run(e.ts, e.detectedAt, current.id);
-        const notified = (db.prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE incident_id = ? AND event = 'down'`).get(current.id) as { n: number }).n > 0;
-        if (!notified) return;
-        outbox.enqueue(current.id, 'up', {
-          event: 'service.up', incident: { id: current.id, client: e.client, service: e.service, startedAt: new Date(current.started_at).toISOString(), detectedAt: new Date(current.detected_at).toISOString(), resolvedAt: new Date(e.ts).toISOString(), durationSeconds: (e.ts - current.started_at) / 1000 },
-          sentAt: new Date(clock.now()).toISOString(),
-        }, forClient(e.client));
-      }
-    },
-  };
+export class IncidentRecorder implements EngineListener {
+  constructor(
+    private readonly incidents: IncidentStore,
+    private readonly notifier: IncidentNotifier,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly definitions: () => readonly SlaDefinition[],
+  ) {}
+
+  onServiceTransition(e: ServiceTransitionEvent): void {
+    const open = this.incidents.findOpen(e.client, e.service, 'service-down');
+    if (e.to === 'down') {
+      if (open) return this.incidents.updateMembers(open.id, e.detectedAt, e.membersDown);
+      const def = selectDefinition(this.definitions(), e.client, e.ts);
+      const svc = def?.services.find((s) => s.id === e.service);
+      const muted = !!(def && svc && isInMaintenance(svc, def.timezone, e.ts));
+      const i = this.incidents.open({
+        client: e.client, service: e.service, kind: 'service-down', priority: svc?.priority ?? DEFAULT_PRIORITY,
+        startedAt: e.ts, detectedAt: e.detectedAt, members: e.membersDown, muted,
+      });
+      this.logger.warn({ incident: i.id, client: e.client, service: e.service, muted }, 'incident opened');
+      this.notifier.send(i, 'incident.opened', 'incident.opened');
+    } else if (open && e.to === 'up') {
+      this.close(open, e.ts, e.detectedAt);
+    } else if (open) {
+      this.incidents.audit(open.id, e.detectedAt, 'state', null, { state: e.to, membersDown: e.membersDown, membersUnknown: e.membersUnknown });
+    }
+  }
+
+  onAgentReachability(e: AgentReachabilityEvent): void {
+    const key = `site:${e.site}`;
+    const open = this.incidents.findOpen(e.client, key, 'site-unreachable');
+    if (!e.reachable && !open) {
+      const i = this.incidents.open({
+        client: e.client, service: key, kind: 'site-unreachable', priority: this.sitePriority(e), site: e.site,
+        startedAt: e.ts, detectedAt: e.detectedAt, members: [], muted: false,
+      });
+      this.incidents.audit(i.id, e.detectedAt, 'agent', null, { agentId: e.agentId, checks: e.checks });
+      this.logger.warn({ incident: i.id, client: e.client, site: e.site, agent: e.agentId }, 'site unreachable');
+      this.notifier.send(i, 'incident.opened', 'incident.opened');
+    } else if (e.reachable && open) {
+      this.close(open, e.ts, e.detectedAt);
+    }
+  }
+
+  /** Acknowledge (API, CLI or signed link). The first acknowledgement counts; it stops escalation. */
+  acknowledge(id: number, by: string, via: 'api' | 'cli' | 'link', note?: string): IncidentRow {
+    const i = this.incidents.get(id);
+    if (!i) throw new VigilError('NOT_FOUND', `no incident ${id}`);
+    const now = this.clock.now();
+    if (this.incidents.acknowledge(id, now, by, via, note)) {
+      const acked = this.incidents.get(id)!;
+      this.notifier.followUp(acked, 'incident.acknowledged', 'incident.acknowledged');
+      return acked;
+    }
+    return i;
+  }
+
+  private close(i: IncidentRow, resolvedAt: number, detectedAt: number): void {
+    if (!this.incidents.resolve(i.id, resolvedAt, detectedAt)) return;
+    this.logger.info({ incident: i.id, client: i.client, service: i.service }, 'incident resolved');
+    this.notifier.followUp(this.incidents.get(i.id)!, 'incident.resolved', 'incident.resolved');
+  }
+
+  /** A site's priority is the most urgent of the services its checks belong to. */
+  private sitePriority(e: AgentReachabilityEvent): string {
+    const def = selectDefinition(this.definitions(), e.client, e.ts);
+    const prios = (def?.services ?? []).filter((s) => s.members.some((m) => e.checks.includes(m))).map((s) => s.priority ?? DEFAULT_PRIORITY);
+    return prios.sort()[0] ?? DEFAULT_PRIORITY;
+  }
 }

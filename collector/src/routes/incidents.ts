@@ -1,32 +1,54 @@
 import { Type } from 'typebox';
 import { VigilError } from '../../../shared/errors.js';
+import { selectDefinition } from '../../../shared/sla/definition.js';
+import { resolvePeriod } from '../../../shared/sla/period.js';
 import type { AppContext, VigilFastify } from '../app-context.js';
+import { requireAdmin } from '../auth.js';
+import { IncidentViews } from '../incidents/views.js';
 
-type Row = Record<string, number | string | null>;
+const Kind = Type.Enum(['service-down', 'site-unreachable', 'burn-rate', 'projected-breach']);
+const IdParam = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,12}$' }) });
 
-/** Incidents with their times: started, detected, each delivery, resolved; time to detect / notify. */
-export function incidentRoutes(app: VigilFastify, ctx: AppContext, db: import('better-sqlite3').Database): void {
-  const view = (i: Row) => {
-    const deliveries = db.prepare('SELECT event, channel, status, attempts, created_at, delivered_at, last_error FROM deliveries WHERE incident_id = ? ORDER BY id').all(i.id) as Row[];
-    const firstDown = deliveries.filter((d) => d.event === 'down' && d.delivered_at !== null).map((d) => d.delivered_at as number).sort((a, b) => a - b)[0];
-    const started = i.started_at as number;
-    return {
-      id: i.id, client: i.client_id, service: i.service, kind: i.kind, status: i.status, members: JSON.parse(i.members as string),
-      startedAt: started, detectedAt: i.detected_at, resolvedAt: i.resolved_at,
-      timeToDetectSeconds: ((i.detected_at as number) - started) / 1000,
-      timeToNotifySeconds: firstDown === undefined ? null : (firstDown - started) / 1000,
-      timeToResolveSeconds: i.resolved_at === null ? null : ((i.resolved_at as number) - started) / 1000,
-      deliveries: deliveries.map((d) => ({ event: d.event, channel: d.channel, status: d.status, attempts: d.attempts, queuedAt: d.created_at, deliveredAt: d.delivered_at, lastError: d.last_error })),
-    };
+/** Incidents: list, one with deliveries and audit trail, acknowledge, statistics against the contract. */
+export function incidentRoutes(app: VigilFastify, ctx: AppContext): void {
+  const { incidents, clock } = ctx;
+  const views = new IncidentViews(incidents.store, incidents.store.db, ctx.definitions);
+  const periodOf = (client: string, label: string | undefined) => {
+    const def = selectDefinition(ctx.definitions(), client, clock.now());
+    const p = resolvePeriod(def?.services[0]?.period ?? 'calendar-month', label ?? { asOf: clock.now() }, def?.timezone ?? 'UTC');
+    return p;
   };
-  app.get('/api/v1/incidents', { schema: { querystring: Type.Object({ client: Type.Optional(Type.String()), status: Type.Optional(Type.Enum(['open', 'resolved'])) }) } }, async (req) => {
-    const rows = db.prepare('SELECT * FROM incidents ORDER BY id').all() as Row[];
-    return { incidents: rows.filter((r) => (!req.query.client || r.client_id === req.query.client) && (!req.query.status || r.status === req.query.status)).map(view) };
+
+  app.get('/api/v1/incidents', {
+    schema: { querystring: Type.Object({ client: Type.Optional(Type.String()), status: Type.Optional(Type.Enum(['open', 'resolved'])), kind: Type.Optional(Kind), period: Type.Optional(Type.String()) }, { additionalProperties: false }) },
+  }, async (req) => {
+    const q = req.query;
+    const range = q.period && q.client ? periodOf(q.client, q.period) : undefined;
+    const rows = incidents.store.list({ ...(q.client ? { client: q.client } : {}), ...(q.status ? { status: q.status } : {}), ...(q.kind ? { kind: q.kind } : {}), ...(range ? { from: range.start, to: range.end } : {}) });
+    return { incidents: rows.map((i) => views.summary(i, clock.now())) };
   });
-  app.get<{ Params: { id: string } }>('/api/v1/incidents/:id', async (req) => {
-    const row = db.prepare('SELECT * FROM incidents WHERE id = ?').get(Number(req.params.id)) as Row | undefined;
-    if (!row) throw new VigilError('NOT_FOUND', `no incident ${req.params.id}`);
-    return view(row);
+
+  app.get('/api/v1/incidents/stats', {
+    schema: { querystring: Type.Object({ client: Type.String({ minLength: 1 }), period: Type.Optional(Type.String()) }, { additionalProperties: false }) },
+  }, async (req) => {
+    const p = periodOf(req.query.client, req.query.period);
+    return { client: req.query.client, period: { label: p.label, start: new Date(p.start).toISOString(), end: new Date(p.end).toISOString() }, ...views.stats(req.query.client, p.start, p.end, clock.now()) };
   });
-  void ctx;
+
+  app.get('/api/v1/incidents/:id', { schema: { params: IdParam } }, async (req) => {
+    const i = incidents.store.get(Number(req.params.id));
+    if (!i) throw new VigilError('NOT_FOUND', `no incident ${req.params.id}`);
+    return views.detail(i, clock.now());
+  });
+
+  app.post('/api/v1/incidents/:id/ack', {
+    schema: {
+      params: IdParam,
+      body: Type.Object({ by: Type.String({ minLength: 1, maxLength: 200 }), note: Type.Optional(Type.String({ maxLength: 2000 })), via: Type.Optional(Type.Enum(['api', 'cli'])) }, { additionalProperties: false }),
+    },
+  }, async (req) => {
+    requireAdmin(req, ctx.config.adminToken);
+    const i = incidents.recorder.acknowledge(Number(req.params.id), req.body.by, req.body.via ?? 'api', req.body.note);
+    return views.detail(i, clock.now());
+  });
 }

@@ -39,6 +39,19 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE exclusions (id INTEGER PRIMARY KEY AUTOINCREMENT, client_id TEXT NOT NULL, service TEXT NOT NULL,
      start_ts INTEGER NOT NULL, end_ts INTEGER NOT NULL, reason TEXT NOT NULL, added_by TEXT NOT NULL, added_at INTEGER NOT NULL);
    CREATE INDEX exclusions_client ON exclusions (client_id, start_ts);`,
+  // Incident lifecycle (issue 6): priority, acknowledgement, escalation, maintenance mute, audit trail.
+  `ALTER TABLE incidents ADD COLUMN priority TEXT NOT NULL DEFAULT 'p2';
+   ALTER TABLE incidents ADD COLUMN site_id TEXT;
+   ALTER TABLE incidents ADD COLUMN acknowledged_at INTEGER;
+   ALTER TABLE incidents ADD COLUMN acknowledged_by TEXT;
+   ALTER TABLE incidents ADD COLUMN escalation_level INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE incidents ADD COLUMN muted INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX incidents_open ON incidents (status, client_id, service);
+   CREATE TABLE incident_events (id INTEGER PRIMARY KEY AUTOINCREMENT, incident_id INTEGER NOT NULL, ts INTEGER NOT NULL,
+     kind TEXT NOT NULL, actor TEXT, detail TEXT);
+   CREATE INDEX incident_events_incident ON incident_events (incident_id, id);
+   CREATE INDEX deliveries_pending ON deliveries (status, next_attempt_at);
+   CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
 ];
 
 export function migrate(db: Database): void {

@@ -5,21 +5,22 @@ import { buildApp } from '../../../collector/src/app.js';
 import { parseCollectorConfig } from '../../../collector/src/config.js';
 import { SqliteStore } from '../../../collector/src/store/sqlite-store.js';
 import type { CheckTransitionEvent, ServiceTransitionEvent } from '../../../collector/src/engine/events.js';
+import type { RoutedChannel } from '../../../collector/src/notify/outbox.js';
 import { tempDir } from '../../helpers/net.js';
 
 export const ADMIN = 'unit-admin-token-0123456789';
 const ACME = 'client: acme\ntimezone: UTC\nservices:\n  - { id: network, target: 99.9, members: [fw-1, sw-1, sw-2], downtime: { when: { membersDown: 2 } } }\n';
 
 /** A collector app on a temp SQLite file with a manual clock, plus helpers to enroll and ingest. */
-export async function collectorFixture(extra: Record<string, unknown> = {}, defsYaml = ACME) {
-  const dir = tempDir();
-  const clock = new ManualClock(Date.parse('2026-10-05T10:00:00Z'));
+export async function collectorFixture(extra: Record<string, unknown> = {}, defsYaml = ACME, opts: { channels?: RoutedChannel[]; dir?: ReturnType<typeof tempDir>; clock?: ManualClock } = {}) {
+  const dir = opts.dir ?? tempDir();
+  const clock = opts.clock ?? new ManualClock(Date.parse('2026-10-05T10:00:00Z'));
   const config = parseCollectorConfig({ dataDir: dir.path, adminToken: ADMIN, bodyLimitBytes: 64 * 1024, state: { confirmDown: 2, confirmUp: 1 }, ...extra }, 'test');
   const store = new SqliteStore(config.dataDir);
   const defs = [parseDefinition(defsYaml, 'acme.yaml')];
   const checkEvents: CheckTransitionEvent[] = [];
   const serviceEvents: ServiceTransitionEvent[] = [];
-  const built = buildApp({ config, store, clock, logger: silentLogger(), definitions: () => defs, listeners: [{ onCheckTransition: (e) => checkEvents.push(e), onServiceTransition: (e) => serviceEvents.push(e) }] });
+  const built = buildApp({ config, store, clock, logger: silentLogger(), definitions: () => defs, listeners: [{ onCheckTransition: (e) => checkEvents.push(e), onServiceTransition: (e) => serviceEvents.push(e) }], ...(opts.channels ? { channels: opts.channels } : {}) });
   const { app } = built;
   const admin = { authorization: `Bearer ${ADMIN}` };
   const enroll = async (name: string, clientId = 'acme') => {
@@ -38,6 +39,8 @@ export async function collectorFixture(extra: Record<string, unknown> = {}, defs
     });
   return {
     ...built, store, clock, config, admin, enroll, ingest, checkEvents, serviceEvents,
-    async close() { await app.close(); store.close(); dir.remove(); },
+    /** Closes the app and store; keeps the data dir when `keep` (a restart test reopens it). */
+    async close(keep = false) { await built.incidents.outbox.stop(); await app.close(); store.close(); if (!keep) dir.remove(); },
+    dir,
   };
 }

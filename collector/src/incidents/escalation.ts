@@ -1,0 +1,45 @@
+import type { Clock } from '../../../shared/clock.js';
+import type { Logger } from '../../../shared/logger.js';
+import type { IncidentStore } from './incident-store.js';
+import type { IncidentNotifier } from './notifier.js';
+
+export interface EscalationRule {
+  /** Escalate when the incident is still unacknowledged this long after detection. */
+  afterMs: number;
+  /** Only incidents of these priorities (default: all). */
+  priorities?: string[];
+  /** Where to escalate (default: the channels already told of the incident). */
+  channels?: string[];
+}
+
+/**
+ * Escalation of unacknowledged outages. The rules that apply to an incident's priority,
+ * in config order, are its levels 1, 2 …; each level fires once (the level is stored, so a
+ * restart neither repeats nor skips one). Acknowledgement, resolution and maintenance mute stop it.
+ */
+export class Escalator {
+  constructor(
+    private readonly incidents: IncidentStore,
+    private readonly notifier: IncidentNotifier,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly rules: readonly EscalationRule[],
+  ) {}
+
+  sweep(): void {
+    if (this.rules.length === 0) return;
+    const now = this.clock.now();
+    for (const i of this.incidents.listOpen()) {
+      if (i.muted || i.acknowledgedAt !== null || (i.kind !== 'service-down' && i.kind !== 'site-unreachable')) continue;
+      const levels = this.rules.filter((r) => !r.priorities || r.priorities.includes(i.priority));
+      for (let level = i.escalationLevel + 1; level <= levels.length; level++) {
+        const rule = levels[level - 1]!;
+        if (now - i.detectedAt < rule.afterMs) break;
+        if (!this.incidents.escalate(i.id, now, level)) break;
+        const to = rule.channels ?? this.notifier.told(i.id);
+        const sent = this.notifier.send(this.incidents.get(i.id)!, 'incident.escalated', `incident.escalated#${level}`, { to, level });
+        this.logger.warn({ incident: i.id, level, channels: sent }, 'incident escalated');
+      }
+    }
+  }
+}
