@@ -26,6 +26,7 @@ export class CollectorMetrics {
   });
   private readonly dynamic = new Map<string, Gauge>();
   private slaCache: { at: number; rows: ReturnType<typeof currentSlaFigures> } | undefined;
+  private readonly sla: Record<'target' | 'budget' | 'burn' | 'projected' | 'breach', Gauge>;
 
   constructor(private readonly store: Store, private readonly clock: Clock, private readonly definitions: () => readonly SlaDefinition[]) {
     collectDefaultMetrics({ register: this.registry });
@@ -34,6 +35,15 @@ export class CollectorMetrics {
     const self = this;
     new Gauge({ name: 'vigil_check_up', help: '1 when the last result of a check was up, else 0', labelNames: CHECK_LABELS, registers: [this.registry], collect() { self.collectChecks(); } });
     new Gauge({ name: 'vigil_sla_availability_ratio', help: 'Availability of the current period to date (0..1)', labelNames: ['client', 'service'], registers: [this.registry], collect() { self.collectSla(); } });
+    // Registered now, not at the first scrape: prom-client lists the metrics before it collects them.
+    const sla = (name: string, help: string, labels = ['client', 'service']) => new Gauge({ name, help, labelNames: labels, registers: [this.registry] });
+    this.sla = {
+      target: sla('vigil_sla_target_ratio', 'SLA target (0..1)'),
+      budget: sla('vigil_sla_error_budget_remaining_ratio', 'Share of the error budget left this period'),
+      burn: sla('vigil_sla_burn_rate', 'Error-budget burn rate by window', ['client', 'service', 'window']),
+      projected: sla('vigil_sla_projected_availability_ratio', 'Projected end-of-period availability (0..1)'),
+      breach: sla('vigil_sla_time_to_breach_seconds', 'Measured time until the error budget is used up at the last 24 h rate (0 = used up); absent when not this period'),
+    };
     new Gauge({ name: 'vigil_agent_up', help: '1 while the agent sends heartbeats', labelNames: ['client', 'site', 'agent'], registers: [this.registry], collect() { self.collectAgents(); } });
   }
 
@@ -128,12 +138,8 @@ export class CollectorMetrics {
   private collectSla(): void {
     const rows = this.slaFigures();
     const avail = this.registry.getSingleMetric('vigil_sla_availability_ratio') as Gauge;
-    const target = this.gauge('vigil_sla_target_ratio', 'SLA target (0..1)', ['client', 'service']);
-    const budget = this.gauge('vigil_sla_error_budget_remaining_ratio', 'Share of the error budget left this period', ['client', 'service']);
-    const burn = this.gauge('vigil_sla_burn_rate', 'Error-budget burn rate by window', ['client', 'service', 'window']);
-    const proj = this.gauge('vigil_sla_projected_availability_ratio', 'Projected end-of-period availability (0..1)', ['client', 'service']);
-    const breach = this.gauge('vigil_sla_time_to_breach_seconds', 'Measured time until the error budget is used up at the last 24 h rate (0 = used up); absent when not this period', ['client', 'service']);
-    avail.reset();
+    const { target, budget, burn, projected: proj, breach } = this.sla;
+    for (const g of [avail, target, budget, burn, proj, breach]) g.reset();
     for (const { client, figures: f } of rows) {
       const l = { client, service: f.id };
       target.set(l, f.target / 100);

@@ -3,7 +3,7 @@ import type { Logger } from '../../../shared/logger.js';
 import { selectDefinition } from '../../../shared/sla/definition.js';
 import type { ServiceFigures, SlaDefinition } from '../../../shared/sla/types.js';
 import type { IncidentKind } from '../notify/channel.js';
-import type { IncidentStore } from './incident-store.js';
+import type { IncidentRow, IncidentStore } from './incident-store.js';
 import type { WarningFacts } from './messages.js';
 import type { IncidentNotifier } from './notifier.js';
 import { DEFAULT_PRIORITY } from './recorder.js';
@@ -30,7 +30,6 @@ export type CurrentFigures = () => ReadonlyArray<{ client: string; figures: Serv
  * Early warning while the period can still be saved: a burn-rate warning and a
  * projected-breach warning per service, each an incident of its own kind (opened once,
  * resolved when the condition clears), sent through the same channels and routing.
- * A fast burn after a slow one is sent again (its own dedupe key); repeats are not.
  */
 export class EarlyWarning {
   constructor(
@@ -52,19 +51,23 @@ export class EarlyWarning {
         target: f.target, availabilityPercent: f.toDate!.availabilityPercent, projectedAvailabilityPercent: f.toDate!.projectedAvailabilityPercent,
         timeToBreachSeconds: f.toDate!.timeToBreachSeconds, ...(b ? { burn: { window: b.long, rate: f.burnRate![b.long] ?? 0, threshold: b.factor } } : {}),
       });
-      this.track(client, f.id, 'burn-rate', burn !== undefined, now, (i) =>
-        this.notifier.send(i, 'sla.burn_rate', `sla.burn_rate#${burn!.factor >= 6 ? 'fast' : 'slow'}`, { warning: facts(burn) }));
-      this.track(client, f.id, 'projected-breach', f.toDate.projectedBreach, now, (i) =>
-        this.notifier.send(i, 'sla.projected_breach', 'sla.projected_breach', { warning: facts() }));
+      const fast = burn !== undefined && burn.factor >= 6;
+      // told once when opened, and once more if a slow burn turns fast; never for a fast one slowing down
+      this.track(client, f.id, 'burn-rate', burn !== undefined, now, (i, opened) => {
+        if (opened || fast) this.notifier.send(i, 'sla.burn_rate', `sla.burn_rate#${fast ? 'fast' : 'slow'}`, { warning: facts(burn) });
+      });
+      this.track(client, f.id, 'projected-breach', f.toDate.projectedBreach, now, (i, opened) => {
+        if (opened) this.notifier.send(i, 'sla.projected_breach', 'sla.projected_breach', { warning: facts() });
+      });
     }
   }
 
-  private track(client: string, service: string, kind: IncidentKind, active: boolean, now: number, notify: (i: ReturnType<IncidentStore['open']>) => void): void {
+  private track(client: string, service: string, kind: IncidentKind, active: boolean, now: number, notify: (i: IncidentRow, opened: boolean) => void): void {
     const open = this.incidents.findOpen(client, service, kind);
     if (active) {
       const i = open ?? this.incidents.open({ client, service, kind, priority: this.priorityOf(client, service, now), startedAt: now, detectedAt: now, members: [], muted: false });
       if (!open) this.logger.warn({ incident: i.id, client, service, kind }, 'SLA early warning');
-      notify(i);
+      notify(i, !open);
     } else if (open && this.incidents.resolve(open.id, now, now)) {
       this.notifier.followUp(this.incidents.get(open.id)!, 'incident.resolved', 'incident.resolved');
     }
