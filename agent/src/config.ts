@@ -5,6 +5,7 @@ import { Labels } from '../../shared/protocol/v1/common.js';
 import { DurationSchema as Duration, parseDurationMs } from '../../shared/sla/duration.js';
 import { readYamlFile } from '../../shared/yaml-file.js';
 import { validator } from '../../shared/validate.js';
+import { expandTemplates } from './cloud/templates.js';
 import type { ProbeRegistry } from './probes/registry.js';
 
 const CheckBase = Type.Object({
@@ -65,8 +66,8 @@ export function parseAgentConfig(raw: unknown, source: string, registry: ProbeRe
   const f = raw as AgentFile;
   const checks: CheckConfig[] = [];
   const ids = new Set<string>();
-  f.checks.forEach((c, i) => {
-    const path = `/checks/${i}`;
+  // cloud templates (`template: microsoft-365`) become concrete checks first, validated like the rest below
+  expandTemplates(f.checks, problems, baseDir).forEach(({ path, check: c }) => {
     const baseProblems = baseCheck.problems(c);
     if (baseProblems.length > 0 && (typeof c !== 'object' || c === null)) return void problems.push({ path, message: 'must be an object' });
     const { id, type, interval, timeout, retries, labels, ...options } = c as Static<typeof CheckBase> & Record<string, unknown>;

@@ -13,7 +13,7 @@ const ts = (title: string, unit: string, expr: string, legend: string, w = 12) =
 const stat = (title: string, unit: string, expr: string, legend: string, w = 6) =>
   new StatBuilder().title(title).unit(unit).datasource(DATASOURCE).gridPos({ h: 5, w, x: 0, y: 0 }).withTarget(q(expr, legend));
 
-/** The NOC overview: SLA now, what is down, probe quality, host capacity, the pipeline itself. */
+/** The NOC overview: SLA now, what is down, probe quality, cloud services, host capacity, the pipeline itself. */
 export function nocOverview() {
   return new DashboardBuilder('Vigil — NOC overview')
     .uid('vigil-noc-overview')
@@ -42,10 +42,17 @@ export function nocOverview() {
     .withPanel(ts('Packet loss', 'percentunit', `vigil_probe_loss_ratio{${sel}}`, '{{check}}'))
     .withPanel(ts('Jitter', 's', `vigil_probe_jitter_seconds{${sel}}`, '{{check}}'))
     .withPanel(ts('Round-trip time', 's', `vigil_probe_rtt_avg_seconds{${sel}}`, '{{check}}'))
+    // cloud templates: the status probes report `vendor_*` figures; the checks a template creates are named `<entry id>.<part>`
+    .withRow(new RowBuilder('Cloud services'))
+    .withPanel(stat('Cloud components affected now (vendor-reported)', 'none', `sum(vigil_probe_vendor_affected_count{${sel}}) or vector(0)`, 'affected', 12))
+    .withPanel(stat('Cloud template checks failing now', 'none', `count(vigil_check_up{${sel},check=~".+[.].+"} == 0) or vector(0)`, 'failing', 12))
+    .withPanel(ts('Vendor-reported status (0 ok, 1 degraded, 2 outage)', 'none', `vigil_probe_vendor_status_level{${sel}}`, '{{client}} {{check}}').min(0).max(2))
+    .withPanel(ts('Cloud template checks up', 'none', `vigil_check_up{${sel},check=~".+[.].+"}`, '{{client}} {{check}} ({{type}})').min(0).max(1))
     .withRow(new RowBuilder('Host capacity and throughput'))
     .withPanel(ts('CPU', 'percentunit', `vigil_host_cpu_usage_ratio{${sel}}`, '{{agent}}'))
     .withPanel(ts('Memory used', 'bytes', `vigil_host_memory_used_bytes{${sel}}`, '{{agent}}'))
     .withPanel(ts('Disk used', 'percentunit', `vigil_host_disk_used_bytes{${sel}} / vigil_host_disk_size_bytes{${sel}}`, '{{agent}} {{mount}}'))
+    .withPanel(ts('Disk days until full (at the current growth)', 'd', `vigil_host_disk_full_days{${sel}}`, '{{agent}} {{mount}}'))
     .withPanel(ts('Network receive', 'bps', `vigil_host_network_receive_bits_per_second{${sel}}`, '{{agent}} {{interface}}'))
     .withPanel(ts('Network transmit', 'bps', `vigil_host_network_transmit_bits_per_second{${sel}}`, '{{agent}} {{interface}}'))
     .withRow(new RowBuilder('Pipeline'))

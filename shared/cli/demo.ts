@@ -17,9 +17,41 @@ import { closeOnSignals } from './shutdown.js';
 const listen = (s: Server, port = 0) => new Promise<number>((r) => s.listen(port, '127.0.0.1', () => r((s.address() as { port: number }).port)));
 
 /**
+ * A loopback stand-in for the SaaS the cloud templates watch: an Atlassian Statuspage
+ * (`/api/v2/summary.json` in the real v2 format) whose "Email delivery" component is degraded
+ * while `degraded()` says so, and the Microsoft 365 front doors (sign-in metadata, OWA, Teams).
+ */
+function demoCloud(degraded: () => boolean): Server {
+  return createServer((req, res) => {
+    const json = (body: unknown) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (req.url === '/api/v2/summary.json') {
+      const now = new Date().toISOString();
+      const component = (id: string, name: string, status: string, position: number) => ({
+        id, name, status, created_at: '2026-01-05T09:00:00.000Z', updated_at: now, position, description: null, showcase: true,
+        start_date: '2026-01-05', group_id: null, page_id: 'vigildemo001', group: false, only_show_if_degraded: false,
+      });
+      const mail = degraded() ? 'degraded_performance' : 'operational';
+      return json({
+        page: { id: 'vigildemo001', name: 'Demo PSA', url: `http://${req.headers.host}`, time_zone: 'Etc/UTC', updated_at: now },
+        components: [component('demotick0001', 'Ticketing', 'operational', 1), component('demomail0001', 'Email delivery', mail, 2), component('demormm00001', 'Remote access', 'operational', 3)],
+        incidents: [], scheduled_maintenances: [],
+        status: mail === 'operational' ? { indicator: 'none', description: 'All Systems Operational' } : { indicator: 'minor', description: 'Minor Service Outage' },
+      });
+    }
+    if (req.url?.endsWith('/.well-known/openid-configuration')) {
+      const base = `http://${req.headers.host}`;
+      return json({ issuer: `${base}/demo/v2.0`, authorization_endpoint: `${base}/oauth2/v2.0/authorize`, token_endpoint: `${base}/oauth2/v2.0/token` });
+    }
+    if (req.url === '/owa/') return void res.writeHead(302, { location: '/signin' }).end();
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>demo cloud front door</title>');
+  });
+}
+
+/**
  * `npm start`: the collector on SQLite, two loopback targets (one flaps for 40 s every
- * 4 min so incidents and downtime show up), a local agent enrolled with a fresh token,
- * a demo SLA, and a webhook receiver that prints notifications. Configs stay in --dir.
+ * 4 min so incidents and downtime show up), a VoIP echo responder, a loopback SaaS status
+ * page watched through the cloud templates, a local agent enrolled with a fresh token (host
+ * capacity on), a demo SLA, and a webhook receiver that prints notifications. Configs stay in --dir.
  */
 export function demoCommand(): Command {
   return new Command('demo')
@@ -37,6 +69,8 @@ export function demoCommand(): Command {
         res.end('ok: vigil demo target');
       });
       const targetPort = await listen(target);
+      const cloud = demoCloud(() => (Date.now() - started) % 360_000 > 200_000 && (Date.now() - started) % 360_000 < 260_000);
+      const cloudUrl = `http://127.0.0.1:${await listen(cloud)}`;
       const hooks = createServer((req, res) => {
         let body = '';
         req.on('data', (d) => (body += d)).on('end', () => {
@@ -55,6 +89,7 @@ export function demoCommand(): Command {
             credits: { tiers: [{ below: 99.9, percent: 5 }, { below: 99.5, percent: 10 }], cap: 25 } },
           { id: 'voip', target: 99.9, members: ['sbc-path'], thresholds: { mosBelow: 3.5 }, downtime: { when: { membersDown: 1 }, minDuration: '1m' } },
           { id: 'network', target: 99.95, members: ['gw-ping', 'gw-tcp'], downtime: { when: { membersDownPercent: 100 }, minDuration: '1m' } },
+          { id: 'cloud', target: 99.5, members: ['psa.status', 'm365.login', 'm365.exchange', 'm365.teams'], downtime: { when: { membersDown: 1 }, minDuration: '1m' } },
         ],
       }));
       const adminToken = process.env.VIGIL_ADMIN_TOKEN ?? randomBytes(16).toString('hex');
@@ -78,6 +113,9 @@ export function demoCommand(): Command {
           { id: 'web-flaky', type: 'http', interval: '10s', timeout: '5s', url: `http://127.0.0.1:${targetPort}/flaky`, labels: { service: 'web' } },
           { id: 'sbc-path', type: 'voip', interval: '15s', timeout: '5s', host: '127.0.0.1', port: responder.port, packets: 50, labels: { service: 'voip' } },
           { id: 'gw-tcp', type: 'tcp', interval: '10s', timeout: '3s', host: '127.0.0.1', port: targetPort, labels: { service: 'network' } },
+          // cloud templates: each entry expands to concrete checks (psa.status, m365.login …); endpoints point at loopback
+          { id: 'psa', template: 'statuspage', interval: '15s', timeout: '5s', url: cloudUrl, labels: { service: 'cloud' } },
+          { id: 'm365', template: 'microsoft-365', interval: '30s', timeout: '5s', endpoints: { login: cloudUrl, exchange: cloudUrl, teams: cloudUrl }, labels: { service: 'cloud' } },
           ...(process.getuid?.() === 0 ? [{ id: 'gw-ping', type: 'icmp', interval: '10s', timeout: '5s', host: '127.0.0.1', labels: { service: 'network' } }] : []),
         ],
       };
@@ -95,12 +133,15 @@ export function demoCommand(): Command {
         `  admin token      ${adminToken}   (vigil token create --client C --site S --admin-token …)`,
         `  configs          ${dir}/{agent.yaml,sla/demo.yaml}`,
         '  Grafana          provision dashboards/provisioning/ and point the vigil-prometheus datasource at a Prometheus scraping /metrics',
-        '  web-flaky answers 503 for 40 s every 4 minutes: watch the [webhook] lines and the SLA figure. Ctrl-C stops.', '',
+        `  cloud            psa.status (statuspage template) and m365.* (microsoft-365 template) against ${cloudUrl}`,
+        '  web-flaky answers 503 for 40 s every 4 minutes, the demo status page reports "Email delivery" degraded for 60 s',
+        '  every 6 minutes: watch the [webhook] lines and the SLA figures (web, voip, network, cloud). Ctrl-C stops.', '',
       ].join('\n'));
       closeOnSignals(async () => {
         await agent.stop();
         await collector.close();
         target.close();
+        cloud.close();
         hooks.close();
         await responder.close();
       });

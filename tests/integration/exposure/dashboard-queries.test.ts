@@ -36,8 +36,10 @@ describe('every dashboard query returns data through a real Prometheus', () => {
       check('web-1', 'http', ts, i === 1 ? 'down' : 'up', { connect_seconds: 0.002, first_byte_seconds: 0.01, total_seconds: 0.012 }),
       check('tcp-1', 'tcp', ts, 'up', { connect_seconds: 0.001 }),
       check('ping-1', 'icmp', ts, 'up', { loss_ratio: 0, rtt_avg_seconds: 0.02, jitter_seconds: 0.002, mos: 4.3 }),
+      check('m365.status', 'statuspage', ts, i === 2 ? 'degraded' : 'up', { vendor_status_level: i === 2 ? 1 : 0, vendor_affected_count: i === 2 ? 1 : 0 }),
+      check('m365.login', 'http', ts, 'up', { first_byte_seconds: 0.05, total_seconds: 0.06 }),
       metric('host_cpu_usage_ratio', 0.3, ts), metric('host_memory_used_bytes', 2e9, ts),
-      metric('host_disk_used_bytes', 4e10, ts, { mount: '/' }), metric('host_disk_size_bytes', 1e11, ts, { mount: '/' }),
+      metric('host_disk_used_bytes', 4e10, ts, { mount: '/' }), metric('host_disk_size_bytes', 1e11, ts, { mount: '/' }), metric('host_disk_full_days', 180, ts, { mount: '/' }),
       metric('host_network_receive_bits_per_second', 1e6, ts, { interface: 'eth0' }), metric('host_network_transmit_bits_per_second', 5e5, ts, { interface: 'eth0' }),
     ];
     for (let i = 0; i < 3; i++) await post('/api/v1/ingest', { agentId: a.agentId, seq: i + 1, sentAt: now, samples: samples(now - (3 - i) * 60_000, i) }, a.agentToken);
