@@ -8,7 +8,7 @@ export interface EscalationRule {
   afterMs: number;
   /** Only incidents of these priorities (default: all). */
   priorities?: string[];
-  /** Where to escalate (default: the channels already told of the incident). */
+  /** Where to escalate, whatever those channels' filters (default: the channels already told of the incident that take escalations). */
   channels?: string[];
 }
 
@@ -36,8 +36,12 @@ export class Escalator {
         const rule = levels[level - 1]!;
         if (now - i.detectedAt < rule.afterMs) break;
         if (!this.incidents.escalate(i.id, now, level)) break;
-        const to = rule.channels ?? this.notifier.told(i.id);
-        const sent = this.notifier.send(this.incidents.get(i.id)!, 'incident.escalated', `incident.escalated#${level}`, { to, level });
+        const current = this.incidents.get(i.id)!;
+        const key = `incident.escalated#${level}`;
+        // channels named in the rule get it whatever their filters; otherwise those already told that take escalations
+        const sent = rule.channels
+          ? this.notifier.send(current, 'incident.escalated', key, { to: rule.channels, level })
+          : this.notifier.followUp(current, 'incident.escalated', key, { level });
         this.logger.warn({ incident: i.id, level, channels: sent }, 'incident escalated');
       }
     }

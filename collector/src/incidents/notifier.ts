@@ -44,8 +44,8 @@ export class IncidentNotifier {
     return queued;
   }
 
-  /** Sends a follow-up (acknowledged, resolved) to the channels already told of this incident. */
+  /** Sends a follow-up (escalated, acknowledged, resolved) to the channels already told of this incident that take such events. */
   followUp(i: IncidentRow, event: NotificationEvent, key: string, opts: { level?: number; warning?: WarningFacts } = {}): string[] {
-    return this.send(i, event, key, { ...opts, to: this.told(i.id) });
+    return this.send(i, event, key, { ...opts, to: this.told(i.id).filter((c) => this.outbox.takesEvent(c, event)) });
   }
 }

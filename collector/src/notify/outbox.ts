@@ -69,9 +69,10 @@ export class Outbox {
     return queued;
   }
 
-  /** Channels a message would be routed to (for escalation targets and tests). */
-  routedTo(msg: Pick<NotificationMessage, 'client' | 'priority' | 'event'>): string[] {
-    return [...this.byName.values()].filter((rc) => routeMatches(rc.route, msg)).map((rc) => rc.channel.name);
+  /** Whether a channel takes this kind of event at all (its `events` filter). */
+  takesEvent(channel: string, event: NotificationMessage['event']): boolean {
+    const events = this.byName.get(channel)?.route.events;
+    return !events || events.includes(event);
   }
 
   start(intervalMs = 250): void {
