@@ -1,13 +1,53 @@
 import { createHmac } from 'node:crypto';
-import { request } from 'undici';
+import type { Channel, DeliveryResult, NotificationMessage } from './channel.js';
+import type { WebhookChannelConfig } from './channel-config.js';
+import { channelOptions, httpPost, type ChannelOptions } from './http-post.js';
 
-export interface DeliveryResult {
-  ok: boolean;
-  status?: number;
-  retryAfterMs?: number;
-  error?: string;
+export type { DeliveryResult } from './channel.js';
+
+/**
+ * Generic JSON webhook: the body is the NotificationMessage itself, so a receiver gets
+ * every field the engine knows. With a `secret`, the raw body bytes are signed with
+ * HMAC-SHA256 (`X-Vigil-Signature: sha256=<hex>`); the receiver recomputes it over the
+ * bytes it read, before parsing. `X-Vigil-Delivery` is stable across retries of one
+ * delivery, so a receiver can drop the duplicate of an attempt that did arrive.
+ */
+export function webhookChannel(cfg: WebhookChannelConfig, opts?: Partial<ChannelOptions>): Channel {
+  const o = channelOptions(cfg.timeout, opts);
+  return {
+    name: cfg.name,
+    type: 'webhook',
+    send(msg: NotificationMessage, deliveryId: string, signal: AbortSignal): Promise<DeliveryResult> {
+      const body = JSON.stringify(msg);
+      return httpPost({
+        url: cfg.url,
+        body,
+        // Ours last: a configured header must not replace the signature or delivery id.
+        headers: { ...cfg.headers, ...vigilHeaders(cfg.secret, deliveryId, body), 'x-vigil-event': msg.event },
+        timeoutMs: o.timeoutMs,
+        signal,
+        clock: o.clock,
+        ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}),
+      });
+    },
+  };
 }
 
+/** `sha256=<hex>` of HMAC-SHA256(secret, body): what a receiver compares in constant time. */
+export function signBody(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+function vigilHeaders(secret: string | undefined, deliveryId: string, body: string): Record<string, string> {
+  const h: Record<string, string> = { 'x-vigil-delivery': deliveryId };
+  if (secret) h['x-vigil-signature'] = signBody(secret, body);
+  return h;
+}
+
+/**
+ * @deprecated The pre-Channel shape the current outbox still sends through; goes when the
+ * outbox calls `Channel.send`. Same wire format as before (signature, delivery id).
+ */
 export interface WebhookChannel {
   name: string;
   url: string;
@@ -15,28 +55,7 @@ export interface WebhookChannel {
   timeoutMs: number;
 }
 
-/**
- * Generic JSON webhook. The body is signed with HMAC-SHA256 over the raw bytes
- * (`X-Vigil-Signature: sha256=<hex>`) when a secret is set; `X-Vigil-Delivery` lets the
- * receiver drop a duplicate after a retry whose first attempt did arrive.
- */
-export async function sendWebhook(ch: WebhookChannel, deliveryId: string, body: string): Promise<DeliveryResult> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-vigil-delivery': deliveryId, 'user-agent': 'vigil-collector' };
-  if (ch.secret) headers['x-vigil-signature'] = `sha256=${createHmac('sha256', ch.secret).update(body).digest('hex')}`;
-  try {
-    const res = await request(ch.url, { method: 'POST', headers, body, headersTimeout: ch.timeoutMs, bodyTimeout: ch.timeoutMs, signal: AbortSignal.timeout(ch.timeoutMs) });
-    await res.body.dump();
-    if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true, status: res.statusCode };
-    const ra = res.headers['retry-after'];
-    const retryAfterMs = typeof ra === 'string' ? parseRetryAfter(ra) : undefined;
-    return { ok: false, status: res.statusCode, error: `HTTP ${res.statusCode}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
-  } catch (e) {
-    return { ok: false, error: (e as Error).message };
-  }
-}
-
-function parseRetryAfter(v: string): number | undefined {
-  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+/** @deprecated See WebhookChannel. Posts an already-serialised body. */
+export function sendWebhook(ch: WebhookChannel, deliveryId: string, body: string): Promise<DeliveryResult> {
+  return httpPost({ url: ch.url, body, headers: vigilHeaders(ch.secret, deliveryId, body), timeoutMs: ch.timeoutMs });
 }
