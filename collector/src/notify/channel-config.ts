@@ -114,7 +114,7 @@ export function channelConfigProblems(list: unknown, basePath = '/notifications/
 }
 
 /** A channel plus what the outbox needs to route to it and bound each attempt. */
-export interface RoutedChannel extends Channel {
+export interface ConfiguredChannel extends Channel {
   readonly route: ChannelRoute;
   readonly timeoutMs: number;
 }
@@ -128,7 +128,7 @@ export function routeOf(cfg: ChannelConfig): ChannelRoute {
  * Builds every channel once, at start-up. Refuses (VIGIL_ERR_CONFIG_INVALID, all problems
  * listed) rather than starting with a channel that cannot work.
  */
-export function buildChannels(cfgs: readonly ChannelConfig[], opts: Partial<Omit<ChannelOptions, 'timeoutMs'>> & { basePath?: string } = {}): RoutedChannel[] {
+export function buildChannels(cfgs: readonly ChannelConfig[], opts: Partial<Omit<ChannelOptions, 'timeoutMs'>> & { basePath?: string } = {}): ConfiguredChannel[] {
   const problems = channelConfigProblems(cfgs, opts.basePath);
   if (problems.length > 0) throw new VigilError('CONFIG_INVALID', `notification channels are invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
   return cfgs.map((cfg) => {
