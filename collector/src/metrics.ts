@@ -32,9 +32,8 @@ export class CollectorMetrics {
     collectDefaultMetrics({ register: this.registry });
     for (const r of ['stored', 'duplicate', 'rejected']) this.batches.inc({ result: r }, 0);
     this.samples.inc(0);
-    const self = this;
-    new Gauge({ name: 'vigil_check_up', help: '1 when the last result of a check was up, else 0', labelNames: CHECK_LABELS, registers: [this.registry], collect() { self.collectChecks(); } });
-    new Gauge({ name: 'vigil_sla_availability_ratio', help: 'Availability of the current period to date (0..1)', labelNames: ['client', 'service'], registers: [this.registry], collect() { self.collectSla(); } });
+    new Gauge({ name: 'vigil_check_up', help: '1 when the last result of a check was up, else 0', labelNames: CHECK_LABELS, registers: [this.registry] });
+    new Gauge({ name: 'vigil_sla_availability_ratio', help: 'Availability of the current period to date (0..1)', labelNames: ['client', 'service'], registers: [this.registry] });
     // Registered now, not at the first scrape: prom-client lists the metrics before it collects them.
     const sla = (name: string, help: string, labels = ['client', 'service']) => new Gauge({ name, help, labelNames: labels, registers: [this.registry] });
     this.sla = {
@@ -44,7 +43,19 @@ export class CollectorMetrics {
       projected: sla('vigil_sla_projected_availability_ratio', 'Projected end-of-period availability (0..1)'),
       breach: sla('vigil_sla_time_to_breach_seconds', 'Measured time until the error budget is used up at the last 24 h rate (0 = used up); absent when not this period'),
     };
-    new Gauge({ name: 'vigil_agent_up', help: '1 while the agent sends heartbeats', labelNames: ['client', 'site', 'agent'], registers: [this.registry], collect() { self.collectAgents(); } });
+    new Gauge({ name: 'vigil_agent_up', help: '1 while the agent sends heartbeats', labelNames: ['client', 'site', 'agent'], registers: [this.registry] });
+  }
+
+  /**
+   * The exposition text. Store-backed gauges are refreshed first, not in prom-client's
+   * collect() hooks: the registry lists its metrics before collecting, so a gauge first
+   * created inside a hook (a new probe figure or host metric) would miss that scrape.
+   */
+  async scrape(): Promise<string> {
+    this.collectChecks();
+    this.collectSla();
+    this.collectAgents();
+    return this.registry.metrics();
   }
 
   observeIngest(stored: boolean, samples: number, seconds: number): void {
@@ -142,7 +153,7 @@ export class CollectorMetrics {
     for (const g of [avail, target, budget, burn, proj, breach]) g.reset();
     for (const { client, figures: f } of rows) {
       const l = { client, service: f.id };
-      target.set(l, f.target / 100);
+      target.set(l, Number((f.target / 100).toPrecision(12))); // 99.9 / 100 is 0.9990000000000001 in binary
       if (f.availabilityPercent !== null) avail.set(l, f.availabilityPercent / 100);
       if (Number.isFinite(f.errorBudget.remainingRatio)) budget.set(l, f.errorBudget.remainingRatio);
       for (const [w, v] of Object.entries(f.burnRate ?? {})) if (v !== null) burn.set({ ...l, window: w }, v);

@@ -7,7 +7,7 @@ export function statusRoutes(app: VigilFastify, ctx: AppContext): void {
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/metrics', async (_req, reply) => {
     reply.header('content-type', ctx.metrics.registry.contentType);
-    return ctx.metrics.registry.metrics();
+    return ctx.metrics.scrape();
   });
   app.get('/api/v1/checks', { schema: { querystring: Type.Object({ client: Type.Optional(Type.String()) }) } }, async (req) => ({
     checks: ctx.store.listChecks(req.query.client).map((c) => ({

@@ -84,3 +84,15 @@ describe('exclusions and recompute', () => {
     expect((await f.app.inject({ url: '/api/v1/exclusions/acme' })).json().exclusions[0]).toMatchObject({ reason: 'carrier fibre cut (vendor ticket 4711)', addedBy: 'j.doe' });
   });
 });
+
+describe('/metrics', () => {
+  it('shows a probe figure seen for the first time in the very next scrape', async () => {
+    f = await collectorFixture({ state: { confirmDown: 1, confirmUp: 1 } });
+    const a = await f.enroll('site-a');
+    await f.ingest(a, [{ check: 'fw-1', status: 'up', metrics: { mos: 4.1 } }]);
+    const first = (await f.app.inject({ url: '/metrics' })).body;
+    expect(first).toMatch(/^vigil_probe_mos\{client="acme",site="hq",service="",check="fw-1",type="tcp"\} 4\.1$/m);
+    expect(first).toMatch(/^vigil_check_up\{client="acme",site="hq",service="",check="fw-1",type="tcp"\} 1$/m);
+    expect(first).toMatch(/^vigil_sla_target_ratio\{client="acme",service="network"\} 0\.999$/m);
+  });
+});
