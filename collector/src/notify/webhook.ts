@@ -43,19 +43,3 @@ function vigilHeaders(secret: string | undefined, deliveryId: string, body: stri
   if (secret) h['x-vigil-signature'] = signBody(secret, body);
   return h;
 }
-
-/**
- * @deprecated The pre-Channel shape the current outbox still sends through; goes when the
- * outbox calls `Channel.send`. Same wire format as before (signature, delivery id).
- */
-export interface WebhookChannel {
-  name: string;
-  url: string;
-  secret?: string;
-  timeoutMs: number;
-}
-
-/** @deprecated See WebhookChannel. Posts an already-serialised body. */
-export function sendWebhook(ch: WebhookChannel, deliveryId: string, body: string): Promise<DeliveryResult> {
-  return httpPost({ url: ch.url, body, headers: vigilHeaders(ch.secret, deliveryId, body), timeoutMs: ch.timeoutMs });
-}

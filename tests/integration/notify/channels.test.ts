@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { slackChannel } from '../../../collector/src/notify/slack.js';
 import { teamsChannel } from '../../../collector/src/notify/teams.js';
-import { sendWebhook, webhookChannel } from '../../../collector/src/notify/webhook.js';
+import { webhookChannel } from '../../../collector/src/notify/webhook.js';
 import { never, resolvedMessage, sampleMessage, startReceiver, type Receiver } from './receiver.js';
 
 const open: Receiver[] = [];
@@ -43,15 +43,6 @@ describe('webhook channel', () => {
     await webhookChannel({ type: 'webhook', name: 'ops', url: r.url }).send(sampleMessage(), 'd1', never());
     expect(r.requests[0]!.headers['x-vigil-signature']).toBeUndefined();
     expect(r.requests[0]!.headers['x-vigil-delivery']).toBe('d1');
-  });
-
-  it('legacy sendWebhook still posts the given body signed, for the current outbox', async () => {
-    const r = await receiver();
-    const body = JSON.stringify({ event: 'incident.opened', channel: 'ops' });
-    const res = await sendWebhook({ name: 'ops', url: r.url, secret: 'k', timeoutMs: 2000 }, '1-opened-ops', body);
-    expect(res.ok).toBe(true);
-    expect(r.requests[0]!.body).toBe(body);
-    expect(r.requests[0]!.headers['x-vigil-signature']).toBe(`sha256=${createHmac('sha256', 'k').update(body).digest('hex')}`);
   });
 });
 
