@@ -2,7 +2,7 @@ import { request, type Dispatcher } from 'undici';
 import { systemClock, type Clock } from '../../../shared/clock.js';
 import { parseDurationMs } from '../../../shared/sla/duration.js';
 import { VERSION } from '../../../shared/version.js';
-import type { DeliveryResult } from './channel.js';
+import type { Channel, DeliveryResult, NotificationMessage } from './channel.js';
 
 export const USER_AGENT = `vigil-collector/${VERSION}`;
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -163,4 +163,17 @@ async function readSnippet(body: Dispatcher.ResponseData['body']): Promise<strin
     // A body that breaks off still leaves the status line to judge by.
   }
   return Buffer.concat(chunks).toString('utf8').slice(0, SNIPPET_BYTES);
+}
+
+/** What a channel decides for one message; the attempt's timeout, signal, clock and dispatcher are filled in by postChannel. */
+export type PostRequest = Omit<HttpPostOptions, 'timeoutMs' | 'signal' | 'clock' | 'dispatcher'>;
+
+/** A Channel that makes one HTTP request per message: webhook, Slack, Teams and PSA differ only in the request. */
+export function postChannel(name: string, type: string, o: ChannelOptions, requestFor: (msg: NotificationMessage, deliveryId: string) => PostRequest): Channel {
+  return {
+    name,
+    type,
+    send: (msg, deliveryId, signal) =>
+      httpPost({ ...requestFor(msg, deliveryId), timeoutMs: o.timeoutMs, signal, clock: o.clock, ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}) }),
+  };
 }

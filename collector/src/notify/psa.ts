@@ -1,8 +1,8 @@
 import type { Problem } from '../../../shared/errors.js';
-import type { Channel, DeliveryResult, NotificationMessage } from './channel.js';
+import type { Channel, NotificationMessage } from './channel.js';
 import type { PsaChannelConfig } from './channel-config.js';
 import { formatDuration, formatTime, messageFacts, ackLink } from './format.js';
-import { channelOptions, httpPost, type ChannelOptions } from './http-post.js';
+import { channelOptions, postChannel, type ChannelOptions } from './http-post.js';
 import { malformedPlaceholders, MESSAGE_PLACEHOLDERS, messageValue, placeholderNames, renderTemplate, type TemplateValue } from './psa-template.js';
 
 /**
@@ -105,41 +105,32 @@ export function psaConfigProblems(cfg: PsaChannelConfig, path: string): Problem[
 }
 
 export function psaChannel(cfg: PsaChannelConfig, opts?: Partial<ChannelOptions>): Channel {
-  const o = channelOptions(cfg.timeout, opts);
   const { tree, problem } = psaTemplate(cfg);
   if (problem) throw new Error(`PSA channel ${cfg.name}: template ${problem}`); // buildChannels reports this first
   const preset = typeof cfg.template === 'string' ? PRESETS[cfg.template as PsaPreset] : undefined;
   const priorityMap = { ...preset?.priorityMap, ...cfg.priorityMap };
   const statusMap = { ...preset?.statusMap, ...cfg.statusMap };
-  return {
-    name: cfg.name,
-    type: 'psa',
-    send(msg: NotificationMessage, deliveryId: string, signal: AbortSignal): Promise<DeliveryResult> {
-      const fields = { ...cfg.fields, ...cfg.clientFields?.[msg.client] };
-      const lookup = (name: string): TemplateValue => {
-        if (name.startsWith('fields.')) return fields[name.slice('fields.'.length)];
-        switch (name) {
-          case 'psaPriority': return priorityMap[msg.priority] ?? msg.priority;
-          case 'psaStatus': return msg.event === 'incident.resolved' ? statusMap.resolved : statusMap.open;
-          case 'details': return psaDetails(msg);
-          case 'reference': return `vigil-incident-${msg.incident.id}`;
-          case 'deliveryId': return deliveryId;
-          case 'duration': return msg.incident.durationSeconds === undefined ? undefined : formatDuration(msg.incident.durationSeconds);
-          default: return messageValue(msg, name);
-        }
-      };
-      return httpPost({
-        url: cfg.url,
-        method: cfg.method ?? 'POST',
-        body: JSON.stringify(renderTemplate(tree, lookup)),
-        headers: { ...cfg.headers, 'x-vigil-delivery': deliveryId, 'x-vigil-event': msg.event },
-        timeoutMs: o.timeoutMs,
-        signal,
-        clock: o.clock,
-        ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}),
-      });
-    },
-  };
+  return postChannel(cfg.name, 'psa', channelOptions(cfg.timeout, opts), (msg, deliveryId) => {
+    const fields = { ...cfg.fields, ...cfg.clientFields?.[msg.client] };
+    const lookup = (name: string): TemplateValue => {
+      if (name.startsWith('fields.')) return fields[name.slice('fields.'.length)];
+      switch (name) {
+        case 'psaPriority': return priorityMap[msg.priority] ?? msg.priority;
+        case 'psaStatus': return msg.event === 'incident.resolved' ? statusMap.resolved : statusMap.open;
+        case 'details': return psaDetails(msg);
+        case 'reference': return `vigil-incident-${msg.incident.id}`;
+        case 'deliveryId': return deliveryId;
+        case 'duration': return msg.incident.durationSeconds === undefined ? undefined : formatDuration(msg.incident.durationSeconds);
+        default: return messageValue(msg, name);
+      }
+    };
+    return {
+      url: cfg.url,
+      method: cfg.method ?? 'POST',
+      body: JSON.stringify(renderTemplate(tree, lookup)),
+      headers: { ...cfg.headers, 'x-vigil-delivery': deliveryId, 'x-vigil-event': msg.event },
+    };
+  });
 }
 
 /** The ticket description: a closing note first when resolved, then what the engine wrote. */

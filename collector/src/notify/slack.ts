@@ -1,7 +1,7 @@
-import type { Channel, DeliveryResult, NotificationMessage } from './channel.js';
+import type { Channel, NotificationMessage } from './channel.js';
 import type { SlackChannelConfig } from './channel-config.js';
 import { ackLink, eventLabel, formatTime, messageFacts, toneStyle, truncate } from './format.js';
-import { channelOptions, httpPost, type ChannelOptions } from './http-post.js';
+import { channelOptions, postChannel, type ChannelOptions } from './http-post.js';
 
 /**
  * Slack incoming webhook (https://hooks.slack.com/services/…). Slack answers 200 `ok`;
@@ -10,23 +10,12 @@ import { channelOptions, httpPost, type ChannelOptions } from './http-post.js';
  * Retry-After, 500 `rollup_error`), which http-post turns into the error text.
  */
 export function slackChannel(cfg: SlackChannelConfig, opts?: Partial<ChannelOptions>): Channel {
-  const o = channelOptions(cfg.timeout, opts);
-  return {
-    name: cfg.name,
-    type: 'slack',
-    send(msg: NotificationMessage, deliveryId: string, signal: AbortSignal): Promise<DeliveryResult> {
-      return httpPost({
-        url: cfg.url,
-        body: JSON.stringify(slackPayload(msg)),
-        // Slack ignores it; it helps whoever debugs through a proxy log.
-        headers: { 'x-vigil-delivery': deliveryId },
-        timeoutMs: o.timeoutMs,
-        signal,
-        clock: o.clock,
-        ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}),
-      });
-    },
-  };
+  return postChannel(cfg.name, 'slack', channelOptions(cfg.timeout, opts), (msg, deliveryId) => ({
+    url: cfg.url,
+    body: JSON.stringify(slackPayload(msg)),
+    // Slack ignores it; it helps whoever debugs through a proxy log.
+    headers: { 'x-vigil-delivery': deliveryId },
+  }));
 }
 
 // Slack's documented limits per block element; longer payloads get 400 invalid_blocks.

@@ -1,7 +1,7 @@
 import type { Channel, DeliveryResult, NotificationMessage } from './channel.js';
 import type { TeamsChannelConfig } from './channel-config.js';
 import { ackLink, eventLabel, messageFacts, textLines, toneStyle, truncate } from './format.js';
-import { channelOptions, httpPost, isPermanentStatus, type ChannelOptions } from './http-post.js';
+import { channelOptions, isPermanentStatus, postChannel, type ChannelOptions } from './http-post.js';
 
 /**
  * Microsoft Teams: a message with one Adaptive Card, the format both the Workflows
@@ -9,23 +9,12 @@ import { channelOptions, httpPost, isPermanentStatus, type ChannelOptions } from
  * Office 365 connector URLs (answer 200 `1`) accept.
  */
 export function teamsChannel(cfg: TeamsChannelConfig, opts?: Partial<ChannelOptions>): Channel {
-  const o = channelOptions(cfg.timeout, opts);
-  return {
-    name: cfg.name,
-    type: 'teams',
-    send(msg: NotificationMessage, deliveryId: string, signal: AbortSignal): Promise<DeliveryResult> {
-      return httpPost({
-        url: cfg.url,
-        body: JSON.stringify(teamsPayload(msg)),
-        headers: { 'x-vigil-delivery': deliveryId },
-        timeoutMs: o.timeoutMs,
-        signal,
-        clock: o.clock,
-        checkOkBody: connectorFailure,
-        ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}),
-      });
-    },
-  };
+  return postChannel(cfg.name, 'teams', channelOptions(cfg.timeout, opts), (msg, deliveryId) => ({
+    url: cfg.url,
+    body: JSON.stringify(teamsPayload(msg)),
+    headers: { 'x-vigil-delivery': deliveryId },
+    checkOkBody: connectorFailure,
+  }));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
-import type { Channel, DeliveryResult, NotificationMessage } from './channel.js';
+import type { Channel } from './channel.js';
 import type { WebhookChannelConfig } from './channel-config.js';
-import { channelOptions, httpPost, type ChannelOptions } from './http-post.js';
+import { channelOptions, postChannel, type ChannelOptions } from './http-post.js';
 
 export type { DeliveryResult } from './channel.js';
 
@@ -13,24 +13,11 @@ export type { DeliveryResult } from './channel.js';
  * delivery, so a receiver can drop the duplicate of an attempt that did arrive.
  */
 export function webhookChannel(cfg: WebhookChannelConfig, opts?: Partial<ChannelOptions>): Channel {
-  const o = channelOptions(cfg.timeout, opts);
-  return {
-    name: cfg.name,
-    type: 'webhook',
-    send(msg: NotificationMessage, deliveryId: string, signal: AbortSignal): Promise<DeliveryResult> {
-      const body = JSON.stringify(msg);
-      return httpPost({
-        url: cfg.url,
-        body,
-        // Ours last: a configured header must not replace the signature or delivery id.
-        headers: { ...cfg.headers, ...vigilHeaders(cfg.secret, deliveryId, body), 'x-vigil-event': msg.event },
-        timeoutMs: o.timeoutMs,
-        signal,
-        clock: o.clock,
-        ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}),
-      });
-    },
-  };
+  return postChannel(cfg.name, 'webhook', channelOptions(cfg.timeout, opts), (msg, deliveryId) => {
+    const body = JSON.stringify(msg);
+    // Ours last: a configured header must not replace the signature or delivery id.
+    return { url: cfg.url, body, headers: { ...cfg.headers, ...vigilHeaders(cfg.secret, deliveryId, body), 'x-vigil-event': msg.event } };
+  });
 }
 
 /** `sha256=<hex>` of HMAC-SHA256(secret, body): what a receiver compares in constant time. */
