@@ -74,8 +74,8 @@ export function demoCommand(): Command {
       const hooks = createServer((req, res) => {
         let body = '';
         req.on('data', (d) => (body += d)).on('end', () => {
-          const m = JSON.parse(body) as { event: string; incident: { client: string; service: string; startedAt: string } };
-          process.stdout.write(`[webhook] ${m.event} ${m.incident.client}/${m.incident.service} (started ${m.incident.startedAt})\n`);
+          const m = JSON.parse(body) as { title: string; incident: { id: number; startedAt: string }; ackUrl?: string };
+          process.stdout.write(`[webhook] #${m.incident.id} ${m.title} (started ${m.incident.startedAt})${m.ackUrl ? `\n          acknowledge: ${m.ackUrl}` : ''}\n`);
           res.end();
         });
       });
@@ -84,18 +84,23 @@ export function demoCommand(): Command {
       writeFileSync(join(dir, 'sla', 'demo.yaml'), stringify({
         client: 'demo', timezone: 'Europe/Berlin', version: 'demo-1',
         services: [
-          { id: 'web', target: 99.9, period: 'calendar-month', members: ['web-home', 'web-flaky'], downtime: { when: { membersDown: 1 }, minDuration: '30s' }, unknown: 'exclude',
+          { id: 'web', target: 99.9, period: 'calendar-month', priority: 'p2', incidentTargets: { p2: { notify: '15m', response: '1h', resolution: '8h' } }, members: ['web-home', 'web-flaky'], downtime: { when: { membersDown: 1 }, minDuration: '30s' }, unknown: 'exclude',
             maintenance: [{ rrule: 'FREQ=WEEKLY;BYDAY=SU;BYHOUR=2;BYMINUTE=0;BYSECOND=0', duration: '2h' }],
             credits: { tiers: [{ below: 99.9, percent: 5 }, { below: 99.5, percent: 10 }], cap: 25 } },
-          { id: 'voip', target: 99.9, members: ['sbc-path'], thresholds: { mosBelow: 3.5 }, downtime: { when: { membersDown: 1 }, minDuration: '1m' } },
+          { id: 'voip', target: 99.9, priority: 'p1', incidentTargets: { p1: { notify: '5m', response: '15m', resolution: '4h' } }, members: ['sbc-path'], thresholds: { mosBelow: 3.5 }, downtime: { when: { membersDown: 1 }, minDuration: '1m' } },
           { id: 'network', target: 99.95, members: ['gw-ping', 'gw-tcp'], downtime: { when: { membersDownPercent: 100 }, minDuration: '1m' } },
-          { id: 'cloud', target: 99.5, members: ['psa.status', 'm365.login', 'm365.exchange', 'm365.teams'], downtime: { when: { membersDown: 1 }, minDuration: '1m' } },
+          { id: 'cloud', target: 99.5, priority: 'p3', members: ['psa.status', 'm365.login', 'm365.exchange', 'm365.teams'], downtime: { when: { membersDown: 1 }, minDuration: '1m' } },
         ],
       }));
       const adminToken = process.env.VIGIL_ADMIN_TOKEN ?? randomBytes(16).toString('hex');
       const config = parseCollectorConfig({
         listen: { host: '127.0.0.1', port: Number(o.port) }, dataDir: join(dir, 'data'), adminToken, slaDir: join(dir, 'sla'),
-        notifications: { webhooks: [{ name: 'demo-console', url: `http://127.0.0.1:${hookPort}/hook` }] }, log: { level: 'warn' },
+        publicUrl: `http://127.0.0.1:${o.port}`,
+        notifications: {
+          channels: [{ type: 'webhook', name: 'demo-console', url: `http://127.0.0.1:${hookPort}/hook` }],
+          escalation: [{ after: '2m' }],
+        },
+        log: { level: 'warn' },
       }, 'demo', dir);
       const collector = await startCollector(config, { logger });
       const stateDir = join(dir, 'agent');
@@ -128,14 +133,15 @@ export function demoCommand(): Command {
         `  metrics          ${collector.url}/metrics   (results appear within ~15 s)`,
         `  SLA report       ${collector.url}/api/v1/sla/demo`,
         `  checks           ${collector.url}/api/v1/checks`,
-        `  incidents        ${collector.url}/api/v1/incidents`,
+        `  incidents        ${collector.url}/api/v1/incidents   (vigil incident list|show|ack|stats --collector ${collector.url})`,
         `  try              node dist/shared/cli/vigil.js sla show --client demo --collector ${collector.url}`,
         `  admin token      ${adminToken}   (vigil token create --client C --site S --admin-token …)`,
         `  configs          ${dir}/{agent.yaml,sla/demo.yaml}`,
         '  Grafana          provision dashboards/provisioning/ and point the vigil-prometheus datasource at a Prometheus scraping /metrics',
         `  cloud            psa.status (statuspage template) and m365.* (microsoft-365 template) against ${cloudUrl}`,
         '  web-flaky answers 503 for 40 s every 4 minutes, the demo status page reports "Email delivery" degraded for 60 s',
-        '  every 6 minutes: watch the [webhook] lines and the SLA figures (web, voip, network, cloud). Ctrl-C stops.', '',
+        '  every 6 minutes: watch the [webhook] lines (DOWN, ESCALATION after 2 min unless acknowledged, RESOLVED) and the',
+        '  SLA figures (web, voip, network, cloud). Ctrl-C stops.', '',
       ].join('\n'));
       closeOnSignals(async () => {
         await agent.stop();
