@@ -1,33 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../shared/clock.js';
-import { silentLogger } from '../../../shared/logger.js';
-import { parseDefinition } from '../../../shared/sla/definition.js';
-import { buildApp } from '../../../collector/src/app.js';
-import { parseCollectorConfig } from '../../../collector/src/config.js';
-import { SqliteStore } from '../../../collector/src/store/sqlite-store.js';
 import { generatedFiles } from '../../../dashboards/src/generate.js';
 import { startPrometheus, type Prometheus } from '../../helpers/prometheus.js';
-import { tempDir, waitFor } from '../../helpers/net.js';
-
-const ADMIN = 'prom-admin-token-0123456789';
+import { liveCollector } from '../../helpers/live-collector.js';
+import { waitFor } from '../../helpers/net.js';
 
 describe('every dashboard query returns data through a real Prometheus', () => {
-  const dir = tempDir();
   let prom: Prometheus;
-  let close: () => Promise<void>;
+  let collector: Awaited<ReturnType<typeof liveCollector>> | undefined;
 
   beforeAll(async () => {
-    const config = parseCollectorConfig({ dataDir: dir.path, adminToken: ADMIN, state: { confirmDown: 1, confirmUp: 1 } }, 'test');
-    const store = new SqliteStore(config.dataDir);
-    const def = parseDefinition('client: acme\ntimezone: UTC\nservices:\n  - { id: web, target: 99.9, members: [web-1, tcp-1] }\n', 'acme.yaml');
-    const { app } = buildApp({ config, store, clock: systemClock, logger: silentLogger(), definitions: () => [def] });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-    close = async () => { await app.close(); store.close(); };
-    const post = async (path: string, body: unknown, token = ADMIN) =>
-      (await fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>;
-    const t = await post('/api/v1/admin/enrollment-tokens', { clientId: 'acme', siteId: 'hq' });
-    const a = await post('/api/v1/enroll', { token: t.token, hostname: 'edge-1', agentVersion: 't' });
+    collector = await liveCollector('client: acme\ntimezone: UTC\nservices:\n  - { id: web, target: 99.9, members: [web-1, tcp-1] }\n');
     const now = Date.now();
     const labels = { client: 'acme', site: 'hq', service: 'web' };
     const check = (checkId: string, type: string, ts: number, status: string, metrics: Record<string, number>) => ({ kind: 'check', checkId, type, ts, status, durationMs: 12, metrics, labels });
@@ -42,17 +24,16 @@ describe('every dashboard query returns data through a real Prometheus', () => {
       metric('host_disk_used_bytes', 4e10, ts, { mount: '/' }), metric('host_disk_size_bytes', 1e11, ts, { mount: '/' }), metric('host_disk_full_days', 180, ts, { mount: '/' }),
       metric('host_network_receive_bits_per_second', 1e6, ts, { interface: 'eth0' }), metric('host_network_transmit_bits_per_second', 5e5, ts, { interface: 'eth0' }),
     ];
-    for (let i = 0; i < 3; i++) await post('/api/v1/ingest', { agentId: a.agentId, seq: i + 1, sentAt: now, samples: samples(now - (3 - i) * 60_000, i) }, a.agentToken);
-    await post('/api/v1/heartbeat', { agentId: a.agentId, sentAt: now, agentVersion: 't', uptimeSeconds: 1, queuedBatches: 0, intervalSeconds: 15, checks: [] }, a.agentToken);
-    prom = await startPrometheus([base.replace('http://', '')]);
+    for (let i = 0; i < 3; i++) await collector.ingest(samples(now - (3 - i) * 60_000, i));
+    await collector.heartbeat();
+    prom = await startPrometheus([collector.target]);
     await waitFor(async () => (await prom.query('vigil_check_up')).length > 0 || undefined, 'first scrape', 30_000);
     await new Promise((r) => setTimeout(r, 2500)); // a few scrapes so rate() has two points
   }, 90_000);
 
   afterAll(async () => {
     await prom?.stop();
-    await close?.();
-    dir.remove();
+    await collector?.close();
   });
 
   it('has data for every panel target', async () => {

@@ -3,13 +3,8 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../shared/clock.js';
-import { silentLogger } from '../../../shared/logger.js';
-import { parseDefinition } from '../../../shared/sla/definition.js';
-import { buildApp } from '../../../collector/src/app.js';
-import { parseCollectorConfig } from '../../../collector/src/config.js';
-import { SqliteStore } from '../../../collector/src/store/sqlite-store.js';
 import { startPrometheus, type Prometheus } from '../../helpers/prometheus.js';
+import { liveCollector } from '../../helpers/live-collector.js';
 import { tempDir, waitFor } from '../../helpers/net.js';
 
 const RULES = join(process.cwd(), 'dashboards/rules');
@@ -63,27 +58,13 @@ describe('Prometheus rules in dashboards/rules (promtool)', () => {
   });
 });
 
-const ADMIN = 'rules-admin-token-0123456789';
-
 describe('the rules against a real Prometheus scraping a real collector', () => {
-  const dir = tempDir();
   let prom: Prometheus;
-  let close: () => Promise<void>;
+  let collector: Awaited<ReturnType<typeof liveCollector>> | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
-  let base: string;
 
   beforeAll(async () => {
-    const config = parseCollectorConfig({ dataDir: dir.path, adminToken: ADMIN, state: { confirmDown: 1, confirmUp: 1 } }, 'test');
-    const store = new SqliteStore(config.dataDir);
-    const def = parseDefinition('client: acme\ntimezone: UTC\nservices:\n  - { id: web, target: 99.9, members: [web-1] }\n  - { id: net, target: 99.9, members: [tcp-1] }\n', 'acme.yaml');
-    const { app } = buildApp({ config, store, clock: systemClock, logger: silentLogger(), definitions: () => [def] });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-    close = async () => { await app.close(); store.close(); };
-    const post = async (path: string, body: unknown, token = ADMIN) =>
-      (await fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>;
-    const t = await post('/api/v1/admin/enrollment-tokens', { clientId: 'acme', siteId: 'hq' });
-    const a = await post('/api/v1/enroll', { token: t.token, hostname: 'edge-1', agentVersion: 't' });
+    collector = await liveCollector('client: acme\ntimezone: UTC\nservices:\n  - { id: web, target: 99.9, members: [web-1] }\n  - { id: net, target: 99.9, members: [tcp-1] }\n');
     // 15 minutes of results every 30 s: web-1 up for 10 min then down for the last 5; tcp-1 always up.
     const now = Date.now();
     const samples = [];
@@ -91,18 +72,16 @@ describe('the rules against a real Prometheus scraping a real collector', () => 
       samples.push({ kind: 'check', checkId: 'web-1', type: 'http', ts, status: ts < now - 5 * 60_000 ? 'up' : 'down', durationMs: 12, metrics: {}, labels: { client: 'acme', site: 'hq', service: 'web' } });
       samples.push({ kind: 'check', checkId: 'tcp-1', type: 'tcp', ts, status: 'up', durationMs: 3, metrics: {}, labels: { client: 'acme', site: 'hq', service: 'net' } });
     }
-    await post('/api/v1/ingest', { agentId: a.agentId, seq: 1, sentAt: now, samples }, a.agentToken);
-    const beat = () => post('/api/v1/heartbeat', { agentId: a.agentId, sentAt: Date.now(), agentVersion: 't', uptimeSeconds: 1, queuedBatches: 0, intervalSeconds: 15, checks: [] }, a.agentToken);
-    await beat();
-    heartbeat = setInterval(() => void beat().catch(() => undefined), 5000);
-    prom = await startPrometheus([base.replace('http://', '')], { ruleFiles });
+    await collector.ingest(samples);
+    await collector.heartbeat();
+    heartbeat = setInterval(() => void collector?.heartbeat().catch(() => undefined), 5000);
+    prom = await startPrometheus([collector.target], { ruleFiles });
   }, 90_000);
 
   afterAll(async () => {
     if (heartbeat) clearInterval(heartbeat);
     await prom?.stop();
-    await close?.();
-    dir.remove();
+    await collector?.close();
   });
 
   it('evaluates every rule without error, every recording rule has data, and exactly the expected alerts are active', async () => {

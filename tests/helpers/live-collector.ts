@@ -1,0 +1,41 @@
+import { systemClock } from '../../shared/clock.js';
+import { silentLogger } from '../../shared/logger.js';
+import { parseDefinition } from '../../shared/sla/definition.js';
+import { buildApp } from '../../collector/src/app.js';
+import { parseCollectorConfig } from '../../collector/src/config.js';
+import { SqliteStore } from '../../collector/src/store/sqlite-store.js';
+import { tempDir } from './net.js';
+
+const ADMIN = 'live-admin-token-0123456789';
+
+/**
+ * A real collector listening on a loopback port (real SQLite in a temp dir, the system
+ * clock) with one enrolled agent, for peers that scrape it (Prometheus). Samples go in
+ * through the real HTTP API, as an agent would send them.
+ */
+export async function liveCollector(definitionYaml: string) {
+  const dir = tempDir();
+  const config = parseCollectorConfig({ dataDir: dir.path, adminToken: ADMIN, state: { confirmDown: 1, confirmUp: 1 } }, 'test');
+  const store = new SqliteStore(config.dataDir);
+  const def = parseDefinition(definitionYaml, 'test.yaml');
+  const { app } = buildApp({ config, store, clock: systemClock, logger: silentLogger(), definitions: () => [def] });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const post = async (path: string, body: unknown, token = ADMIN) =>
+    (await fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>;
+  const t = await post('/api/v1/admin/enrollment-tokens', { clientId: def.client, siteId: 'hq' });
+  const a = await post('/api/v1/enroll', { token: t.token, hostname: 'edge-1', agentVersion: 't' });
+  let seq = 0;
+  return {
+    base,
+    /** host:port, as a Prometheus scrape target. */
+    target: base.replace('http://', ''),
+    ingest: (samples: unknown[]) => post('/api/v1/ingest', { agentId: a.agentId, seq: ++seq, sentAt: Date.now(), samples }, a.agentToken),
+    heartbeat: () => post('/api/v1/heartbeat', { agentId: a.agentId, sentAt: Date.now(), agentVersion: 't', uptimeSeconds: 1, queuedBatches: 0, intervalSeconds: 15, checks: [] }, a.agentToken),
+    async close() {
+      await app.close();
+      store.close();
+      dir.remove();
+    },
+  };
+}
