@@ -76,15 +76,12 @@ export class IncidentStore {
   }
 
   list(f: IncidentFilter = {}): IncidentRow[] {
-    const where: string[] = [];
-    const args: Array<string | number> = [];
-    if (f.client) where.push('client_id = ?') && args.push(f.client);
-    if (f.status) where.push('status = ?') && args.push(f.status);
-    if (f.kind) where.push('kind = ?') && args.push(f.kind);
-    if (f.from !== undefined) where.push('started_at >= ?') && args.push(f.from);
-    if (f.to !== undefined) where.push('started_at < ?') && args.push(f.to);
-    const sql = `SELECT * FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
-    return (this.db.prepare(sql).all(...args) as Raw[]).map(toRow);
+    const conds: Array<[string, string | number | undefined]> = [
+      ['client_id = ?', f.client], ['status = ?', f.status], ['kind = ?', f.kind], ['started_at >= ?', f.from], ['started_at < ?', f.to],
+    ];
+    const used = conds.filter((c): c is [string, string | number] => c[1] !== undefined);
+    const sql = `SELECT * FROM incidents ${used.length ? `WHERE ${used.map((c) => c[0]).join(' AND ')}` : ''} ORDER BY id`;
+    return (this.db.prepare(sql).all(...used.map((c) => c[1])) as Raw[]).map(toRow);
   }
 
   open(i: { client: string; service: string; kind: IncidentKind; priority: string; site?: string; startedAt: number; detectedAt: number; members: string[]; muted: boolean }): IncidentRow {

@@ -15,8 +15,7 @@ export function incidentRoutes(app: VigilFastify, ctx: AppContext): void {
   const views = new IncidentViews(incidents.store, incidents.store.db, ctx.definitions);
   const periodOf = (client: string, label: string | undefined) => {
     const def = selectDefinition(ctx.definitions(), client, clock.now());
-    const p = resolvePeriod(def?.services[0]?.period ?? 'calendar-month', label ?? { asOf: clock.now() }, def?.timezone ?? 'UTC');
-    return p;
+    return resolvePeriod(def?.services[0]?.period ?? 'calendar-month', label ?? { asOf: clock.now() }, def?.timezone ?? 'UTC');
   };
 
   app.get('/api/v1/incidents', {

@@ -138,3 +138,22 @@ describe('incident lifecycle', () => {
     expect((await f.app.inject({ url: '/api/v1/incidents?status=open' })).json().incidents).toHaveLength(0);
   });
 });
+
+describe('incident API bad input', () => {
+  it('answers coded errors for an unknown incident, a bad id, a missing name, a missing token and a bad period', async () => {
+    f = await collectorFixture({}, DEF);
+    const cases: Array<[string, string, unknown, Record<string, string> | undefined, number, string]> = [
+      ['GET', '/api/v1/incidents/999', undefined, undefined, 404, 'VIGIL_ERR_NOT_FOUND'],
+      ['GET', '/api/v1/incidents/abc', undefined, undefined, 400, 'VIGIL_ERR_BODY_INVALID'],
+      ['POST', '/api/v1/incidents/1/ack', {}, admin, 400, 'VIGIL_ERR_BODY_INVALID'],
+      ['POST', '/api/v1/incidents/1/ack', { by: 'x' }, undefined, 401, 'VIGIL_ERR_UNAUTHENTICATED'],
+      ['POST', '/api/v1/incidents/1/ack', { by: 'x' }, admin, 404, 'VIGIL_ERR_NOT_FOUND'],
+      ['GET', '/api/v1/incidents/stats?client=acme&period=garbage', undefined, undefined, 400, 'VIGIL_ERR_QUERY_INVALID'],
+      ['GET', '/api/v1/incidents?status=bogus', undefined, undefined, 400, 'VIGIL_ERR_BODY_INVALID'],
+    ];
+    for (const [method, url, payload, headers, status, code] of cases) {
+      const r = await f.app.inject({ method: method as 'GET' | 'POST', url, ...(payload ? { payload: payload as object } : {}), ...(headers ? { headers } : {}) });
+      expect([r.statusCode, r.json().error.code], `${method} ${url}`).toEqual([status, code]);
+    }
+  });
+});
