@@ -13,7 +13,7 @@ const ts = (title: string, unit: string, expr: string, legend: string, w = 12) =
 const stat = (title: string, unit: string, expr: string, legend: string, w = 6) =>
   new StatBuilder().title(title).unit(unit).datasource(DATASOURCE).gridPos({ h: 5, w, x: 0, y: 0 }).withTarget(q(expr, legend));
 
-/** The NOC overview: SLA now, what is down, probe quality, cloud services, host capacity, the pipeline itself. */
+/** The NOC overview: SLA now, incidents and notifications, what is down, probe quality, cloud services, host capacity, the pipeline itself. */
 export function nocOverview() {
   return new DashboardBuilder('Vigil — NOC overview')
     .uid('vigil-noc-overview')
@@ -31,6 +31,16 @@ export function nocOverview() {
     .withPanel(
       new TableBuilder().title('Services').datasource(DATASOURCE).gridPos({ h: 8, w: 24, x: 0, y: 0 })
         .withTarget(q(`vigil_sla_availability_ratio{${sel}}`, '{{client}}/{{service}}').instant().format('table' as never)),
+    )
+    .withRow(new RowBuilder('Incidents and notifications'))
+    .withPanel(stat('Open incidents not acknowledged', 'none', `sum(vigil_incidents_open{${sel},kind=~"service-down|site-unreachable",acknowledged="false"}) or vector(0)`, 'open', 8))
+    .withPanel(stat('Early warnings open (burn rate, projected breach)', 'none', `sum(vigil_incidents_open{${sel},kind=~"burn-rate|projected-breach"}) or vector(0)`, 'warnings', 8))
+    .withPanel(stat('Notifications waiting to be delivered', 'none', 'sum(vigil_notifications_pending)', 'pending', 8))
+    .withPanel(ts('Time to notify, p95 over 6 h (outage start → first delivery)', 's', 'histogram_quantile(0.95, sum by (le) (increase(vigil_incident_time_to_notify_seconds_bucket[6h])))', 'p95'))
+    .withPanel(ts('Notification attempts by channel and result', 'none', 'sum by (channel, result) (increase(vigil_notifications_total[1h]))', '{{channel}} {{result}}'))
+    .withPanel(
+      new TableBuilder().title('Open incidents').datasource(DATASOURCE).gridPos({ h: 8, w: 24, x: 0, y: 0 })
+        .withTarget(q(`vigil_incidents_open{${sel}}`, '{{client}}/{{service}} {{kind}} {{priority}}').instant().format('table' as never)),
     )
     .withRow(new RowBuilder('Checks'))
     .withPanel(ts('Check up (last result)', 'none', `vigil_check_up{${sel}}`, '{{client}} {{check}}'))

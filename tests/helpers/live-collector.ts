@@ -13,12 +13,12 @@ const ADMIN = 'live-admin-token-0123456789';
  * clock) with one enrolled agent, for peers that scrape it (Prometheus). Samples go in
  * through the real HTTP API, as an agent would send them.
  */
-export async function liveCollector(definitionYaml: string) {
+export async function liveCollector(definitionYaml: string, extraConfig: Record<string, unknown> = {}) {
   const dir = tempDir();
-  const config = parseCollectorConfig({ dataDir: dir.path, adminToken: ADMIN, state: { confirmDown: 1, confirmUp: 1 } }, 'test');
+  const config = parseCollectorConfig({ dataDir: dir.path, adminToken: ADMIN, state: { confirmDown: 1, confirmUp: 1 }, ...extraConfig }, 'test');
   const store = new SqliteStore(config.dataDir);
   const def = parseDefinition(definitionYaml, 'test.yaml');
-  const { app } = buildApp({ config, store, clock: systemClock, logger: silentLogger(), definitions: () => [def] });
+  const { app, incidents } = buildApp({ config, store, clock: systemClock, logger: silentLogger(), definitions: () => [def] });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   const post = async (path: string, body: unknown, token = ADMIN) =>
@@ -32,7 +32,13 @@ export async function liveCollector(definitionYaml: string) {
     target: base.replace('http://', ''),
     ingest: (samples: unknown[]) => post('/api/v1/ingest', { agentId: a.agentId, seq: ++seq, sentAt: Date.now(), samples }, a.agentToken),
     heartbeat: () => post('/api/v1/heartbeat', { agentId: a.agentId, sentAt: Date.now(), agentVersion: 't', uptimeSeconds: 1, queuedBatches: 0, intervalSeconds: 15, checks: [] }, a.agentToken),
+    /** Sends what the outbox has due now and waits for every attempt (tests need not wait for its timer). */
+    async deliver() {
+      await incidents.outbox.tick();
+      await incidents.outbox.settle();
+    },
     async close() {
+      await incidents.outbox.stop();
       await app.close();
       store.close();
       dir.remove();
