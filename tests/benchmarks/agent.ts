@@ -1,0 +1,147 @@
+/**
+ * bench:agent — the production build of the agent (`node dist/shared/cli/vigil.js agent run`)
+ * with 50 mixed checks at a 10 s interval and host metrics on, against loopback targets and a
+ * real collector, for BENCH_SECONDS (default 300) after a 30 s warm-up. Samples the agent's
+ * RSS and CPU from /proc, and Debian's prometheus-node-exporter (scraped every 10 s, as
+ * Prometheus would) the same way in the same run, as the reference. Progress on stderr,
+ * one JSON line on stdout. Goal: RSS ≤ 60 MB and ≤ 0.5 % of one core.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { stringify } from 'yaml';
+import { freePort, startChild, tempDir, waitFor, type Child } from '../helpers/net.js';
+import { buildChecks, unsupportedTypes } from './agent-checks.js';
+import { ProcSampler, round, type Footprint } from './agent-proc.js';
+import { startTargets, type Targets } from './agent-targets.js';
+
+const CHECKS = 50;
+const INTERVAL_S = 10;
+const WARMUP_S = Number(process.env.BENCH_WARMUP_SECONDS ?? 30);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 300);
+const GOAL = { rssMB: 60, cpuPercent: 0.5 };
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const VIGIL = join(ROOT, 'dist/shared/cli/vigil.js');
+const ADMIN = 'bench-admin-token-0123456789abcdef';
+
+const log = (msg: string) => process.stderr.write(`[bench:agent] ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+if (process.env.BENCH_SKIP_BUILD !== '1') {
+  log('building dist/ (npm run build) so the figure is the production build');
+  const b = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (b.status !== 0) throw new Error('npm run build failed');
+}
+
+const dir = tempDir();
+const children: Child[] = [];
+const samplers: ProcSampler[] = [];
+let targets: Targets | undefined;
+let scraper: NodeJS.Timeout | undefined;
+const start = (cmd: string, args: string[]) => {
+  const c = startChild(cmd, args, dir.path);
+  children.push(c);
+  return c;
+};
+const cleanup = async () => {
+  clearInterval(scraper);
+  samplers.forEach((s) => s.stop());
+  await Promise.all(children.reverse().map((c) => c.stop()));
+  await targets?.close();
+  dir.remove();
+};
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
+
+async function ingestedSamples(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return Number(/^vigil_ingest_samples_total (\S+)$/m.exec(text)?.[1] ?? NaN);
+}
+
+async function run(): Promise<Record<string, unknown>> {
+  const [cPort, nePort] = [await freePort(), await freePort()];
+  const base = `http://127.0.0.1:${cPort}`;
+  writeFileSync(join(dir.path, 'collector.yaml'), stringify({ listen: { host: '127.0.0.1', port: cPort }, dataDir: './data', adminToken: ADMIN, log: { level: 'warn' } }));
+  const collector = start('node', [VIGIL, 'collector', 'run', '-c', join(dir.path, 'collector.yaml')]);
+  await waitFor(async () => (await fetch(`${base}/healthz`)).ok || undefined, 'collector', 20_000).catch((e) => { throw new Error(`${(e as Error).message}\n${collector.output()}`); });
+
+  const tokenRes = await fetch(`${base}/api/v1/admin/enrollment-tokens`, {
+    method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ clientId: 'bench', siteId: 'lab', maxUses: 1 }),
+  });
+  const { token } = (await tokenRes.json()) as { token: string };
+  const enroll = start('node', [VIGIL, 'agent', 'enroll', '--collector', base, '--token', token, '--state-dir', join(dir.path, 'agent'), '--name', 'bench-agent']);
+  await new Promise((r) => enroll.proc.once('exit', r));
+  if (enroll.proc.exitCode !== 0) throw new Error(`enroll failed: ${enroll.output()}`);
+
+  const { defaultRegistry } = (await import(pathToFileURL(join(ROOT, 'dist/agent/src/probes/registry.js')).href)) as { defaultRegistry(): ReadonlyMap<string, unknown> };
+  const types = new Set(defaultRegistry().keys());
+  const skipped = unsupportedTypes(types);
+  if (skipped.length > 0) log(`probe types without a loopback target in this bench (not in the mix): ${skipped.join(', ')}`);
+  targets = await startTargets(dir.path, VIGIL, { dns: types.has('dns'), sip: types.has('sip') });
+  const { checks, byKind } = buildChecks(CHECKS, types, targets, INTERVAL_S);
+  log(`mix: ${JSON.stringify(byKind)}`);
+  writeFileSync(join(dir.path, 'agent.yaml'), stringify({
+    collector: { url: base }, stateDir: './agent', labels: { client: 'bench', site: 'lab' }, host: { enabled: true }, checks,
+  }));
+
+  // A/B and profiling knobs, agent only: BENCH_AGENT_CLI (another build's vigil.js), BENCH_AGENT_NODE_ARGS (e.g. --cpu-prof)
+  const agentNodeArgs = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const agent = start('node', [...agentNodeArgs, process.env.BENCH_AGENT_CLI ?? VIGIL, 'agent', 'run', '-c', join(dir.path, 'agent.yaml')]);
+  const nodeExporter = start('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${nePort}`]);
+  const scrape = () => fetch(`http://127.0.0.1:${nePort}/metrics`).then((r) => r.text()).then((t) => t.length, () => 0);
+  await waitFor(async () => (await scrape()) > 0 || undefined, 'node_exporter', 15_000).catch((e) => { throw new Error(`${(e as Error).message}\n${nodeExporter.output()}`); });
+  let scrapes = 0;
+  scraper = setInterval(() => void scrape().then((n) => n > 0 && scrapes++), INTERVAL_S * 1000);
+
+  const checkStates = async () => ((await (await fetch(`${base}/api/v1/checks?client=bench`)).json()) as { checks: Array<{ check: string; state: string; lastTs: number }> }).checks;
+  await waitFor(async () => ((await checkStates()).length === CHECKS) || undefined, `results of all ${CHECKS} checks at the collector`, 30_000)
+    .catch((e) => { throw new Error(`${(e as Error).message}\nagent: ${agent.output()}`); });
+  log(`agent pid ${agent.proc.pid}, node_exporter pid ${nodeExporter.proc.pid}; warm-up ${WARMUP_S} s`);
+  await sleep(WARMUP_S * 1000);
+
+  const agentS = new ProcSampler(agent.proc.pid!);
+  const neS = new ProcSampler(nodeExporter.proc.pid!);
+  samplers.push(agentS, neS);
+  const samplesBefore = await ingestedSamples(base);
+  const requestsBefore = targets.requests();
+  const dnsBefore = targets.dnsQueries();
+  agentS.begin();
+  neS.begin();
+  for (let s = 0; s < SECONDS; s += 30) {
+    await sleep(Math.min(30, SECONDS - s) * 1000);
+    if (agent.proc.exitCode !== null) throw new Error(`agent exited: ${agent.output()}`);
+    log(`${Math.min(SECONDS, s + 30)}/${SECONDS} s`);
+  }
+  const a: Footprint = agentS.end();
+  const n: Footprint = neS.end();
+  await sleep(3000); // one more flush interval, so the window's last results are in
+  const samplesAfter = await ingestedSamples(base);
+  const states = await checkStates();
+  const up = states.filter((c) => c.state === 'up').length;
+  const notUp = states.filter((c) => c.state !== 'up' || Date.now() - c.lastTs > 3 * INTERVAL_S * 1000).map((c) => `${c.check}:${c.state}`);
+  const stale = states.filter((c) => Date.now() - c.lastTs > 3 * INTERVAL_S * 1000).length;
+  const samplesInWindow = samplesAfter - samplesBefore;
+  const checkResultsExpected = Math.floor((CHECKS * a.seconds) / INTERVAL_S);
+  const working = up === CHECKS && stale === 0 && samplesInWindow >= 0.95 * checkResultsExpected;
+  if (!working) log(`agent not fully working: ${up}/${CHECKS} up, ${stale} stale, ${samplesInWindow} samples for ${checkResultsExpected} expected results\n${agent.output().slice(-4000)}`);
+  return {
+    bench: 'agent', checks: CHECKS, intervalSeconds: INTERVAL_S, seconds: a.seconds, warmupSeconds: WARMUP_S, mix: byKind, hostMetrics: true,
+    agentRssMeanMB: a.rssMeanMB, agentRssMaxMB: a.rssMaxMB, agentRssPeakMB: a.rssPeakMB, agentCpuPercent: a.cpuPercent,
+    nodeExporterRssMeanMB: n.rssMeanMB, nodeExporterRssMaxMB: n.rssMaxMB, nodeExporterCpuPercent: n.cpuPercent, nodeExporterScrapes: scrapes,
+    rssRatio: round(a.rssMeanMB / n.rssMeanMB, 2), cpuRatio: n.cpuPercent > 0 ? round(a.cpuPercent / n.cpuPercent, 2) : null,
+    goal: GOAL, met: working && a.rssMaxMB <= GOAL.rssMB && a.cpuPercent <= GOAL.cpuPercent, working,
+    samplesDelivered: samplesAfter, samplesInWindow, checkResultsExpected, checksUp: up, checksNotUpOrStale: notUp, targetHttpRequests: targets.requests() - requestsBefore, targetDnsQueries: targets.dnsQueries() - dnsBefore,
+    ...(process.env.BENCH_AGENT_CLI ? { agentCli: process.env.BENCH_AGENT_CLI } : {}),
+  };
+}
+
+let result: Record<string, unknown> | undefined;
+try {
+  result = await run();
+} catch (e) {
+  log(`failed: ${(e as Error).stack ?? String(e)}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
+if (result) process.stdout.write(JSON.stringify(result) + '\n');
