@@ -32,14 +32,15 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
   const scheduler = new Scheduler(config.checks, registry, clock, logger, (r) => transport.add(r));
   const host = new HostMetrics(clock, config.host.links);
   const started = clock.now();
+  // The catalogue never changes while the agent runs: built once, not on every beat.
+  const catalogue = config.checks.map((c) => ({
+    id: c.id, type: c.type, intervalSeconds: c.intervalMs / 1000, timeoutSeconds: c.timeoutMs / 1000, labels: c.labels,
+    target: registry.get(c.type)!.describe(c.options as never).slice(0, 512),
+  }));
   const beat = async () => {
     const ok = await transport.heartbeat({
       agentId: state.agentId, sentAt: clock.now(), agentVersion: VERSION, uptimeSeconds: (clock.now() - started) / 1000,
-      queuedBatches: transport.queuedBatches, intervalSeconds: config.heartbeatIntervalMs / 1000,
-      checks: config.checks.map((c) => ({
-        id: c.id, type: c.type, intervalSeconds: c.intervalMs / 1000, timeoutSeconds: c.timeoutMs / 1000, labels: c.labels,
-        target: registry.get(c.type)!.describe(c.options as never).slice(0, 512),
-      })),
+      queuedBatches: transport.queuedBatches, intervalSeconds: config.heartbeatIntervalMs / 1000, checks: catalogue,
     });
     if (!ok) logger.warn({ queuedBatches: transport.queuedBatches }, 'heartbeat not delivered');
   };

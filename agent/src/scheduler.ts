@@ -16,11 +16,21 @@ export async function runCheck(c: CheckConfig, registry: ProbeRegistry, clock: C
   const ts = clock.now();
   let last: Awaited<ReturnType<typeof probe.run>> | undefined;
   for (let attempt = 0; attempt <= c.retries; attempt++) {
-    const signal = stop ? AbortSignal.any([stop, AbortSignal.timeout(c.timeoutMs)]) : AbortSignal.timeout(c.timeoutMs);
+    // One controller per attempt, its timer cleared when the probe returns: AbortSignal.timeout
+    // would wake the process once more per check after the fact, and AbortSignal.any keeps a
+    // dependant entry on the long-lived stop signal for every run.
+    const attemptCtl = new AbortController();
+    const abort = () => attemptCtl.abort(stop?.aborted ? stop.reason : new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+    const timer = setTimeout(abort, c.timeoutMs);
+    if (stop?.aborted) abort();
+    else stop?.addEventListener('abort', abort, { once: true });
     try {
-      last = await probe.run(c.options as never, { signal, timeoutMs: c.timeoutMs, clock, logger });
+      last = await probe.run(c.options as never, { signal: attemptCtl.signal, timeoutMs: c.timeoutMs, clock, logger });
     } catch (e) {
       last = { status: 'down', reason: 'error', message: `probe failed: ${(e as Error).message}`, durationMs: 0, metrics: {} };
+    } finally {
+      clearTimeout(timer);
+      stop?.removeEventListener('abort', abort);
     }
     if (last.status === 'up') break;
   }

@@ -1,18 +1,21 @@
-import si from 'systeminformation';
 import type { Clock } from '../../../shared/clock.js';
 import type { MetricSample } from '../../../shared/protocol/v1/batch.js';
+import { defaultHostSource, type HostSource } from './host-source.js';
 import { counterRate, daysToFull, type Point } from './rates.js';
 
 const PSEUDO_FS = /^(tmpfs|devtmpfs|overlay|squashfs|proc|sysfs|cgroup2?|nsfs|ramfs|autofs)$/;
 
-interface NetSnapshot { ts: number; rx: number; tx: number; errors: number; drops: number; packets: number }
+interface NetSnapshot { ts: number; rx: number; tx: number; errors: number; drops: number }
 
-/** Host capacity and throughput from systeminformation, as wire MetricSamples. */
+/** Host capacity and throughput (from /proc on Linux, systeminformation elsewhere), as wire MetricSamples. */
 export class HostMetrics {
   private readonly net = new Map<string, NetSnapshot>();
   private readonly disk = new Map<string, Point[]>();
+  private source: Promise<HostSource> | undefined;
 
-  constructor(private readonly clock: Clock, private readonly links: Record<string, number>) {}
+  constructor(private readonly clock: Clock, private readonly links: Record<string, number>, source?: HostSource) {
+    if (source) this.source = Promise.resolve(source);
+  }
 
   async sample(): Promise<MetricSample[]> {
     const ts = this.clock.now();
@@ -20,12 +23,12 @@ export class HostMetrics {
     const m = (name: string, value: number, labels?: Record<string, string>) => {
       if (Number.isFinite(value)) out.push({ kind: 'metric', name, ts, value, ...(labels ? { labels } : {}) });
     };
-    const [load, mem, fs, nets] = await Promise.all([si.currentLoad(), si.mem(), si.fsSize(), si.networkStats('*')]);
-    m('host_cpu_usage_ratio', load.currentLoad / 100);
-    m('host_memory_used_bytes', mem.active);
-    m('host_memory_total_bytes', mem.total);
-    m('host_memory_available_bytes', mem.available);
-    for (const d of fs) {
+    const r = await (await (this.source ??= defaultHostSource())).read();
+    m('host_cpu_usage_ratio', r.cpuUsageRatio);
+    m('host_memory_used_bytes', r.memory.active);
+    m('host_memory_total_bytes', r.memory.total);
+    m('host_memory_available_bytes', r.memory.available);
+    for (const d of r.disks) {
       if (PSEUDO_FS.test(d.type) || d.size === 0) continue;
       const l = { mount: d.mount };
       m('host_disk_used_bytes', d.used, l);
@@ -36,11 +39,8 @@ export class HostMetrics {
       const days = daysToFull(hist, d.size);
       if (days !== undefined) m('host_disk_full_days', days, l);
     }
-    for (const n of nets) {
-      const cur: NetSnapshot = {
-        ts, rx: n.rx_bytes, tx: n.tx_bytes, errors: n.rx_errors + n.tx_errors, drops: n.rx_dropped + n.tx_dropped,
-        packets: (n as unknown as { rx_packets?: number }).rx_packets ?? 0,
-      };
+    for (const n of r.nets) {
+      const cur: NetSnapshot = { ts, rx: n.rxBytes, tx: n.txBytes, errors: n.errors, drops: n.drops };
       const prev = this.net.get(n.iface);
       this.net.set(n.iface, cur);
       if (!prev) continue;
