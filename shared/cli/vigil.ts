@@ -10,31 +10,37 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isVigilError } from '../errors.js';
-import { collectorCommand } from '../../collector/src/cli/collector-command.js';
-import { tokenCommand } from '../../collector/src/cli/token-command.js';
-import { slaCommand } from '../../collector/src/cli/sla-command.js';
-import { incidentCommand } from '../../collector/src/cli/incident-command.js';
-import { agentCommand } from '../../agent/src/cli.js';
-import { demoCommand } from './demo.js';
 import { VERSION } from '../version.js';
 
-export function buildProgram(): Command {
+/**
+ * Each subcommand's module, loaded only when needed: `vigil agent run` on a client's
+ * endpoint must not load the collector's server, database and mail stack (about 20 MB of
+ * resident memory in a long-running agent).
+ */
+const SUBCOMMANDS: Record<string, () => Promise<Command>> = {
+  collector: async () => (await import('../../collector/src/cli/collector-command.js')).collectorCommand(),
+  token: async () => (await import('../../collector/src/cli/token-command.js')).tokenCommand(),
+  sla: async () => (await import('../../collector/src/cli/sla-command.js')).slaCommand(),
+  incident: async () => (await import('../../collector/src/cli/incident-command.js')).incidentCommand(),
+  agent: async () => (await import('../../agent/src/cli.js')).agentCommand(),
+  demo: async () => (await import('./demo.js')).demoCommand(),
+};
+
+/** The program with the subcommand named in `argv` only, or with all of them (top-level help, unknown words). */
+export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command('vigil')
     .description('Vigil — SLA monitoring for managed service providers')
     .version(VERSION)
     .showHelpAfterError()
     .enablePositionalOptions();
-  program.addCommand(collectorCommand());
-  program.addCommand(tokenCommand());
-  program.addCommand(slaCommand());
-  program.addCommand(incidentCommand());
-  program.addCommand(agentCommand());
-  program.addCommand(demoCommand());
+  const named = argv[2];
+  const wanted = named !== undefined && Object.hasOwn(SUBCOMMANDS, named) ? [named] : Object.keys(SUBCOMMANDS);
+  for (const name of wanted) program.addCommand(await SUBCOMMANDS[name]!());
   return program;
 }
 
 async function main(argv: string[]): Promise<void> {
-  const program = buildProgram().exitOverride();
+  const program = (await buildProgram(argv)).exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (e) {
