@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Type } from 'typebox';
 import { VigilError } from '../../../shared/errors.js';
@@ -38,10 +39,14 @@ export const icmpProbe = defineProbe({
     const perTimeout = Math.max(100, Math.floor(ctx.timeoutMs / count));
     let session: PingSession;
     try {
-      session = netPing.createSession({ retries: 0, timeout: perTimeout, packetSize: 64 });
+      // its own ICMP identifier: with net-ping's default (the pid) concurrent checks take each other's replies
+      session = netPing.createSession({ retries: 0, timeout: perTimeout, packetSize: 64, sessionId: randomInt(1, 0xffff) });
     } catch (e) {
       return { status: 'down', reason: 'permission', message: `${(e as Error).message}: ${FIX}`, durationMs: 0, metrics: {} };
     }
+    // raw-socket does not keep its JS wrapper alive while a send waits: without a root the GC can
+    // collect the session mid-round and the ping callback never fires (the check hangs). A timer is a root.
+    const keepAlive = setInterval(() => session, 60_000);
     const rtts: number[] = [];
     try {
       for (let i = 0; i < count && !ctx.signal.aborted; i++) {
@@ -53,6 +58,7 @@ export const icmpProbe = defineProbe({
         if (i < count - 1) await new Promise((r) => setTimeout(r, o.spacingMs ?? 100));
       }
     } finally {
+      clearInterval(keepAlive);
       session.close();
     }
     const loss = 1 - rtts.length / count;
