@@ -8,7 +8,7 @@ export interface AgentState {
   clientId: string;
   siteId: string;
   collectorUrl: string;
-  /** Last batch seq handed out: never reused after a restart. */
+  /** Upper bound of the batch seqs reserved so far (reserved 64 at a time; exact after a clean stop): never reused after a restart, some skipped after a crash. */
   lastSeq: number;
 }
 
