@@ -99,8 +99,8 @@ describe('incidents e2e: every channel gets DOWN, ESCALATION / ACK and RESOLVED 
   }, 60_000);
 
   afterAll(async () => {
-    agent?.proc.kill('SIGTERM');
-    collector?.proc.kill('SIGTERM');
+    await agent?.stop(); // waits for exit: the agent writes its state dir as it stops
+    await collector?.stop();
     await stopTarget().catch(() => undefined);
     receiver?.close();
     await new Promise<void>((r) => (smtp ? smtp.close(() => r()) : r()));
