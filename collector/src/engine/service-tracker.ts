@@ -12,8 +12,8 @@ import type { CheckTransitionEvent, ServiceTransitionEvent } from './events.js';
  * in which members are down is an event too (down → down), so its incident is updated.
  */
 export class ServiceTracker {
-  private readonly known = new Map<string, MemberState>();
-  private readonly downSet = new Map<string, string>();
+  /** Per service: its state and which members were down, as last evaluated. */
+  private readonly known = new Map<string, { state: MemberState; down: string }>();
 
   constructor(
     private readonly store: Store,
@@ -32,24 +32,22 @@ export class ServiceTracker {
         const states = new Map(s.members.map((m) => [m, this.store.getCheck(e.client, m)?.state ?? 'unknown'] as const));
         const now = serviceStateOf(s.downtime, s.members, (m) => states.get(m) ?? 'unknown');
         const key = `${e.client}\u0000${s.id}`;
-        const before = this.known.get(key);
-        this.known.set(key, now);
-        const downNow = s.members.filter((m) => states.get(m) === 'down').join(',');
-        const downBefore = this.downSet.get(key);
-        this.downSet.set(key, downNow);
-        if (before === undefined) {
+        const down = s.members.filter((m) => states.get(m) === 'down').join(',');
+        const last = this.known.get(key);
+        this.known.set(key, { state: now, down });
+        if (last === undefined) {
           // first sight: what was the state just before this member changed?
           const prior = serviceStateOf(s.downtime, s.members, (m) => (m === e.check ? e.from : states.get(m) ?? 'unknown'));
           if (prior === now) continue;
           out.push(this.event(e, s.id, prior, now, states));
-        } else if (before !== now || (now === 'down' && downBefore !== downNow)) out.push(this.event(e, s.id, before, now, states));
+        } else if (last.state !== now || (now === 'down' && last.down !== down)) out.push(this.event(e, s.id, last.state, now, states));
       }
     }
     return out;
   }
 
   current(client: string, service: string): MemberState | undefined {
-    return this.known.get(`${client}\u0000${service}`);
+    return this.known.get(`${client}\u0000${service}`)?.state;
   }
 
   private event(e: CheckTransitionEvent, service: string, from: MemberState, to: MemberState, states: Map<string, MemberState>): ServiceTransitionEvent {
