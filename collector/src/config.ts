@@ -98,8 +98,9 @@ const check = validator(CollectorConfigSchema);
 
 export function parseCollectorConfig(raw: unknown, source: string, baseDir = process.cwd(), env = process.env): CollectorConfig {
   const problems = check.problems(raw);
-  const channelList = (raw as { notifications?: { channels?: unknown } } | null)?.notifications?.channels;
-  if (channelList !== undefined) problems.push(...channelConfigProblems(channelList));
+  const notifications = (raw as { notifications?: { channels?: unknown; webhooks?: unknown; escalation?: unknown } } | null)?.notifications;
+  if (notifications?.channels !== undefined) problems.push(...channelConfigProblems(notifications.channels));
+  problems.push(...channelNameProblems(notifications));
   if (problems.length > 0) throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
   const f = raw as CollectorConfigFile;
   let adminToken = env.VIGIL_ADMIN_TOKEN ?? f.adminToken;
@@ -110,19 +111,7 @@ export function parseCollectorConfig(raw: unknown, source: string, baseDir = pro
   }
   const ms = (v: string | number | undefined, dflt: number) => (v === undefined ? dflt : parseDurationMs(v) ?? dflt);
   const n = f.notifications;
-  // Duplicates inside `channels` are reported by channelConfigProblems; here the `webhooks` shorthand against them.
-  const legacy = (n?.webhooks ?? []).map((w) => ({ ...w, type: 'webhook' as const }) as ChannelConfig);
-  const channels = [...((n?.channels ?? []) as ChannelConfig[]), ...legacy];
-  const names = new Set(((n?.channels ?? []) as ChannelConfig[]).map((c) => c.name));
-  const channelProblems: Problem[] = [];
-  legacy.forEach((c, i) => {
-    if (names.has(c.name)) channelProblems.push({ path: `/notifications/webhooks/${i}/name`, message: `duplicate channel name "${c.name}"` });
-    names.add(c.name);
-  });
-  (n?.escalation ?? []).forEach((e, i) => (e.channels ?? []).forEach((c, j) => {
-    if (!names.has(c)) channelProblems.push({ path: `/notifications/escalation/${i}/channels/${j}`, message: `unknown channel "${c}"; known: ${[...names].join(', ') || 'none'}` });
-  }));
-  if (channelProblems.length > 0) throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid (${channelProblems.length} problem${channelProblems.length === 1 ? '' : 's'})`, channelProblems);
+  const channels = [...((n?.channels ?? []) as ChannelConfig[]), ...(n?.webhooks ?? []).map((w) => ({ ...w, type: 'webhook' as const }) as ChannelConfig)];
   return {
     host: f.listen?.host ?? '127.0.0.1',
     port: f.listen?.port ?? 8460,
@@ -146,6 +135,28 @@ export function parseCollectorConfig(raw: unknown, source: string, baseDir = pro
     retryBaseDelayMs: ms(f.notifications?.retry?.baseDelay, 1000),
     logLevel: f.log?.level ?? 'info',
   };
+}
+
+/**
+ * Names across `channels` and the `webhooks` shorthand (duplicates inside `channels` are
+ * channelConfigProblems'), and escalation rules naming a channel that does not exist.
+ * Reads the raw config defensively so these come in the same report as the schema's.
+ */
+function channelNameProblems(n: { channels?: unknown; webhooks?: unknown; escalation?: unknown } | undefined): Problem[] {
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const field = (o: unknown, k: string): unknown => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined);
+  const names = new Set(list(n?.channels).map((c) => field(c, 'name')).filter((x): x is string => typeof x === 'string'));
+  const problems: Problem[] = [];
+  list(n?.webhooks).forEach((w, i) => {
+    const name = field(w, 'name');
+    if (typeof name !== 'string') return;
+    if (names.has(name)) problems.push({ path: `/notifications/webhooks/${i}/name`, message: `duplicate channel name "${name}"` });
+    names.add(name);
+  });
+  list(n?.escalation).forEach((e, i) => list(field(e, 'channels')).forEach((c, j) => {
+    if (typeof c === 'string' && !names.has(c)) problems.push({ path: `/notifications/escalation/${i}/channels/${j}`, message: `unknown channel "${c}"; known: ${[...names].join(', ') || 'none'}` });
+  }));
+  return problems;
 }
 
 export function loadCollectorConfig(path: string): CollectorConfig {
