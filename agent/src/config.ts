@@ -24,6 +24,7 @@ const AgentFile = Type.Object(
     defaults: Type.Optional(Type.Object({ interval: Type.Optional(Duration), timeout: Type.Optional(Duration), retries: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false })),
     send: Type.Optional(Type.Object({ batchMaxSamples: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })), flushInterval: Type.Optional(Duration), queueMaxBatches: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false })),
     heartbeat: Type.Optional(Type.Object({ interval: Type.Optional(Duration) }, { additionalProperties: false })),
+    schedule: Type.Optional(Type.Object({ slot: Type.Optional(Duration) }, { additionalProperties: false })),
     host: Type.Optional(Type.Object({ enabled: Type.Optional(Type.Boolean()), interval: Type.Optional(Duration), links: Type.Optional(Type.Record(Type.String(), Type.Number({ minimum: 1 }))) }, { additionalProperties: false })),
     checks: Type.Array(Type.Unknown()),
     log: Type.Optional(Type.Object({ level: Type.Optional(Type.String()) }, { additionalProperties: false })),
@@ -51,6 +52,8 @@ export interface AgentConfig {
   flushIntervalMs: number;
   queueMaxBatches: number;
   heartbeatIntervalMs: number;
+  /** Checks run in bursts at slot boundaries (see Scheduler); 0 = each check at its own offset. */
+  scheduleSlotMs: number;
   host: { enabled: boolean; intervalMs: number; links: Record<string, number> };
   logLevel: string;
 }
@@ -96,6 +99,7 @@ export function parseAgentConfig(raw: unknown, source: string, registry: ProbeRe
     flushIntervalMs: ms(f.send?.flushInterval, 2_000),
     queueMaxBatches: f.send?.queueMaxBatches ?? 1000,
     heartbeatIntervalMs: ms(f.heartbeat?.interval, 15_000),
+    scheduleSlotMs: f.schedule?.slot === undefined ? 10_000 : ms(f.schedule.slot, 10_000),
     host: { enabled: f.host?.enabled ?? true, intervalMs: ms(f.host?.interval, 30_000), links: f.host?.links ?? {} },
     logLevel: f.log?.level ?? 'info',
   };

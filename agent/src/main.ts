@@ -29,7 +29,7 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
   const state = readState(config.stateDir);
   if (config.collectorUrl !== state.collectorUrl) state.collectorUrl = config.collectorUrl;
   const transport = new Transport(state, config.stateDir, clock, logger, config);
-  const scheduler = new Scheduler(config.checks, registry, clock, logger, (r) => transport.add(r));
+  const scheduler = new Scheduler(config.checks, registry, clock, logger, (r) => transport.add(r), config.scheduleSlotMs);
   const host = new HostMetrics(clock, config.host.links);
   const started = clock.now();
   // The catalogue never changes while the agent runs: built once, not on every beat.

@@ -5,9 +5,24 @@ import type { CheckResultSample } from '../../shared/protocol/v1/batch.js';
 import type { CheckConfig } from './config.js';
 import type { ProbeRegistry } from './probes/registry.js';
 
-/** Deterministic first-run offset in [0, interval): spreads checks so they don't fire together. */
+/** Deterministic offset in [0, interval): spreads checks over their interval. */
 export function jitterOffset(id: string, intervalMs: number): number {
   return createHash('sha1').update(id).digest().readUInt32BE(0) % Math.max(1, intervalMs);
+}
+
+/**
+ * When in its interval a check runs (ms after each wall-clock multiple of the interval).
+ * With `slotMs` 0 every check keeps its own spread offset. Otherwise offsets are rounded
+ * down to slot boundaries, so the checks of one slot run in the same wake-up of the agent
+ * (timer coalescing: on an endpoint most of an idle agent's CPU is the cost of waking up,
+ * not of the checks). Paced probes (VoIP streams, ICMP rounds) run half a slot later,
+ * away from the burst, so the agent's own work does not show up as their jitter.
+ */
+export function phaseOf(c: Pick<CheckConfig, 'id' | 'intervalMs'>, slotMs: number, paced: boolean): number {
+  const spread = jitterOffset(c.id, c.intervalMs);
+  if (slotMs <= 0) return spread;
+  const slot = Math.min(slotMs, c.intervalMs);
+  return (Math.floor(spread / slot) * slot + (paced ? Math.floor(slot / 2) : 0)) % c.intervalMs;
 }
 
 /** Runs one check once (with retries), never throws: the result is wire-ready. */
@@ -43,29 +58,63 @@ export async function runCheck(c: CheckConfig, registry: ProbeRegistry, clock: C
   };
 }
 
-/** Each check on its own interval, first run spread by jitter, never two runs of one check at once. */
+interface Group {
+  intervalMs: number;
+  phaseMs: number;
+  checks: CheckConfig[];
+  /** Wall-clock ms of the next run. */
+  nextAt?: number;
+}
+
+/**
+ * Each check on its own interval, never two runs of one check at once. Checks with the same
+ * interval and phase form a group with ONE timer, re-armed against the wall clock on every
+ * fire (no drift), so a restart keeps the phases and groups of different intervals meet.
+ */
 export class Scheduler {
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Map<Group, NodeJS.Timeout>();
   private readonly running = new Set<string>();
   private readonly stop = new AbortController();
+  readonly groups: Group[];
 
   constructor(
-    private readonly checks: readonly CheckConfig[],
+    checks: readonly CheckConfig[],
     private readonly registry: ProbeRegistry,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly onResult: (r: CheckResultSample) => void,
-  ) {}
+    slotMs = 10_000,
+  ) {
+    const byKey = new Map<string, Group>();
+    for (const c of checks) {
+      const phaseMs = phaseOf(c, slotMs, registry.get(c.type)?.paced === true);
+      const key = `${c.intervalMs}/${phaseMs}`;
+      const g = byKey.get(key) ?? { intervalMs: c.intervalMs, phaseMs, checks: [] };
+      g.checks.push(c);
+      byKey.set(key, g);
+    }
+    this.groups = [...byKey.values()];
+  }
 
   start(): void {
-    for (const c of this.checks) {
-      const first = setTimeout(() => {
-        this.fire(c);
-        const t = setInterval(() => this.fire(c), c.intervalMs);
-        this.timers.add(t);
-      }, jitterOffset(c.id, Math.min(c.intervalMs, 10_000)));
-      this.timers.add(first);
-    }
+    for (const g of this.groups) this.arm(g);
+  }
+
+  /**
+   * Next run of the group: one interval after the last due time (no drift from late timers,
+   * no double run from an early one); the first run, and the next after a suspend longer
+   * than an interval, at the next wall-clock phase.
+   */
+  private arm(g: Group): void {
+    if (this.stop.signal.aborted) return;
+    const now = this.clock.now();
+    const nextPhase = now + ((((g.phaseMs - now) % g.intervalMs) + g.intervalMs) % g.intervalMs);
+    g.nextAt = g.nextAt === undefined || g.nextAt + g.intervalMs < now - g.intervalMs ? nextPhase : g.nextAt + g.intervalMs;
+    const t = setTimeout(() => {
+      for (const c of g.checks) this.fire(c);
+      this.arm(g);
+    }, Math.max(0, g.nextAt - now));
+    this.timers.set(g, t);
   }
 
   private fire(c: CheckConfig): void {
@@ -81,7 +130,7 @@ export class Scheduler {
 
   close(): void {
     this.stop.abort();
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
   }
 }

@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import type { TLSSocket } from 'node:tls';
+import { createSecureContext, type TLSSocket } from 'node:tls';
 import { Type } from 'typebox';
-import { Agent, buildConnector, interceptors, request } from 'undici';
+import { Agent, buildConnector, interceptors, request, type Dispatcher } from 'undici';
 import { classifyError } from './classify-error.js';
 import { defineProbe, type ProbeResult } from './types.js';
 
@@ -22,6 +22,58 @@ const Options = Type.Object(
   { additionalProperties: false },
 );
 
+interface Run {
+  m: Record<string, number>;
+  certExpiry?: number;
+  now: number;
+}
+interface Conn {
+  client: Dispatcher;
+  run?: Run;
+}
+
+/**
+ * One undici Agent, connector and TLS context per check (keyed by its options object),
+ * built once instead of on every run. Every run still measures a cold request: the request
+ * closes its connection (`reset`) and TLS sessions are not cached, so each run does its own
+ * DNS lookup, connect and full handshake, as blackbox_exporter does.
+ */
+const conns = new WeakMap<object, Conn>();
+function connFor(o: { insecureSkipVerify?: boolean; maxRedirects?: number }): Conn {
+  const cached = conns.get(o);
+  if (cached && !cached.run) return cached;
+  const conn: Conn = { client: undefined as never };
+  const lookup = (host: string, opts: object, cb: (err: Error | null, address: string | LookupAddress[], family?: number) => void) => {
+    const s = performance.now();
+    dnsLookup(host, opts as never, (err, address, family) => {
+      if (conn.run) conn.run.m.dns_seconds = (performance.now() - s) / 1000;
+      cb(err, address as never, family);
+    });
+  };
+  const connector = buildConnector({ rejectUnauthorized: !o.insecureSkipVerify, lookup, maxCachedSessions: 0, secureContext: createSecureContext() } as never);
+  const agent = new Agent({
+    connect: (opts: buildConnector.Options, cb: buildConnector.Callback) => {
+      const s = performance.now();
+      connector(opts, (err, socket) => {
+        const run = conn.run;
+        if (!err && socket && run) {
+          const done = (performance.now() - s) / 1000;
+          if (opts.protocol === 'https:') {
+            run.m.tls_seconds = done - (run.m.dns_seconds ?? 0);
+            const cert = (socket as TLSSocket).getPeerCertificate?.();
+            if (cert?.valid_to) run.certExpiry = (Date.parse(cert.valid_to) - run.now) / 86_400_000;
+          } else run.m.connect_seconds = done - (run.m.dns_seconds ?? 0);
+        }
+        cb(err as never, socket as never);
+      });
+    },
+  } as never);
+  // undici 7: redirects are an interceptor, not an Agent option
+  conn.client = agent.compose(interceptors.redirect({ maxRedirections: o.maxRedirects ?? 5 }));
+  if (!cached) conns.set(o, conn); // a run of the same options already going (run-once, tests) gets a one-off
+  return conn;
+}
+
 /** HTTP(S) with undici: phases (DNS, connect, TLS, first byte, total), status, keyword/regex, cert expiry. */
 export const httpProbe = defineProbe({
   type: 'http',
@@ -30,45 +82,20 @@ export const httpProbe = defineProbe({
   async run(o, ctx): Promise<ProbeResult> {
     const t0 = performance.now();
     const m: Record<string, number> = {};
-    let certExpiry: number | undefined;
-    const lookup = (host: string, opts: object, cb: (err: Error | null, address: string | LookupAddress[], family?: number) => void) => {
-      const s = performance.now();
-      dnsLookup(host, opts as never, (err, address, family) => {
-        m.dns_seconds = (performance.now() - s) / 1000;
-        cb(err, address as never, family);
-      });
-    };
-    const connector = buildConnector({ rejectUnauthorized: !o.insecureSkipVerify, lookup } as never);
-    const dispatcher = new Agent({
-      connect: (opts: buildConnector.Options, cb: buildConnector.Callback) => {
-        const s = performance.now();
-        connector(opts, (err, socket) => {
-          if (!err && socket) {
-            const tls = socket as TLSSocket;
-            const done = (performance.now() - s) / 1000;
-            if (opts.protocol === 'https:') {
-              m.tls_seconds = done - (m.dns_seconds ?? 0);
-              const cert = tls.getPeerCertificate?.();
-              if (cert?.valid_to) certExpiry = (Date.parse(cert.valid_to) - ctx.clock.now()) / 86_400_000;
-            } else m.connect_seconds = done - (m.dns_seconds ?? 0);
-          }
-          cb(err as never, socket as never);
-        });
-      },
-    } as never);
-    // undici 7: redirects are an interceptor, not an Agent option
-    const client = dispatcher.compose(interceptors.redirect({ maxRedirections: o.maxRedirects ?? 5 }));
+    const conn = connFor(o);
+    const run: Run = { m, now: ctx.clock.now() };
+    conn.run = run;
     try {
       const res = await request(o.url, {
-        method: o.method ?? 'GET', headers: o.headers, body: o.body, dispatcher: client, signal: ctx.signal,
-        headersTimeout: ctx.timeoutMs, bodyTimeout: ctx.timeoutMs,
+        method: o.method ?? 'GET', headers: o.headers, body: o.body, dispatcher: conn.client, signal: ctx.signal,
+        headersTimeout: ctx.timeoutMs, bodyTimeout: ctx.timeoutMs, reset: true,
       });
       m.first_byte_seconds = (performance.now() - t0) / 1000;
       const text = await res.body.text();
       m.total_seconds = (performance.now() - t0) / 1000;
       m.status_code = res.statusCode;
       m.content_length_bytes = Buffer.byteLength(text);
-      if (certExpiry !== undefined) m.tls_cert_expiry_days = certExpiry;
+      if (run.certExpiry !== undefined) m.tls_cert_expiry_days = run.certExpiry;
       const durationMs = performance.now() - t0;
       const okStatus = o.expectStatus ? o.expectStatus.includes(res.statusCode) : res.statusCode >= 200 && res.statusCode < 400;
       if (!okStatus) return { status: 'down', reason: 'status', message: `HTTP ${res.statusCode}`, durationMs, metrics: m };
@@ -81,7 +108,7 @@ export const httpProbe = defineProbe({
       const { reason, message } = classifyError(e, ctx.signal);
       return { status: 'down', reason, message, durationMs: performance.now() - t0, metrics: m };
     } finally {
-      void dispatcher.close();
+      conn.run = undefined;
     }
   },
 });

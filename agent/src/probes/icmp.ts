@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { Type } from 'typebox';
 import { VigilError } from '../../../shared/errors.js';
 import { estimateMos } from '../voip/emodel.js';
+import { pace } from './pacer.js';
 import { defineProbe, type ProbeResult } from './types.js';
 
 const require = createRequire(import.meta.url);
@@ -19,12 +20,30 @@ const Options = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * One raw socket per per-packet timeout, shared by every ICMP check (net-ping matches
+ * replies by its own ICMP id and sequence): a raw ICMP socket receives a copy of every
+ * echo reply on the host, so one socket per check would wake the agent once per reply per
+ * check. net-ping pauses the socket while nothing is outstanding. The map is also what keeps
+ * a session reachable mid-round (raw-socket does not root its JS wrapper during a send).
+ */
+const sessions = new Map<number, PingSession>();
+function sharedSession(timeoutMs: number): PingSession {
+  let s = sessions.get(timeoutMs);
+  if (!s) {
+    s = netPing.createSession({ retries: 0, timeout: timeoutMs, packetSize: 64, sessionId: randomInt(1, 0xffff) });
+    sessions.set(timeoutMs, s);
+  }
+  return s;
+}
+
 const FIX = 'run the agent as root, or grant the capability: `setcap cap_net_raw+ep $(readlink -f $(which node))`, or AmbientCapabilities=CAP_NET_RAW in the systemd unit (install/systemd/vigil-agent.service)';
 
 /** ICMP echo rounds: loss, min/avg/max RTT, jitter and an E-model MOS estimate (one-way = RTT/2). */
 export const icmpProbe = defineProbe({
   type: 'icmp',
   options: Options,
+  paced: true,
   describe: (o) => o.host,
   async preflight() {
     try {
@@ -39,28 +58,31 @@ export const icmpProbe = defineProbe({
     const perTimeout = Math.max(100, Math.floor(ctx.timeoutMs / count));
     let session: PingSession;
     try {
-      // its own ICMP identifier: with net-ping's default (the pid) concurrent checks take each other's replies
-      session = netPing.createSession({ retries: 0, timeout: perTimeout, packetSize: 64, sessionId: randomInt(1, 0xffff) });
+      session = sharedSession(perTimeout);
     } catch (e) {
       return { status: 'down', reason: 'permission', message: `${(e as Error).message}: ${FIX}`, durationMs: 0, metrics: {} };
     }
-    // raw-socket does not keep its JS wrapper alive while a send waits: without a root the GC can
-    // collect the session mid-round and the ping callback never fires (the check hangs). A timer is a root.
-    const keepAlive = setInterval(() => session, 60_000);
-    const rtts: number[] = [];
-    try {
-      for (let i = 0; i < count && !ctx.signal.aborted; i++) {
-        const rtt = await new Promise<number | undefined>((resolve) => {
-          const s = performance.now();
-          session.pingHost(o.host, (err) => resolve(err ? undefined : performance.now() - s));
+    // `ping -i` style: one echo request per spacing on the shared pacer, replies as they come
+    const replies: Array<number | undefined> = [];
+    await new Promise<void>((resolve) => {
+      let sent = 0;
+      let answered = 0;
+      const stop = pace(o.spacingMs ?? 100, () => {
+        if (ctx.signal.aborted) return false;
+        const i = sent++;
+        const s = performance.now();
+        session.pingHost(o.host, (err) => {
+          replies[i] = err ? undefined : performance.now() - s;
+          if (++answered === count) resolve();
         });
-        if (rtt !== undefined) rtts.push(rtt);
-        if (i < count - 1) await new Promise((r) => setTimeout(r, o.spacingMs ?? 100));
-      }
-    } finally {
-      clearInterval(keepAlive);
-      session.close();
-    }
+        return sent < count;
+      });
+      ctx.signal.addEventListener('abort', () => {
+        stop();
+        resolve();
+      }, { once: true });
+    });
+    const rtts = replies.filter((r): r is number => r !== undefined);
     const loss = 1 - rtts.length / count;
     const durationMs = performance.now() - t0;
     if (rtts.length === 0) return { status: 'down', reason: 'loss', message: `no reply to ${count} packets`, durationMs, metrics: { loss_ratio: 1 } };

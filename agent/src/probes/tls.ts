@@ -1,4 +1,4 @@
-import { connect, type DetailedPeerCertificate } from 'node:tls';
+import { connect, createSecureContext, type DetailedPeerCertificate, type SecureContext } from 'node:tls';
 import { Type } from 'typebox';
 import { classifyError } from './classify-error.js';
 import { defineProbe, type ProbeResult } from './types.js';
@@ -16,6 +16,10 @@ const Options = Type.Object(
   { additionalProperties: false },
 );
 
+/** One TLS context per check, built once (building one costs more CPU than the handshake on a small host). */
+const contexts = new WeakMap<object, SecureContext>();
+const contextFor = (o: object) => contexts.get(o) ?? contexts.set(o, createSecureContext()).get(o)!;
+
 /** TLS handshake to any host:port: leaf and chain expiry in days, handshake time, verification. */
 export const tlsProbe = defineProbe({
   type: 'tls',
@@ -24,7 +28,7 @@ export const tlsProbe = defineProbe({
   run: (o, ctx) =>
     new Promise<ProbeResult>((resolve) => {
       const t0 = performance.now();
-      const socket = connect({ host: o.host, port: o.port ?? 443, servername: o.serverName ?? (/^[\d.:]+$/.test(o.host) ? undefined : o.host), rejectUnauthorized: !o.insecureSkipVerify });
+      const socket = connect({ host: o.host, port: o.port ?? 443, servername: o.serverName ?? (/^[\d.:]+$/.test(o.host) ? undefined : o.host), rejectUnauthorized: !o.insecureSkipVerify, secureContext: contextFor(o) });
       const done = (r: ProbeResult) => {
         ctx.signal.removeEventListener('abort', onAbort);
         socket.destroy();

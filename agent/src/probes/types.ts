@@ -37,6 +37,8 @@ export interface ProbeContext {
 export interface Probe<S extends TSchema = TSchema> {
   readonly type: string;
   readonly options: S;
+  /** Sends paced packets over a while (VoIP stream, ICMP round): scheduled apart from the other checks' burst. */
+  readonly paced?: boolean;
   describe(options: Static<S>): string;
   run(options: Static<S>, ctx: ProbeContext): Promise<ProbeResult>;
   preflight?(options: Static<S>[]): Promise<void>;

@@ -21,12 +21,14 @@ const Options = Type.Object(
 export const voipProbe = defineProbe({
   type: 'voip',
   options: Options,
+  paced: true,
   describe: (o) => `udp://${o.host}:${o.port}`,
   async run(o, ctx): Promise<ProbeResult> {
     const t0 = performance.now();
     const s = await runStream({ host: o.host, port: o.port, packets: o.packets ?? 50, intervalMs: o.intervalMs ?? 20, signal: ctx.signal });
     const durationMs = performance.now() - t0;
-    if (s.received === 0) return { status: 'down', reason: ctx.signal.aborted ? 'timeout' : 'loss', message: `no packet of ${s.sent} came back`, durationMs, metrics: { loss_ratio: 1 } };
+    if (s.error === 'ECONNREFUSED') return { status: 'down', reason: 'refused', message: `nothing answers on udp ${o.host}:${o.port} (port unreachable): is \`vigil agent responder\` running?`, durationMs, metrics: { loss_ratio: 1 } };
+    if (s.received === 0) return { status: 'down', reason: ctx.signal.aborted ? 'timeout' : 'loss', message: `no packet of ${s.sent} came back${s.error ? ` (${s.error})` : ''}`, durationMs, metrics: { loss_ratio: 1 } };
     const q = { oneWayDelayMs: s.rttAvgMs / 2, jitterMs: s.jitterMs, lossRatio: s.lossRatio };
     const mos = estimateMos(q);
     const metrics = {

@@ -9,6 +9,7 @@ import { systemClock } from '../../../shared/clock.js';
 import { silentLogger } from '../../../shared/logger.js';
 import { httpProbe } from '../../../agent/src/probes/http.js';
 import { icmpProbe } from '../../../agent/src/probes/icmp.js';
+import { activeLanes } from '../../../agent/src/probes/pacer.js';
 import { tcpProbe } from '../../../agent/src/probes/tcp.js';
 import { freePort, tempDir } from '../../helpers/net.js';
 
@@ -84,5 +85,11 @@ describe('probes against real loopback servers', () => {
     expect(r.metrics.rtt_max_seconds).toBeGreaterThanOrEqual(r.metrics.rtt_min_seconds!);
     expect(r.metrics.mos).toBeGreaterThan(4.3);
     expect(r.metrics.mos).toBeLessThanOrEqual(4.5);
+  });
+
+  it('icmp: concurrent checks on the shared raw socket each get exactly their own replies', async () => {
+    const rounds = await Promise.all([3, 5, 7, 9].map((packets) => icmpProbe.run({ host: '127.0.0.1', packets, spacingMs: 20 }, ctx(3000))));
+    expect(rounds.map((r) => [r.status, r.metrics.loss_ratio])).toEqual([['up', 0], ['up', 0], ['up', 0], ['up', 0]]);
+    expect(activeLanes()).toEqual([]);
   });
 });

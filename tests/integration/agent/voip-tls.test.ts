@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../shared/clock.js';
 import { silentLogger } from '../../../shared/logger.js';
 import { tlsProbe } from '../../../agent/src/probes/tls.js';
+import { activeLanes } from '../../../agent/src/probes/pacer.js';
 import { voipProbe } from '../../../agent/src/probes/voip.js';
 import { startEchoResponder } from '../../../agent/src/voip/responder.js';
 import { freePort, tempDir } from '../../helpers/net.js';
@@ -41,9 +42,26 @@ describe('VoIP path quality against a real UDP echo responder', () => {
     expect(res.metrics.mos).toBeLessThan(3.5);
   });
 
-  it('no responder: down with loss', async () => {
+  it('nothing listening: down, refused (port unreachable on the connected socket), naming the responder', async () => {
     const res = await voipProbe.run({ host: '127.0.0.1', port: await freePort(), packets: 5, intervalMs: 20 }, ctx());
-    expect(res).toMatchObject({ status: 'down', reason: 'loss' });
+    expect(res).toMatchObject({ status: 'down', reason: 'refused' });
+    expect(res.message).toMatch(/vigil agent responder/);
+  });
+
+  it('a far end that swallows every packet: down with loss', async () => {
+    const sink = createSocket('udp4');
+    await new Promise<void>((r) => sink.bind(0, '127.0.0.1', () => r()));
+    const res = await voipProbe.run({ host: '127.0.0.1', port: sink.address().port, packets: 5, intervalMs: 20 }, ctx());
+    sink.close();
+    expect(res).toMatchObject({ status: 'down', reason: 'loss', metrics: { loss_ratio: 1 } });
+  });
+
+  it('concurrent streams on the shared pacer each get all their packets back, and no pacer timer is left', async () => {
+    const r = await startEchoResponder({ host: '127.0.0.1', port: 0 });
+    const res = await Promise.all([30, 40, 50].map((packets) => voipProbe.run({ host: '127.0.0.1', port: r.port, packets }, ctx())));
+    await r.close();
+    expect(res.map((x) => [x.status, x.metrics.loss_ratio, x.metrics.packets_sent])).toEqual([['up', 0, 30], ['up', 0, 40], ['up', 0, 50]]);
+    expect(activeLanes()).toEqual([]);
   });
 });
 
