@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import { Pool, requestPath } from './http/undici.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Sample, SampleBatch } from '../../shared/protocol/v1/batch.js';
@@ -21,7 +21,7 @@ const SEQ_BLOCK = 64;
 export class Transport {
   private pending: Sample[] = [];
   private readonly queue: SampleBatch[] = [];
-  private readonly pool: Pool;
+  private readonly pool: InstanceType<typeof Pool>;
   private sending = false;
   private failures = 0;
   private nextAttemptAt = 0;
@@ -99,7 +99,7 @@ export class Transport {
 
   private async post(path: string, body: unknown): Promise<number | string> {
     try {
-      const res = await this.pool.request({
+      const res = await requestPath(this.pool, {
         path, method: 'POST', body: JSON.stringify(body), headersTimeout: 10_000, bodyTimeout: 10_000,
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.state.agentToken}` },
       });

@@ -8,8 +8,8 @@
  *   vigil agent …         agent/src/cli.ts
  *   vigil demo            shared/cli/demo.ts
  */
-import { Command, CommanderError } from 'commander';
-import { isVigilError } from '../errors.js';
+import { Command } from 'commander';
+import { runProgram } from './run-program.js';
 import { VERSION } from '../version.js';
 
 /**
@@ -39,23 +39,4 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
   return program;
 }
 
-async function main(argv: string[]): Promise<void> {
-  const program = (await buildProgram(argv)).exitOverride();
-  try {
-    await program.parseAsync(argv);
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      process.exitCode = e.exitCode;
-      return;
-    }
-    if (isVigilError(e)) {
-      process.stderr.write(e.toText() + '\n');
-      process.exitCode = 2;
-      return;
-    }
-    process.stderr.write(`VIGIL_ERR_INTERNAL: ${(e as Error)?.stack ?? String(e)}\n`);
-    process.exitCode = 1;
-  }
-}
-
-await main(process.argv);
+await runProgram(await buildProgram(process.argv), process.argv.slice(2));

@@ -1,6 +1,6 @@
 /**
- * bench:agent — the production build of the agent (`node dist/shared/cli/vigil.js agent run`)
- * with 50 mixed checks at a 10 s interval and host metrics on, against loopback targets and a
+ * bench:agent — the agent as production starts it (`bin/vigil-agent run`, what the systemd
+ * unit runs: the bundled dist/agent/vigil-agent.mjs with the launcher's Node flags) with 50 mixed checks at a 10 s interval and host metrics on, against loopback targets and a
  * real collector, for BENCH_SECONDS (default 300) after a 30 s warm-up. Samples the agent's
  * RSS and CPU from /proc, and Debian's prometheus-node-exporter (scraped every 10 s, as
  * Prometheus would) the same way in the same run, as the reference. Progress on stderr,
@@ -23,6 +23,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 300);
 const GOAL = { rssMB: 60, cpuPercent: 0.5 };
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const VIGIL = join(ROOT, 'dist/shared/cli/vigil.js');
+const AGENT = process.env.BENCH_AGENT_LAUNCHER ?? join(ROOT, 'bin/vigil-agent');
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 
 const log = (msg: string) => process.stderr.write(`[bench:agent] ${msg}\n`);
@@ -39,8 +40,8 @@ const children: Child[] = [];
 const samplers: ProcSampler[] = [];
 let targets: Targets | undefined;
 let scraper: NodeJS.Timeout | undefined;
-const start = (cmd: string, args: string[]) => {
-  const c = startChild(cmd, args, dir.path);
+const start = (cmd: string, args: string[], env?: Record<string, string>) => {
+  const c = startChild(cmd, args, dir.path, env);
   children.push(c);
   return c;
 };
@@ -84,9 +85,9 @@ async function run(): Promise<Record<string, unknown>> {
     collector: { url: base }, stateDir: './agent', labels: { client: 'bench', site: 'lab' }, host: { enabled: true }, checks,
   }));
 
-  // A/B and profiling knobs, agent only: BENCH_AGENT_CLI (another build's vigil.js), BENCH_AGENT_NODE_ARGS (e.g. --cpu-prof)
-  const agentNodeArgs = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const agent = start('node', [...agentNodeArgs, process.env.BENCH_AGENT_CLI ?? VIGIL, 'agent', 'run', '-c', join(dir.path, 'agent.yaml')]);
+  // A/B and profiling knobs, agent only: BENCH_AGENT_LAUNCHER (another build's bin/vigil-agent),
+  // BENCH_AGENT_NODE_ARGS (extra node flags after the launcher's, e.g. --cpu-prof; a later flag wins)
+  const agent = start(AGENT, ['run', '-c', join(dir.path, 'agent.yaml')], { VIGIL_NODE_FLAGS: process.env.BENCH_AGENT_NODE_ARGS ?? '' });
   const nodeExporter = start('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${nePort}`]);
   const scrape = () => fetch(`http://127.0.0.1:${nePort}/metrics`).then((r) => r.text()).then((t) => t.length, () => 0);
   await waitFor(async () => (await scrape()) > 0 || undefined, 'node_exporter', 15_000).catch((e) => { throw new Error(`${(e as Error).message}\n${nodeExporter.output()}`); });
@@ -131,7 +132,7 @@ async function run(): Promise<Record<string, unknown>> {
     rssRatio: round(a.rssMeanMB / n.rssMeanMB, 2), cpuRatio: n.cpuPercent > 0 ? round(a.cpuPercent / n.cpuPercent, 2) : null,
     goal: GOAL, met: working && a.rssMaxMB <= GOAL.rssMB && a.cpuPercent <= GOAL.cpuPercent, working,
     samplesDelivered: samplesAfter, samplesInWindow, checkResultsExpected, checksUp: up, checksNotUpOrStale: notUp, targetHttpRequests: targets.requests() - requestsBefore, targetDnsQueries: targets.dnsQueries() - dnsBefore,
-    ...(process.env.BENCH_AGENT_CLI ? { agentCli: process.env.BENCH_AGENT_CLI } : {}),
+    agentCommand: `${AGENT} run`, ...(process.env.BENCH_AGENT_NODE_ARGS ? { agentExtraNodeFlags: process.env.BENCH_AGENT_NODE_ARGS } : {}),
   };
 }
 

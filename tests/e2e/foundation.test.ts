@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startChild, tempDir, VIGIL, waitFor, type Child } from '../helpers/net.js';
+import { freePort, startChild, tempDir, VIGIL, VIGIL_AGENT, waitFor, type Child } from '../helpers/net.js';
 
 const ADMIN = 'e2e-admin-token-0123456789';
 const INTERVAL_S = 1;
@@ -49,7 +49,7 @@ describe('agent → collector → SLA figure → webhook (real processes)', () =
     collector = startChild('node', [VIGIL, 'collector', 'run', '-c', join(dir.path, 'collector.yaml')]);
     await waitFor(async () => (await fetch(`${base}/healthz`)).ok || undefined, 'collector', 15_000).catch((e) => { throw new Error(`${e.message}\n${collector.output()}`); });
     const token = await api('/api/v1/admin/enrollment-tokens', { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ clientId: 'e2e', siteId: 'lab' }) });
-    const enrolled = startChild('node', [VIGIL, 'agent', 'enroll', '--collector', base, '--token', token.token, '--state-dir', join(dir.path, 'agent'), '--name', 'site-agent']);
+    const enrolled = startChild(VIGIL_AGENT, ['enroll', '--collector', base, '--token', token.token, '--state-dir', join(dir.path, 'agent'), '--name', 'site-agent']);
     await new Promise((r) => enrolled.proc.once('exit', r));
     expect(enrolled.proc.exitCode, enrolled.output()).toBe(0);
     writeFileSync(join(dir.path, 'agent.yaml'), [
@@ -57,7 +57,7 @@ describe('agent → collector → SLA figure → webhook (real processes)', () =
       'heartbeat: { interval: 2s }', 'host: { enabled: false }', 'log: { level: warn }',
       `checks:\n  - { id: web-1, type: http, interval: ${INTERVAL_S}s, timeout: 500ms, url: "http://127.0.0.1:${targetPort}/", labels: { service: web } }`,
     ].join('\n'));
-    agent = startChild('node', [VIGIL, 'agent', 'run', '-c', join(dir.path, 'agent.yaml')]);
+    agent = startChild(VIGIL_AGENT, ['run', '-c', join(dir.path, 'agent.yaml')]);
     await waitFor(async () => (await api('/api/v1/checks?client=e2e')).checks.find((c: any) => c.check === 'web-1' && c.state === 'up'), 'web-1 up', 20_000)
       .catch((e) => { throw new Error(`${e.message}\nagent: ${agent.output()}\ncollector: ${collector.output()}`); });
   }, 60_000);

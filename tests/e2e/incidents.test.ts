@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startChild, tempDir, VIGIL, waitFor, type Child } from '../helpers/net.js';
+import { freePort, startChild, tempDir, VIGIL, VIGIL_AGENT, waitFor, type Child } from '../helpers/net.js';
 
 const ADMIN = 'e2e-admin-token-0123456789';
 const SECRET = 'hook-secret';
@@ -93,7 +93,7 @@ describe('incidents e2e: every channel gets DOWN, ESCALATION / ACK and RESOLVED 
       'heartbeat: { interval: 2s }', 'host: { enabled: false }', 'log: { level: warn }',
       `checks:\n  - { id: web-1, type: http, interval: 1s, timeout: 500ms, url: "http://127.0.0.1:${targetPort}/", labels: { service: web } }`,
     ].join('\n'));
-    agent = startChild('node', [VIGIL, 'agent', 'run', '-c', join(dir.path, 'agent.yaml')]);
+    agent = startChild(VIGIL_AGENT, ['run', '-c', join(dir.path, 'agent.yaml')]);
     await waitFor(async () => (await api('/api/v1/checks')).checks?.find((c: any) => c.check === 'web-1' && c.state === 'up'), 'check up', 20_000)
       .catch((e) => { throw new Error(`${e.message}\n${agent.output()}`); });
   }, 60_000);

@@ -43,8 +43,8 @@ export interface Child {
 }
 
 /** Spawns a child, keeps its output for error messages, stops it with SIGTERM then SIGKILL. */
-export function startChild(cmd: string, args: string[], cwd?: string): Child {
-  const proc = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startChild(cmd: string, args: string[], cwd?: string, env?: Record<string, string>): Child {
+  const proc = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
   let out = '';
   proc.stdout!.on('data', (d) => (out = (out + d).slice(-20_000)));
   proc.stderr!.on('data', (d) => (out = (out + d).slice(-20_000)));
@@ -65,3 +65,5 @@ export function startChild(cmd: string, args: string[], cwd?: string): Child {
 }
 
 export const VIGIL = join(process.cwd(), 'dist/shared/cli/vigil.js');
+/** The agent as production starts it (systemd unit): the bundle with the launcher's Node flags. */
+export const VIGIL_AGENT = join(process.cwd(), 'bin/vigil-agent');

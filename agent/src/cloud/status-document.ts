@@ -1,4 +1,4 @@
-import { Agent, interceptors, request } from 'undici';
+import { Agent, redirect, request } from '../http/undici.js';
 import { classifyError } from '../probes/classify-error.js';
 import type { ProbeContext, ProbeResult } from '../probes/types.js';
 
@@ -27,9 +27,8 @@ export async function fetchStatusDocument(o: DocumentRequest, ctx: ProbeContext)
   const fail = (reason: ProbeResult['reason'], message: string): DocumentAnswer =>
     ({ ok: false, result: { status: 'down', reason, message, durationMs: performance.now() - t0, metrics } });
   try {
-    const res = await request(o.url, {
-      method: 'GET', headers: { accept: 'application/json', 'user-agent': 'vigil-agent', ...o.headers },
-      dispatcher: agent.compose(interceptors.redirect({ maxRedirections: 3 })), signal: ctx.signal,
+    const res = await request(agent.compose(redirect({ maxRedirections: 3 })), o.url, {
+      method: 'GET', headers: { accept: 'application/json', 'user-agent': 'vigil-agent', ...o.headers }, signal: ctx.signal,
       headersTimeout: ctx.timeoutMs, bodyTimeout: ctx.timeoutMs,
     });
     metrics.first_byte_seconds = (performance.now() - t0) / 1000;

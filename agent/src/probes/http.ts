@@ -1,7 +1,8 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { createSecureContext, type TLSSocket } from 'node:tls';
 import { Type } from 'typebox';
-import { Agent, buildConnector, interceptors, request, type Dispatcher } from 'undici';
+import type { buildConnector as BuildConnector } from 'undici';
+import { Agent, buildConnector, redirect, request, type Dispatcher } from '../http/undici.js';
 import { classifyError } from './classify-error.js';
 import { defineProbe, type ProbeResult } from './types.js';
 
@@ -52,7 +53,7 @@ function connFor(o: { insecureSkipVerify?: boolean; maxRedirects?: number }): Co
   };
   const connector = buildConnector({ rejectUnauthorized: !o.insecureSkipVerify, lookup, maxCachedSessions: 0, secureContext: createSecureContext() } as never);
   const agent = new Agent({
-    connect: (opts: buildConnector.Options, cb: buildConnector.Callback) => {
+    connect: (opts: BuildConnector.Options, cb: BuildConnector.Callback) => {
       const s = performance.now();
       connector(opts, (err, socket) => {
         const run = conn.run;
@@ -69,7 +70,7 @@ function connFor(o: { insecureSkipVerify?: boolean; maxRedirects?: number }): Co
     },
   } as never);
   // undici 7: redirects are an interceptor, not an Agent option
-  conn.client = agent.compose(interceptors.redirect({ maxRedirections: o.maxRedirects ?? 5 }));
+  conn.client = agent.compose(redirect({ maxRedirections: o.maxRedirects ?? 5 }));
   if (!cached) conns.set(o, conn); // a run of the same options already going (run-once, tests) gets a one-off
   return conn;
 }
@@ -86,8 +87,8 @@ export const httpProbe = defineProbe({
     const run: Run = { m, now: ctx.clock.now() };
     conn.run = run;
     try {
-      const res = await request(o.url, {
-        method: o.method ?? 'GET', headers: o.headers, body: o.body, dispatcher: conn.client, signal: ctx.signal,
+      const res = await request(conn.client, o.url, {
+        method: o.method ?? 'GET', headers: o.headers, body: o.body, signal: ctx.signal,
         headersTimeout: ctx.timeoutMs, bodyTimeout: ctx.timeoutMs, reset: true,
       });
       m.first_byte_seconds = (performance.now() - t0) / 1000;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAgentConfig } from '../../../agent/src/config.js';
 import { defaultRegistry } from '../../../agent/src/probes/registry.js';
+import type { VigilError } from '../../../shared/errors.js';
 import { tempDir, VIGIL } from '../../helpers/net.js';
 
 const dir = tempDir();
@@ -35,5 +36,21 @@ describe('bad config: exit non-zero, every problem with its path', () => {
   it('a good agent config parses with defaults and labels merged', () => {
     const c = parseAgentConfig({ collector: { url: 'http://127.0.0.1:1' }, stateDir: '/tmp/x', labels: { client: 'acme' }, checks: [{ id: 'w', type: 'http', url: 'http://127.0.0.1/', labels: { service: 'web' } }] }, 't', defaultRegistry());
     expect(c.checks[0]).toMatchObject({ id: 'w', intervalMs: 30_000, timeoutMs: 5_000, labels: { client: 'acme', service: 'web' }, options: { url: 'http://127.0.0.1/' } });
+    expect(c.scheduleSlotMs).toBe(10_000);
+  });
+
+  it('schedule.slot: a duration, 0 turns coalescing off, anything else is a problem with its path', () => {
+    const base = { collector: { url: 'http://127.0.0.1:1' }, stateDir: '/tmp/x', checks: [] };
+    expect(parseAgentConfig({ ...base, schedule: { slot: '5s' } }, 't', defaultRegistry()).scheduleSlotMs).toBe(5_000);
+    expect(parseAgentConfig({ ...base, schedule: { slot: 0 } }, 't', defaultRegistry()).scheduleSlotMs).toBe(0);
+    for (const bad of [{ slot: 'soon' }, { slot: -1 }, { slots: 3 }]) {
+      try {
+        parseAgentConfig({ ...base, schedule: bad }, 't', defaultRegistry());
+        expect.unreachable();
+      } catch (e) {
+        expect((e as VigilError).code).toBe('VIGIL_ERR_CONFIG_INVALID');
+        expect((e as VigilError).problems.some((p) => p.path.startsWith('/schedule'))).toBe(true);
+      }
+    }
   });
 });

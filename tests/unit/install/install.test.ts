@@ -23,7 +23,8 @@ describe('install/', () => {
     const c = units('install/systemd/vigil-collector.service');
     const a = units('install/systemd/vigil-agent.service');
     expect(c.get('Service')!.get('ExecStart')![0]).toMatch(/vigil\.js collector run --config /);
-    expect(a.get('Service')!.get('ExecStart')![0]).toMatch(/vigil\.js agent run --config /);
+    expect(a.get('Service')!.get('ExecStart')![0]).toMatch(/^\/opt\/vigil\/bin\/vigil-agent run --config /);
+    expect(a.get('Service')!.get('ExecStartPre')![0]).toMatch(/^\/opt\/vigil\/bin\/vigil-agent check-config --config /);
     expect(a.get('Service')!.get('AmbientCapabilities')).toEqual(['CAP_NET_RAW']);
     expect(a.get('Service')!.get('CapabilityBoundingSet')).toEqual(['CAP_NET_RAW']);
     for (const u of [a, c]) {
