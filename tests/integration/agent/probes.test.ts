@@ -77,6 +77,27 @@ describe('probes against real loopback servers', () => {
     expect(down).toMatchObject({ status: 'down', reason: 'refused' });
   });
 
+  it('http(s): repeated runs of one check reuse its client but each run is cold: a new connection and a full TLS handshake', async () => {
+    const seen = { http: 0, https: 0, resumed: 0 };
+    http.on('connection', () => seen.http++);
+    https.on('secureConnection', (s: import('node:tls').TLSSocket) => {
+      seen.https++;
+      if (s.isSessionReused()) seen.resumed++;
+    });
+    const plain = { url: `http://127.0.0.1:${httpPort}/` };
+    const secure = { url: `https://127.0.0.1:${httpsPort}/`, insecureSkipVerify: true };
+    for (let i = 0; i < 3; i++) {
+      const a = await httpProbe.run(plain, ctx());
+      const b = await httpProbe.run(secure, ctx());
+      expect(a.status).toBe('up');
+      expect(a.metrics.connect_seconds).toBeGreaterThan(0);
+      expect(b.status).toBe('up');
+      expect(b.metrics.tls_seconds).toBeGreaterThan(0);
+      expect(b.metrics.tls_cert_expiry_days).toBeGreaterThan(25);
+    }
+    expect(seen).toEqual({ http: 3, https: 3, resumed: 0 });
+  });
+
   it('icmp: several packets to loopback, no loss, an E-model MOS near the G.711 maximum', async () => {
     await icmpProbe.preflight!([]);
     const r = await icmpProbe.run({ host: '127.0.0.1', packets: 4, spacingMs: 20 }, ctx(3000));
