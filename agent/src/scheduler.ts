@@ -73,6 +73,7 @@ interface Group {
  */
 export class Scheduler {
   private readonly timers = new Map<Group, NodeJS.Timeout>();
+  private readonly firstRuns = new Set<NodeJS.Timeout>();
   private readonly running = new Set<string>();
   private readonly stop = new AbortController();
   readonly groups: Group[];
@@ -83,7 +84,7 @@ export class Scheduler {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly onResult: (r: CheckResultSample) => void,
-    slotMs = 10_000,
+    private readonly slotMs = 10_000,
   ) {
     const byKey = new Map<string, Group>();
     for (const c of checks) {
@@ -96,8 +97,24 @@ export class Scheduler {
     this.groups = [...byKey.values()];
   }
 
+  /**
+   * Arms every group on its phase. A group whose phase is more than a slot away also runs once
+   * at its next slot boundary, so a long-interval check reports within a slot of start-up
+   * instead of up to an interval later (still in a coalesced wake-up).
+   */
   start(): void {
-    for (const g of this.groups) this.arm(g);
+    const now = this.clock.now();
+    for (const g of this.groups) {
+      this.arm(g);
+      const slot = this.slotMs > 0 ? Math.min(this.slotMs, g.intervalMs) : g.intervalMs;
+      const soon = (((g.phaseMs % slot) - now) % slot + slot) % slot;
+      if (now + soon >= g.nextAt!) continue;
+      const t = setTimeout(() => {
+        this.firstRuns.delete(t);
+        for (const c of g.checks) this.fire(c);
+      }, soon);
+      this.firstRuns.add(t);
+    }
   }
 
   /**
@@ -130,7 +147,8 @@ export class Scheduler {
 
   close(): void {
     this.stop.abort();
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of [...this.timers.values(), ...this.firstRuns]) clearTimeout(t);
     this.timers.clear();
+    this.firstRuns.clear();
   }
 }

@@ -75,6 +75,25 @@ describe('scheduler: checks in coalesced groups', () => {
     }
   });
 
+  it('a long-interval check runs once within a slot of start-up, then on its wall-clock phase', async () => {
+    const start = Date.UTC(2026, 10, 25, 12, 0, 1, 500);
+    vi.useFakeTimers({ now: start });
+    const { registry, runs } = recordingRegistry();
+    const checks = withIds(Array.from({ length: 12 }, (_, i) => check(`m${i}`, 'bulk', 300_000)));
+    const s = new Scheduler(checks, registry, systemClock, silentLogger(), () => undefined, 10_000);
+    s.start();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(new Set(runs.map((r) => r.id)).size).toBe(12); // every check within the first slot
+    expect(runs.every((r) => r.at - start <= 10_000 && r.at % 10_000 === 0)).toBe(true);
+    await vi.advanceTimersByTimeAsync(600_000);
+    s.close();
+    for (const c of checks) {
+      const later = runs.filter((r) => r.id === c.id && r.at - start > 10_000).map((r) => r.at);
+      expect(later.length).toBe(2);
+      expect(later.every((t) => t % 300_000 === phaseOf(c, 10_000, false))).toBe(true);
+    }
+  });
+
   it('a run still going when its next turn comes is skipped, not doubled', async () => {
     vi.useFakeTimers({ now: 0 });
     const { registry, runs } = recordingRegistry(25_000);
