@@ -21,8 +21,13 @@ export function jitterOffset(id: string, intervalMs: number): number {
 export function phaseOf(c: Pick<CheckConfig, 'id' | 'intervalMs'>, slotMs: number, paced: boolean): number {
   const spread = jitterOffset(c.id, c.intervalMs);
   if (slotMs <= 0) return spread;
-  const slot = Math.min(slotMs, c.intervalMs);
+  const slot = slotLength(slotMs, c.intervalMs);
   return (Math.floor(spread / slot) * slot + (paced ? Math.floor(slot / 2) : 0)) % c.intervalMs;
+}
+
+/** The slot a check of this interval is coalesced in: never longer than the interval; 0 (off) = the interval. */
+function slotLength(slotMs: number, intervalMs: number): number {
+  return slotMs > 0 ? Math.min(slotMs, intervalMs) : intervalMs;
 }
 
 /** Runs one check once (with retries), never throws: the result is wire-ready. */
@@ -106,7 +111,7 @@ export class Scheduler {
     const now = this.clock.now();
     for (const g of this.groups) {
       this.arm(g);
-      const slot = this.slotMs > 0 ? Math.min(this.slotMs, g.intervalMs) : g.intervalMs;
+      const slot = slotLength(this.slotMs, g.intervalMs);
       const soon = (((g.phaseMs % slot) - now) % slot + slot) % slot;
       if (now + soon >= g.nextAt!) continue;
       const t = setTimeout(() => {
