@@ -1,4 +1,4 @@
-import { Pool, requestPath } from './http/undici.js';
+import { Client, exchange, MAX_HEADER_SIZE } from './http/undici.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Sample, SampleBatch } from '../../shared/protocol/v1/batch.js';
@@ -21,7 +21,10 @@ const SEQ_BLOCK = 64;
 export class Transport {
   private pending: Sample[] = [];
   private readonly queue: SampleBatch[] = [];
-  private readonly pool: InstanceType<typeof Pool>;
+  /** One keep-alive connection to the collector (batches and heartbeats go one at a time). */
+  private readonly client: Client;
+  /** Path prefix of the collector URL (a collector behind a reverse proxy at /vigil/). */
+  private readonly prefix: string;
   private sending = false;
   private failures = 0;
   private nextAttemptAt = 0;
@@ -36,7 +39,9 @@ export class Transport {
     private readonly logger: Logger,
     private readonly opts: { batchMaxSamples: number; queueMaxBatches: number },
   ) {
-    this.pool = new Pool(state.collectorUrl, { connections: 2, keepAliveTimeout: 30_000 });
+    const base = new URL(`${state.collectorUrl.replace(/\/$/, '')}/`);
+    this.client = new Client(base.origin, { keepAliveTimeout: 30_000, maxHeaderSize: MAX_HEADER_SIZE });
+    this.prefix = base.pathname.slice(0, -1);
     this.reservedSeq = state.lastSeq;
   }
 
@@ -99,11 +104,10 @@ export class Transport {
 
   private async post(path: string, body: unknown): Promise<number | string> {
     try {
-      const res = await requestPath(this.pool, {
-        path, method: 'POST', body: JSON.stringify(body), headersTimeout: 10_000, bodyTimeout: 10_000,
+      const res = await exchange(this.client, `${this.prefix}${path}`, {
+        method: 'POST', body: JSON.stringify(body), timeoutMs: 10_000, maxBodyBytes: 64 * 1024,
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.state.agentToken}` },
       });
-      await res.body.dump();
       return res.statusCode;
     } catch (e) {
       return (e as NodeJS.ErrnoException).code ?? 'error';
@@ -112,7 +116,7 @@ export class Transport {
 
   async close(): Promise<void> {
     await this.flush().catch(() => undefined);
-    await this.pool.close();
+    await this.client.close();
     if (this.reservedSeq > this.state.lastSeq) writeState(this.stateDir, this.state);
   }
 }

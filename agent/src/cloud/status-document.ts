@@ -1,4 +1,4 @@
-import { Agent, redirect, request } from '../http/undici.js';
+import { BodyTooLargeError, Client, exchangeFollowing, MAX_HEADER_SIZE } from '../http/undici.js';
 import { classifyError } from '../probes/classify-error.js';
 import type { ProbeContext, ProbeResult } from '../probes/types.js';
 
@@ -23,39 +23,36 @@ export type DocumentAnswer =
 export async function fetchStatusDocument(o: DocumentRequest, ctx: ProbeContext): Promise<DocumentAnswer> {
   const t0 = performance.now();
   const metrics: Record<string, number> = {};
-  const agent = new Agent({ connect: { rejectUnauthorized: !o.insecureSkipVerify } });
+  // one Client per origin for this fetch (the document and where it redirects to), closed after
+  const clients = new Map<string, InstanceType<typeof Client>>();
+  const clientFor = (origin: string) => {
+    let c = clients.get(origin);
+    if (!c) clients.set(origin, (c = new Client(origin, { connect: { rejectUnauthorized: !o.insecureSkipVerify }, maxHeaderSize: MAX_HEADER_SIZE })));
+    return c;
+  };
   const fail = (reason: ProbeResult['reason'], message: string): DocumentAnswer =>
     ({ ok: false, result: { status: 'down', reason, message, durationMs: performance.now() - t0, metrics } });
   try {
-    const res = await request(agent.compose(redirect({ maxRedirections: 3 })), o.url, {
+    const res = await exchangeFollowing(clientFor, o.url, {
       method: 'GET', headers: { accept: 'application/json', 'user-agent': 'vigil-agent', ...o.headers }, signal: ctx.signal,
-      headersTimeout: ctx.timeoutMs, bodyTimeout: ctx.timeoutMs,
+      timeoutMs: ctx.timeoutMs, reset: true, maxRedirects: 3, maxBodyBytes: MAX_BODY_BYTES, rejectLargerBody: true,
     });
-    metrics.first_byte_seconds = (performance.now() - t0) / 1000;
+    metrics.first_byte_seconds = (res.headAt - t0) / 1000;
     metrics.status_code = res.statusCode;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_BODY_BYTES) {
-        res.body.destroy();
-        return fail('protocol', `status document larger than ${MAX_BODY_BYTES} bytes`);
-      }
-      chunks.push(chunk as Buffer);
-    }
     metrics.total_seconds = (performance.now() - t0) / 1000;
-    metrics.content_length_bytes = size;
+    metrics.content_length_bytes = res.bytes;
     if (res.statusCode < 200 || res.statusCode > 299) return fail('status', `HTTP ${res.statusCode}`);
     try {
-      return { ok: true, json: JSON.parse(Buffer.concat(chunks).toString('utf8')), metrics, t0 };
+      return { ok: true, json: JSON.parse(res.body.toString('utf8')), metrics, t0 };
     } catch (e) {
       return fail('protocol', `status document is not JSON: ${(e as Error).message}`);
     }
   } catch (e) {
+    if (e instanceof BodyTooLargeError) return fail('protocol', `status document larger than ${MAX_BODY_BYTES} bytes`);
     const { reason, message } = classifyError(e, ctx.signal);
     return fail(reason, message);
   } finally {
-    void agent.close();
+    for (const c of clients.values()) void c.destroy().catch(() => undefined);
   }
 }
 
