@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import type { CheckResultSample } from '../../shared/protocol/v1/batch.js';
@@ -100,6 +101,8 @@ export class Scheduler {
       byKey.set(key, g);
     }
     this.groups = [...byKey.values()];
+    // every running check listens on the stop signal: a slot's whole burst, not a leak
+    setMaxListeners(0, this.stop.signal);
   }
 
   /**
