@@ -1,4 +1,5 @@
-import { connect, createSecureContext, type DetailedPeerCertificate, type SecureContext } from 'node:tls';
+import type { X509Certificate } from 'node:crypto';
+import { connect, createSecureContext, type SecureContext } from 'node:tls';
 import { Type } from 'typebox';
 import { classifyError } from './classify-error.js';
 import { defineProbe, type ProbeResult } from './types.js';
@@ -40,13 +41,16 @@ export const tlsProbe = defineProbe({
       socket.once('secureConnect', () => {
         const durationMs = performance.now() - t0;
         const now = ctx.clock.now();
-        const days = (c: { valid_to: string }) => (Date.parse(c.valid_to) - now) / 86_400_000;
-        let cert: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
-        const leaf = days(cert);
+        // X509Certificate objects parse a field when it is read: only the dates (the detailed
+        // getPeerCertificate(true) builds every field of every certificate, key and raw bytes included)
+        const days = (c: X509Certificate) => (Date.parse(c.validTo) - now) / 86_400_000;
+        let cert = socket.getPeerX509Certificate();
+        const leaf = cert ? days(cert) : NaN;
         let earliest = leaf;
         for (let i = 0; cert && i < 10; i++) {
           earliest = Math.min(earliest, days(cert));
-          cert = cert.issuerCertificate && cert.issuerCertificate !== cert ? cert.issuerCertificate : undefined;
+          const issuer: X509Certificate | undefined = cert.issuerCertificate;
+          cert = issuer && issuer.fingerprint256 !== cert.fingerprint256 ? issuer : undefined;
         }
         const metrics = { tls_cert_expiry_days: leaf, tls_chain_expiry_days: earliest, handshake_seconds: durationMs / 1000 };
         if (earliest <= 0) return done({ status: 'down', reason: 'expiry', message: 'certificate expired', durationMs, metrics });

@@ -28,10 +28,14 @@ const G711_PAYLOAD = 160; // 20 ms of 8 kHz G.711
 export function runStream(o: { host: string; port: number; packets: number; intervalMs: number; signal: AbortSignal; waitMs?: number }): Promise<StreamResult> {
   return new Promise((resolve) => {
     const sock = createSocket(o.host.includes(':') ? 'udp6' : 'udp4');
-    const sentAt: number[] = [];
-    const rtts = new Map<number, number>();
+    // per packet: send time, then its round-trip time (NaN until it is back); the stream's
+    // hot path (one send per tick, one echo per packet) allocates nothing but the datagram
+    const sentAt = new Float64Array(o.packets);
+    const rtt = new Float64Array(o.packets).fill(NaN);
+    let sent = 0;
+    let received = 0;
     let jitter = 0;
-    let lastTransit: number | undefined;
+    let lastTransit = NaN;
     let stopPacing = (): void => undefined;
     let wait: NodeJS.Timeout | undefined;
     let done = false;
@@ -43,43 +47,54 @@ export function runStream(o: { host: string; port: number; packets: number; inte
       clearTimeout(wait);
       o.signal.removeEventListener('abort', finish);
       sock.close();
-      const values = [...rtts.values()];
-      const received = values.length;
-      const sent = sentAt.length;
+      let sum = 0;
+      let min = Infinity;
+      let max = 0;
+      for (let i = 0; i < sent; i++) {
+        const t = rtt[i]!;
+        if (t !== t) continue; // NaN: lost
+        sum += t;
+        if (t < min) min = t;
+        if (t > max) max = t;
+      }
       resolve({
         sent, received, lossRatio: sent === 0 ? 1 : 1 - received / sent, jitterMs: jitter,
-        rttAvgMs: received ? values.reduce((a, b) => a + b, 0) / received : 0,
-        rttMinMs: received ? Math.min(...values) : 0, rttMaxMs: received ? Math.max(...values) : 0, ...(error ? { error } : {}),
+        rttAvgMs: received ? sum / received : 0, rttMinMs: received ? min : 0, rttMaxMs: max, ...(error ? { error } : {}),
       });
     };
-    sock.on('message', (msg) => {
+    sock.on('message', (msg: Buffer) => {
       if (msg.length < RTP_HEADER) return;
-      const n = msg.readUInt16BE(2);
-      const t0 = sentAt[n];
-      if (t0 === undefined || rtts.has(n)) return;
-      const transit = performance.now() - t0;
-      rtts.set(n, transit);
-      if (lastTransit !== undefined) jitter += (Math.abs(transit - lastTransit) - jitter) / 16;
+      const n = (msg[2]! << 8) | msg[3]!;
+      if (n >= sent || rtt[n] === rtt[n]) return; // not ours, or a duplicate
+      const transit = performance.now() - sentAt[n]!;
+      rtt[n] = transit;
+      received++;
+      if (lastTransit === lastTransit) jitter += (Math.abs(transit - lastTransit) - jitter) / 16;
       lastTransit = transit;
-      if (rtts.size === o.packets) finish();
+      if (received === o.packets) finish();
     });
     sock.on('error', (e: NodeJS.ErrnoException) => {
       error = e.code ?? e.message;
       finish();
     });
     o.signal.addEventListener('abort', finish, { once: true });
+    // RTP v2, PT 0 (PCMU), SSRC "VIGI", payload μ-law silence (0xFF); sequence and timestamp set per packet
+    const template = new Uint8Array(RTP_HEADER + G711_PAYLOAD).fill(0xff);
+    template.set([0x80, 0, 0, 0, 0, 0, 0, 0, 0x56, 0x49, 0x47, 0x49]);
     const send = (): boolean => {
       if (done) return false;
-      const seq = sentAt.length;
-      const pkt = Buffer.allocUnsafe(RTP_HEADER + G711_PAYLOAD).fill(0xff, RTP_HEADER); // 0xFF = μ-law silence
-      pkt[0] = 0x80; // RTP v2
-      pkt[1] = 0; // PT 0 = PCMU
-      pkt.writeUInt16BE(seq & 0xffff, 2);
-      pkt.writeUInt32BE((seq * G711_PAYLOAD) >>> 0, 4);
-      pkt.writeUInt32BE(0x56494749, 8); // SSRC "VIGI"
-      sentAt.push(performance.now());
+      const seq = sent++;
+      const pkt = template.slice();
+      const ts = (seq * G711_PAYLOAD) >>> 0;
+      pkt[2] = (seq >> 8) & 0xff;
+      pkt[3] = seq & 0xff;
+      pkt[4] = ts >>> 24;
+      pkt[5] = (ts >>> 16) & 0xff;
+      pkt[6] = (ts >>> 8) & 0xff;
+      pkt[7] = ts & 0xff;
+      sentAt[seq] = performance.now();
       sock.send(pkt);
-      if (sentAt.length < o.packets) return true;
+      if (sent < o.packets) return true;
       wait = setTimeout(finish, o.waitMs ?? 500);
       return false;
     };

@@ -89,4 +89,20 @@ describe('TLS certificate probe', () => {
     far.server.close();
     soon.server.close();
   });
+
+  it('walks the chain the server sends: a CA that expires before the leaf sets the chain expiry (and degrades)', async () => {
+    const f = (n: string) => join(dir.path, n);
+    const ssl = (...a: string[]) => execFileSync('openssl', a, { stdio: 'ignore' });
+    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '5', '-subj', '/CN=Vigil Test CA');
+    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('leaf.key'), '-out', f('leaf.csr'), '-subj', '/CN=localhost');
+    ssl('x509', '-req', '-in', f('leaf.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('leaf.pem'), '-days', '60');
+    const server = createServer({ key: readFileSync(f('leaf.key')), cert: readFileSync(f('leaf.pem'), 'utf8') + readFileSync(f('ca.pem'), 'utf8') }, (s) => s.end());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const r = await tlsProbe.run({ host: '127.0.0.1', port: (server.address() as { port: number }).port, insecureSkipVerify: true, warnDays: 14 }, ctx());
+    server.close();
+    expect(r.metrics.tls_cert_expiry_days).toBeGreaterThan(59);
+    expect(r.metrics.tls_chain_expiry_days).toBeGreaterThan(4);
+    expect(r.metrics.tls_chain_expiry_days).toBeLessThanOrEqual(5);
+    expect(r).toMatchObject({ status: 'degraded', reason: 'expiry' });
+  });
 });
