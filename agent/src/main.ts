@@ -3,6 +3,7 @@ import { VigilError, type Problem } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { VERSION } from '../../shared/version.js';
 import type { AgentConfig } from './config.js';
+import { Flusher } from './flusher.js';
 import { HostMetrics } from './host/host-metrics.js';
 import type { ProbeRegistry } from './probes/registry.js';
 import { Scheduler } from './scheduler.js';
@@ -29,7 +30,11 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
   const state = readState(config.stateDir);
   if (config.collectorUrl !== state.collectorUrl) state.collectorUrl = config.collectorUrl;
   const transport = new Transport(state, config.stateDir, clock, logger, config);
-  const scheduler = new Scheduler(config.checks, registry, clock, logger, (r) => transport.add(r), config.scheduleSlotMs);
+  const flusher = new Flusher(transport, clock, config.flushIntervalMs);
+  const scheduler = new Scheduler(config.checks, registry, clock, logger, (r, idle) => {
+    transport.add(r);
+    flusher.request(idle);
+  }, config.scheduleSlotMs);
   const host = new HostMetrics(clock, config.host.links);
   const started = clock.now();
   // The catalogue never changes while the agent runs: built once, not on every beat.
@@ -48,9 +53,11 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
   await beat();
   scheduler.start();
   timers.push(setInterval(() => void beat(), config.heartbeatIntervalMs));
-  timers.push(setInterval(() => void transport.flush(), config.flushIntervalMs));
   if (config.host.enabled) {
-    const sampleHost = () => host.sample().then((ms) => ms.forEach((m) => transport.add(m)), (err) => logger.warn({ err }, 'host metrics failed'));
+    const sampleHost = () => host.sample().then((ms) => {
+      ms.forEach((m) => transport.add(m));
+      flusher.request(scheduler.idle);
+    }, (err) => logger.warn({ err }, 'host metrics failed'));
     void sampleHost();
     timers.push(setInterval(() => void sampleHost(), config.host.intervalMs));
   }
@@ -58,6 +65,7 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
   return {
     async stop() {
       timers.forEach(clearInterval);
+      flusher.close();
       scheduler.close();
       await transport.close();
     },

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import type { CheckResultSample } from '../../shared/protocol/v1/batch.js';
@@ -31,29 +30,36 @@ function slotLength(slotMs: number, intervalMs: number): number {
   return slotMs > 0 ? Math.min(slotMs, intervalMs) : intervalMs;
 }
 
+/**
+ * How an owner stops the checks it runs: each attempt's controller is in `attempts` while it
+ * runs, so stopping aborts them directly (no listener per attempt on a long-lived signal).
+ */
+export interface RunControl {
+  readonly attempts: Set<AbortController>;
+  stopped: boolean;
+}
+
 /** Runs one check once (with retries), never throws: the result is wire-ready. */
-export async function runCheck(c: CheckConfig, registry: ProbeRegistry, clock: Clock, logger: Logger, stop?: AbortSignal): Promise<CheckResultSample> {
+export async function runCheck(c: CheckConfig, registry: ProbeRegistry, clock: Clock, logger: Logger, control?: RunControl): Promise<CheckResultSample> {
   const probe = registry.get(c.type)!;
   const ts = clock.now();
   let last: Awaited<ReturnType<typeof probe.run>> | undefined;
   for (let attempt = 0; attempt <= c.retries; attempt++) {
     // One controller per attempt, its timer cleared when the probe returns: AbortSignal.timeout
-    // would wake the process once more per check after the fact, and AbortSignal.any keeps a
-    // dependant entry on the long-lived stop signal for every run.
+    // would wake the process once more per check after the fact.
     const attemptCtl = new AbortController();
-    const abort = () => attemptCtl.abort(stop?.aborted ? stop.reason : new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
-    const timer = setTimeout(abort, c.timeoutMs);
-    if (stop?.aborted) abort();
-    else stop?.addEventListener('abort', abort, { once: true });
+    const timer = setTimeout(() => attemptCtl.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), c.timeoutMs);
+    if (control?.stopped) attemptCtl.abort(new DOMException('The agent is stopping', 'AbortError'));
+    control?.attempts.add(attemptCtl);
     try {
       last = await probe.run(c.options as never, { signal: attemptCtl.signal, timeoutMs: c.timeoutMs, clock, logger });
     } catch (e) {
       last = { status: 'down', reason: 'error', message: `probe failed: ${(e as Error).message}`, durationMs: 0, metrics: {} };
     } finally {
       clearTimeout(timer);
-      stop?.removeEventListener('abort', abort);
+      control?.attempts.delete(attemptCtl);
     }
-    if (last.status === 'up') break;
+    if (last.status === 'up' || control?.stopped) break;
   }
   const r = last!;
   return {
@@ -81,7 +87,7 @@ export class Scheduler {
   private readonly timers = new Map<Group, NodeJS.Timeout>();
   private readonly firstRuns = new Set<NodeJS.Timeout>();
   private readonly running = new Set<string>();
-  private readonly stop = new AbortController();
+  private readonly control: RunControl = { attempts: new Set(), stopped: false };
   readonly groups: Group[];
 
   constructor(
@@ -89,7 +95,8 @@ export class Scheduler {
     private readonly registry: ProbeRegistry,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    private readonly onResult: (r: CheckResultSample) => void,
+    /** `idle`: no other check is running (a burst has fully reported). */
+    private readonly onResult: (r: CheckResultSample, idle: boolean) => void,
     private readonly slotMs = 10_000,
   ) {
     const byKey = new Map<string, Group>();
@@ -101,8 +108,11 @@ export class Scheduler {
       byKey.set(key, g);
     }
     this.groups = [...byKey.values()];
-    // every running check listens on the stop signal: a slot's whole burst, not a leak
-    setMaxListeners(0, this.stop.signal);
+  }
+
+  /** No check is running. */
+  get idle(): boolean {
+    return this.running.size === 0;
   }
 
   /**
@@ -131,7 +141,7 @@ export class Scheduler {
    * than an interval, at the next wall-clock phase.
    */
   private arm(g: Group): void {
-    if (this.stop.signal.aborted) return;
+    if (this.control.stopped) return;
     const now = this.clock.now();
     const nextPhase = now + ((((g.phaseMs - now) % g.intervalMs) + g.intervalMs) % g.intervalMs);
     g.nextAt = g.nextAt === undefined || g.nextAt + g.intervalMs < now - g.intervalMs ? nextPhase : g.nextAt + g.intervalMs;
@@ -148,13 +158,16 @@ export class Scheduler {
       return;
     }
     this.running.add(c.id);
-    void runCheck(c, this.registry, this.clock, this.logger, this.stop.signal)
-      .then((r) => this.onResult(r))
-      .finally(() => this.running.delete(c.id));
+    void runCheck(c, this.registry, this.clock, this.logger, this.control).then((r) => {
+      this.running.delete(c.id);
+      this.onResult(r, this.running.size === 0);
+    });
   }
 
+  /** Stops the timers and aborts the attempts still running (their results still report). */
   close(): void {
-    this.stop.abort();
+    this.control.stopped = true;
+    for (const a of this.control.attempts) a.abort(new DOMException('The agent is stopping', 'AbortError'));
     for (const t of [...this.timers.values(), ...this.firstRuns]) clearTimeout(t);
     this.timers.clear();
     this.firstRuns.clear();

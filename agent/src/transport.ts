@@ -49,6 +49,15 @@ export class Transport {
     return this.queue.length;
   }
 
+  get hasUndelivered(): boolean {
+    return this.pending.length > 0 || this.queue.length > 0;
+  }
+
+  /** After a failed delivery: when the next attempt may start (wall-clock ms). */
+  get retryAt(): number {
+    return this.nextAttemptAt;
+  }
+
   add(sample: Sample): void {
     this.pending.push(sample);
     if (this.pending.length >= this.opts.batchMaxSamples) this.seal();

@@ -103,4 +103,30 @@ describe('scheduler: checks in coalesced groups', () => {
     s.close();
     expect(runs.map((r) => r.at)).toEqual([0, 30_000, 60_000]); // 10, 20, 40 and 50 s skipped: the run before was still going
   });
+
+  it('reports `idle` with the last result of a burst only; close() aborts the attempts still running and they still report', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const { registry } = recordingRegistry(30);
+    const waiting: Probe = {
+      type: 'hang', options: Type.Object({}), describe: () => 'hang',
+      run: (_o, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve({ status: 'down', reason: 'timeout', message: String((ctx.signal.reason as Error).name), durationMs: 0, metrics: {} }))),
+    };
+    (registry as Map<string, Probe>).set('hang', waiting);
+    const seen: Array<[string, boolean, string?]> = [];
+    const s = new Scheduler(withIds([check('a', 'bulk'), check('b', 'bulk'), check('c', 'bulk')]), registry, systemClock, silentLogger(), (r, idle) => seen.push([r.checkId, idle]), 10_000);
+    s.start();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(seen.map(([, idle]) => idle)).toEqual([false, false, true]);
+    s.close();
+
+    const seen2: Array<[string, boolean, string?]> = [];
+    const hang = new Scheduler([{ ...check('h', 'hang'), timeoutMs: 60_000 }], registry, systemClock, silentLogger(), (r, idle) => seen2.push([r.checkId, idle, r.message]), 10_000);
+    hang.start();
+    await vi.advanceTimersByTimeAsync(10_000); // its phase: the next 10 s boundary
+    expect(hang.idle).toBe(false);
+    hang.close();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(seen2).toEqual([['h', true, 'AbortError']]);
+    expect(hang.idle).toBe(true);
+  });
 });
