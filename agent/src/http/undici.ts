@@ -62,8 +62,13 @@ export function exchange(client: Dispatcher, path: string, o: ExchangeOptions = 
     let bytes = 0;
     let head: Omit<Answer, 'body' | 'bytes'> | undefined;
     let ctl: Dispatcher.DispatchController | undefined;
-    const onAbort = () => ctl?.abort(o.signal!.reason as Error);
+    let settled = false;
+    // before undici starts the request (still connecting) there is nothing to abort yet: answer
+    // now; onRequestStart aborts the request when the connection is up
+    const onAbort = () => (ctl ? ctl.abort(o.signal!.reason as Error) : settle(o.signal!.reason as Error));
     const settle = (err?: Error) => {
+      if (settled) return;
+      settled = true;
       o.signal?.removeEventListener('abort', onAbort);
       if (err || !head) reject(err ?? new Error('response ended without a head'));
       else resolve({ ...head, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, kept), bytes });

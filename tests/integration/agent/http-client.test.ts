@@ -98,6 +98,21 @@ describe("the agent's HTTP client (undici Client + dispatch handler): redirects,
     expect(r).toMatchObject({ status: 'down', reason: 'timeout' });
   });
 
+  it('an abort while still connecting answers at once (not at undici\'s connect timeout)', async () => {
+    // a connector that takes a minute: the request never starts
+    const stuck = new Client('http://127.0.0.1:9', {
+      connect: (_opts, cb) => void setTimeout(() => cb(new Error('never connects in time'), null), 60_000).unref(),
+    });
+    const ctl = new AbortController();
+    setTimeout(() => ctl.abort(new DOMException('check timeout', 'TimeoutError')), 50);
+    const outcome = await Promise.race([
+      exchange(stuck, '/', { signal: ctl.signal }).then(() => 'answered', (e: Error) => e.name),
+      new Promise((r) => setTimeout(() => r('still waiting after 3 s'), 3000)),
+    ]);
+    void stuck.destroy().catch(() => undefined);
+    expect(outcome).toBe('TimeoutError');
+  });
+
   it('the http probe follows a redirect to another origin and counts the body it got', async () => {
     const to = encodeURIComponent(`http://127.0.0.1:${bPort}/there`);
     const ctx = { signal: AbortSignal.timeout(2000), timeoutMs: 2000, clock: systemClock, logger: silentLogger() };
