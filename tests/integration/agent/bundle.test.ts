@@ -31,7 +31,7 @@ describe('bin/vigil-agent: the bundled agent production runs (built by npm run b
     expect(again.stderr).toContain('/collector/url');
   });
 
-  it('loading it pulls in neither Node\'s own undici nor undici\'s fetch/WebSocket layer, and no collector code', () => {
+  it('loading it pulls in neither Node\'s own undici nor undici\'s fetch/WebSocket layer, nor node:http/http2, and no collector code', () => {
     const script = `const before = new Set(process.moduleLoadList);
       await import(${JSON.stringify(BUNDLE)});
       console.log(JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m))));`;
@@ -39,6 +39,7 @@ describe('bin/vigil-agent: the bundled agent production runs (built by npm run b
     expect(r.status, r.stderr).toBe(0);
     const loaded = JSON.parse(r.stdout) as string[];
     expect(loaded.some((m) => m.includes('deps/undici'))).toBe(false);
+    expect(loaded.filter((m) => /^NativeModule (http|http2|_http_client)$/.test(m))).toEqual([]);
     const text = readFileSync(BUNDLE, 'utf8');
     for (const absent of ['better-sqlite3', 'fastify', 'nodemailer', 'WebSocketStream', 'EventSource']) expect(text.includes(absent), absent).toBe(false);
   });
