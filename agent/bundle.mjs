@@ -5,7 +5,8 @@
  * module resolution and without the unused parts of its dependencies keeps the V8 heap at
  * about half of what the tsc output loads (README, "Agent footprint").
  * Native or platform-specific modules stay external and load from node_modules:
- * net-ping (raw sockets) and systeminformation (host metrics off Linux only).
+ * net-ping (raw sockets), systeminformation (host metrics off Linux only) and
+ * vigil-agent-native (agent/native: malloc_trim).
  * undici's imports of `node:http` and `node:http2` get agent/src/http/node-http-stub.cjs:
  * the agent only speaks HTTP/1.1 through undici, and loading the two costs the running agent ≈ 0.8 MB RSS.
  */
@@ -32,7 +33,7 @@ const result = await build({
   target: 'node20.19',
   minify: true,
   sourcemap: 'linked',
-  external: ['net-ping', 'systeminformation'],
+  external: ['net-ping', 'systeminformation', 'vigil-agent-native'],
   // CommonJS dependencies call require() for Node built-ins: give the ES module one.
   banner: { js: "import { createRequire as vigilCreateRequire } from 'node:module'; const require = vigilCreateRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -28,6 +28,7 @@ const AgentFile = Type.Object(
     host: Type.Optional(Type.Object({ enabled: Type.Optional(Type.Boolean()), interval: Type.Optional(Duration), links: Type.Optional(Type.Record(Type.String(), Type.Number({ minimum: 1 }))) }, { additionalProperties: false })),
     checks: Type.Array(Type.Unknown()),
     log: Type.Optional(Type.Object({ level: Type.Optional(Type.String()) }, { additionalProperties: false })),
+    memory: Type.Optional(Type.Object({ trim: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
   },
   { additionalProperties: false },
 );
@@ -56,6 +57,8 @@ export interface AgentConfig {
   scheduleSlotMs: number;
   host: { enabled: boolean; intervalMs: number; links: Record<string, number> };
   logLevel: string;
+  /** Return freed C-heap memory to the system after each round (needs agent/native built). */
+  memoryTrim: boolean;
 }
 
 const fileCheck = validator(AgentFile);
@@ -102,6 +105,7 @@ export function parseAgentConfig(raw: unknown, source: string, registry: ProbeRe
     scheduleSlotMs: f.schedule?.slot === undefined ? 10_000 : ms(f.schedule.slot, 10_000),
     host: { enabled: f.host?.enabled ?? true, intervalMs: ms(f.host?.interval, 30_000), links: f.host?.links ?? {} },
     logLevel: f.log?.level ?? 'info',
+    memoryTrim: f.memory?.trim ?? true,
   };
 }
 

@@ -23,7 +23,8 @@ export class Flusher {
   private flushing = false;
   private closed = false;
 
-  constructor(private readonly target: Flushable, private readonly clock: Clock, private readonly gapMs: number) {}
+  /** `onFlushed`: after every flush, delivered or not (the agent trims its heap there when idle). */
+  constructor(private readonly target: Flushable, private readonly clock: Clock, private readonly gapMs: number, private readonly onFlushed?: () => void) {}
 
   /** A result was added; `idle`: no other check is running. */
   request(idle: boolean): void {
@@ -52,6 +53,7 @@ export class Flusher {
       this.flushing = false;
     }
     if (this.target.hasUndelivered) this.schedule(this.gapMs);
+    this.onFlushed?.();
   }
 
   close(): void {

@@ -5,10 +5,14 @@ import { VERSION } from '../../shared/version.js';
 import type { AgentConfig } from './config.js';
 import { Flusher } from './flusher.js';
 import { HostMetrics } from './host/host-metrics.js';
+import { HeapTrimmer, loadNativeAddon } from './memory-trim.js';
 import type { ProbeRegistry } from './probes/registry.js';
 import { Scheduler } from './scheduler.js';
 import { readState } from './state.js';
 import { Transport } from './transport.js';
+
+/** Heap trims at most this often (the common check interval: once per round). */
+const TRIM_GAP_MS = 10_000;
 
 export interface AgentHandle {
   stop(): Promise<void>;
@@ -30,7 +34,11 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
   const state = readState(config.stateDir);
   if (config.collectorUrl !== state.collectorUrl) state.collectorUrl = config.collectorUrl;
   const transport = new Transport(state, config.stateDir, clock, logger, config);
-  const flusher = new Flusher(transport, clock, config.flushIntervalMs);
+  const native = config.memoryTrim ? loadNativeAddon() : null;
+  const trimmer = new HeapTrimmer(native?.mallocTrim, clock, TRIM_GAP_MS);
+  if (config.memoryTrim && !native) logger.debug('vigil-agent-native not built: the agent runs without returning freed heap memory (docs/agent-footprint.md)');
+  // after a flush that leaves the agent idle, a round is over and its garbage freed
+  const flusher = new Flusher(transport, clock, config.flushIntervalMs, () => scheduler.idle && trimmer.idle());
   const scheduler = new Scheduler(config.checks, registry, clock, logger, (r, idle) => {
     transport.add(r);
     flusher.request(idle);

@@ -76,3 +76,25 @@ describe('flusher: results go out when the agent is idle, rate-limited, with no 
     f.close();
   });
 });
+
+describe('flusher: after-flush hook (the agent trims its heap there)', () => {
+  it('runs after every flush, delivered or not, and not without one', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const t = fakeTransport();
+    const after: number[] = [];
+    const f = new Flusher(t, clock, 2000, () => after.push(Date.now()));
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(after).toEqual([]);
+    t.undelivered = true;
+    f.request(true);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(after).toEqual([5000]);
+    t.fail = true;
+    t.undelivered = true;
+    f.request(true);
+    await vi.advanceTimersByTimeAsync(2001);
+    expect(t.flushes).toEqual([5000, 7000]);
+    expect(after).toEqual([5000, 7000]); // the failed one too
+    f.close();
+  });
+});

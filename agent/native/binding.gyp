@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "vigil_native",
+      "sources": ["src/vigil_native.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"]
+    }
+  ]
+}
