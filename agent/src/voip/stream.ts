@@ -78,20 +78,26 @@ export function runStream(o: { host: string; port: number; packets: number; inte
       finish();
     });
     o.signal.addEventListener('abort', finish, { once: true });
-    // RTP v2, PT 0 (PCMU), SSRC "VIGI", payload μ-law silence (0xFF); sequence and timestamp set per packet
-    const template = new Uint8Array(RTP_HEADER + G711_PAYLOAD).fill(0xff);
-    template.set([0x80, 0, 0, 0, 0, 0, 0, 0, 0x56, 0x49, 0x47, 0x49]);
+    // The whole stream's packets, built up front in one buffer: RTP v2, PT 0 (PCMU), SSRC "VIGI",
+    // μ-law silence (0xFF), sequence and timestamp per packet. A send passes a view of its packet
+    // (no copy, no backing store per packet) and nothing is written to a packet once it is sent.
+    const PKT = RTP_HEADER + G711_PAYLOAD;
+    const packets = new Uint8Array(o.packets * PKT).fill(0xff);
+    const header = [0x80, 0, 0, 0, 0, 0, 0, 0, 0x56, 0x49, 0x47, 0x49];
+    for (let seq = 0, at = 0; seq < o.packets; seq++, at += PKT) {
+      const ts = (seq * G711_PAYLOAD) >>> 0;
+      packets.set(header, at);
+      packets[at + 2] = (seq >> 8) & 0xff;
+      packets[at + 3] = seq & 0xff;
+      packets[at + 4] = ts >>> 24;
+      packets[at + 5] = (ts >>> 16) & 0xff;
+      packets[at + 6] = (ts >>> 8) & 0xff;
+      packets[at + 7] = ts & 0xff;
+    }
     const send = (): boolean => {
       if (done) return false;
       const seq = sent++;
-      const pkt = template.slice();
-      const ts = (seq * G711_PAYLOAD) >>> 0;
-      pkt[2] = (seq >> 8) & 0xff;
-      pkt[3] = seq & 0xff;
-      pkt[4] = ts >>> 24;
-      pkt[5] = (ts >>> 16) & 0xff;
-      pkt[6] = (ts >>> 8) & 0xff;
-      pkt[7] = ts & 0xff;
+      const pkt = packets.subarray(seq * PKT, seq * PKT + PKT);
       sentAt[seq] = performance.now();
       sock.send(pkt);
       if (sent < o.packets) return true;

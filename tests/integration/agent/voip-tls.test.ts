@@ -42,6 +42,27 @@ describe('VoIP path quality against a real UDP echo responder', () => {
     expect(res.metrics.mos).toBeLessThan(3.5);
   });
 
+  it('sends RTP-sized G.711 packets: RTP v2, PT 0, sequence and timestamp per packet, SSRC, silence payload', async () => {
+    const sock = createSocket('udp4');
+    const got: Buffer[] = [];
+    sock.on('message', (m, from) => {
+      got.push(Buffer.from(m));
+      sock.send(m, from.port, from.address);
+    });
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    const res = await voipProbe.run({ host: '127.0.0.1', port: sock.address().port, packets: 6, intervalMs: 5 }, ctx());
+    sock.close();
+    expect(res.status).toBe('up');
+    expect(got.map((p) => p.readUInt16BE(2))).toEqual([0, 1, 2, 3, 4, 5]);
+    for (const [i, p] of got.entries()) {
+      expect(p.length).toBe(172); // 12-byte RTP header + 20 ms of 8 kHz G.711
+      expect([p[0], p[1]]).toEqual([0x80, 0]); // version 2, no padding/extension/CSRC, marker 0, payload type 0 (PCMU)
+      expect(p.readUInt32BE(4)).toBe(i * 160); // RTP timestamp advances 160 samples per packet
+      expect(p.subarray(8, 12).toString('latin1')).toBe('VIGI');
+      expect(p.subarray(12).every((b) => b === 0xff)).toBe(true);
+    }
+  });
+
   it('nothing listening: down, refused (port unreachable on the connected socket), naming the responder', async () => {
     const res = await voipProbe.run({ host: '127.0.0.1', port: await freePort(), packets: 5, intervalMs: 20 }, ctx());
     expect(res).toMatchObject({ status: 'down', reason: 'refused' });
