@@ -5,7 +5,8 @@ import { VERSION } from '../../shared/version.js';
 import type { AgentConfig } from './config.js';
 import { Flusher } from './flusher.js';
 import { HostMetrics } from './host/host-metrics.js';
-import { HeapTrimmer, loadNativeAddon } from './memory-trim.js';
+import { HeapTrimmer } from './memory-trim.js';
+import { nativeAddon } from './native.js';
 import type { ProbeRegistry } from './probes/registry.js';
 import { Scheduler } from './scheduler.js';
 import { readState } from './state.js';
@@ -34,7 +35,7 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
   const state = readState(config.stateDir);
   if (config.collectorUrl !== state.collectorUrl) state.collectorUrl = config.collectorUrl;
   const transport = new Transport(state, config.stateDir, clock, logger, config);
-  const native = config.memoryTrim ? loadNativeAddon() : null;
+  const native = config.memoryTrim ? nativeAddon() : null;
   const trimmer = new HeapTrimmer(native?.mallocTrim, clock, TRIM_GAP_MS);
   if (config.memoryTrim && !native) logger.debug('vigil-agent-native not built: the agent runs without returning freed heap memory (docs/agent-footprint.md)');
   // after a flush that leaves the agent idle, a round is over and its garbage freed

@@ -1,25 +1,4 @@
-import { createRequire } from 'node:module';
 import type { Clock } from '../../shared/clock.js';
-
-/** What agent/native (package `vigil-agent-native`) exports once built. */
-export interface NativeAddon {
-  /** glibc malloc_trim(0): true when pages went back to the system, undefined without glibc. */
-  mallocTrim(): boolean | undefined;
-}
-
-/**
- * The native addon, or null when it is not there (not built: no C compiler when `npm ci`
- * ran, or an install without optional dependencies). The agent works the same without it,
- * only with more resident memory (docs/agent-footprint.md).
- */
-export function loadNativeAddon(req: (id: string) => unknown = createRequire(import.meta.url)): NativeAddon | null {
-  try {
-    const addon = req('vigil-agent-native') as NativeAddon | null;
-    return addon && typeof addon.mallocTrim === 'function' ? addon : null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Gives memory the C heap holds free back to the system once a round of checks has finished.

@@ -1,4 +1,7 @@
 import { createSocket } from 'node:dgram';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { nativeAddon, type NativeAddon } from '../native.js';
 import { pace } from '../probes/pacer.js';
 
 export interface StreamResult {
@@ -17,6 +20,59 @@ export interface StreamResult {
 const RTP_HEADER = 12;
 const G711_PAYLOAD = 160; // 20 ms of 8 kHz G.711
 
+export interface StreamOptions {
+  host: string;
+  port: number;
+  packets: number;
+  intervalMs: number;
+  signal: AbortSignal;
+  waitMs?: number;
+  /**
+   * `native` (default when agent/native is built, on Linux): the agent's native stream thread,
+   * with the kernel's receive timestamp of every echo; `js`: Node's dgram socket and the shared
+   * pacer, timestamps when JavaScript reads an echo. `VIGIL_VOIP_ENGINE=js` picks js for the agent.
+   */
+  engine?: 'native' | 'js';
+}
+
+/** The same stream, by the native engine when there is one (see StreamOptions.engine). */
+export function runStream(o: StreamOptions, addon: NativeAddon | null = nativeAddon()): Promise<StreamResult> {
+  const engine = o.engine ?? (process.env.VIGIL_VOIP_ENGINE === 'js' ? 'js' : 'native');
+  return engine === 'native' && addon?.voipStream && addon.voipCancel ? runNativeStream(o, addon as Required<NativeAddon>) : runJsStream(o);
+}
+
+/**
+ * agent/native/src/rtp_stream.c: one native thread runs every stream; it wakes once per tick
+ * and reads the echoes that came back since with their kernel arrival times, so the agent is
+ * not woken per echo and an echo's round-trip time does not include the agent's own latency.
+ */
+async function runNativeStream(o: StreamOptions, addon: Required<NativeAddon>): Promise<StreamResult> {
+  const failed = (error: string): StreamResult => ({ sent: 0, received: 0, lossRatio: 1, jitterMs: 0, rttAvgMs: 0, rttMinMs: 0, rttMaxMs: 0, error });
+  let address = o.host.replace(/^\[(.*)\]$/, '$1');
+  let family = isIP(address);
+  if (family === 0) {
+    try {
+      ({ address, family } = await lookup(address));
+    } catch (e) {
+      return failed((e as NodeJS.ErrnoException).code ?? 'EAI_FAIL');
+    }
+  }
+  if (o.signal.aborted) return failed('ABORT_ERR');
+  return new Promise((resolve) => {
+    let id: number;
+    const cancel = () => addon.voipCancel(id);
+    try {
+      id = addon.voipStream(address, family === 6 ? 6 : 4, o.port, o.packets, o.intervalMs, o.waitMs ?? 500, (r) => {
+        o.signal.removeEventListener('abort', cancel);
+        resolve({ ...r, lossRatio: r.sent === 0 ? 1 : 1 - r.received / r.sent });
+      });
+    } catch (e) {
+      return resolve(failed((e as NodeJS.ErrnoException).code ?? (e as Error).message));
+    }
+    o.signal.addEventListener('abort', cancel, { once: true });
+  });
+}
+
 /**
  * Sends `packets` RTP-sized datagrams (12-byte RTP header + 160-byte payload) every
  * `intervalMs` to an echo responder and measures what comes back: loss, round-trip times
@@ -25,7 +81,7 @@ const G711_PAYLOAD = 160; // 20 ms of 8 kHz G.711
  * per-packet address handling), packets go out on the shared pacer's ticks, and the stream
  * ends as soon as every packet is back, or `waitMs` after the last send for stragglers.
  */
-export function runStream(o: { host: string; port: number; packets: number; intervalMs: number; signal: AbortSignal; waitMs?: number }): Promise<StreamResult> {
+export function runJsStream(o: StreamOptions): Promise<StreamResult> {
   return new Promise((resolve) => {
     const sock = createSocket(o.host.includes(':') ? 'udp6' : 'udp4');
     // per packet: send time, then its round-trip time (NaN until it is back); the stream's

@@ -3,20 +3,31 @@ import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:tls';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../shared/clock.js';
 import { silentLogger } from '../../../shared/logger.js';
 import { tlsProbe } from '../../../agent/src/probes/tls.js';
 import { activeLanes } from '../../../agent/src/probes/pacer.js';
 import { voipProbe } from '../../../agent/src/probes/voip.js';
 import { startEchoResponder } from '../../../agent/src/voip/responder.js';
+import { nativeAddon } from '../../../agent/src/native.js';
 import { freePort, tempDir } from '../../helpers/net.js';
 
 const ctx = (timeoutMs = 5000) => ({ signal: AbortSignal.timeout(timeoutMs), timeoutMs, clock: systemClock, logger: silentLogger() });
 const dir = tempDir();
 afterAll(() => dir.remove());
 
-describe('VoIP path quality against a real UDP echo responder', () => {
+// Both stream engines (agent/src/voip/stream.ts): the native thread with kernel timestamps
+// (agent/native, what the agent uses when it is built) and the JavaScript one (the fallback).
+describe.each(['native', 'js'] as const)('VoIP path quality against a real UDP echo responder (%s engine)', (engine) => {
+  beforeEach(() => {
+    process.env.VIGIL_VOIP_ENGINE = engine;
+    if (engine === 'native') expect(nativeAddon()?.voipStream, 'agent/native not built (npm ci builds it)').toBeTypeOf('function');
+  });
+  afterEach(() => {
+    delete process.env.VIGIL_VOIP_ENGINE;
+  });
+
   it('a clean loopback path scores MOS ≥ 4.3 (excellent)', async () => {
     const r = await startEchoResponder({ host: '127.0.0.1', port: 0 });
     const res = await voipProbe.run({ host: '127.0.0.1', port: r.port, packets: 50 }, ctx());
@@ -83,6 +94,32 @@ describe('VoIP path quality against a real UDP echo responder', () => {
     await r.close();
     expect(res.map((x) => [x.status, x.metrics.loss_ratio, x.metrics.packets_sent])).toEqual([['up', 0, 30], ['up', 0, 40], ['up', 0, 50]]);
     expect(activeLanes()).toEqual([]);
+  });
+
+  it('a stopped check ends its stream at once with what came back so far', async () => {
+    const r = await startEchoResponder({ host: '127.0.0.1', port: 0 });
+    const c = new AbortController();
+    let lanesMidStream: number[] = [];
+    setTimeout(() => {
+      lanesMidStream = activeLanes();
+      c.abort();
+    }, 150);
+    const res = await voipProbe.run({ host: '127.0.0.1', port: r.port, packets: 500 }, { ...ctx(), signal: c.signal });
+    await r.close();
+    expect(lanesMidStream).toEqual(engine === 'native' ? [] : [20]); // the native thread paces its own packets
+    expect(res.metrics.packets_sent).toBeGreaterThan(0);
+    expect(res.metrics.packets_sent).toBeLessThan(500);
+    expect(activeLanes()).toEqual([]);
+  });
+
+  it('round-trip time includes the far end\'s delay (a responder that holds each echo 40 ms)', async () => {
+    const sock = createSocket('udp4');
+    sock.on('message', (m, from) => setTimeout(() => sock.send(m, from.port, from.address), 40));
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    const res = await voipProbe.run({ host: '127.0.0.1', port: sock.address().port, packets: 10 }, ctx());
+    sock.close();
+    expect(res.metrics.rtt_avg_seconds).toBeGreaterThanOrEqual(0.04);
+    expect(res.metrics.loss_ratio).toBe(0);
   });
 });
 

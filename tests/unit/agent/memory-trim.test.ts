@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HeapTrimmer, loadNativeAddon } from '../../../agent/src/memory-trim.js';
+import { HeapTrimmer } from '../../../agent/src/memory-trim.js';
+import { loadNativeAddon } from '../../../agent/src/native.js';
 
 describe('HeapTrimmer: returns freed C-heap memory when a round is over, at most once per gap', () => {
   it('trims on the first idle, then not again before the gap; counts trims that released memory', () => {
