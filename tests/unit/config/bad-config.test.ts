@@ -53,4 +53,19 @@ describe('bad config: exit non-zero, every problem with its path', () => {
       }
     }
   });
+
+  it('memory.trim: on by default, false turns it off, a non-boolean is a problem with its path', () => {
+    const base = { collector: { url: 'http://127.0.0.1:1' }, stateDir: '/tmp/x', checks: [] };
+    expect(parseAgentConfig(base, 't', defaultRegistry()).memoryTrim).toBe(true);
+    expect(parseAgentConfig({ ...base, memory: { trim: false } }, 't', defaultRegistry()).memoryTrim).toBe(false);
+    for (const bad of [{ trim: 'yes' }, { trimm: true }]) {
+      try {
+        parseAgentConfig({ ...base, memory: bad }, 't', defaultRegistry());
+        expect.unreachable();
+      } catch (e) {
+        expect((e as VigilError).code).toBe('VIGIL_ERR_CONFIG_INVALID');
+        expect((e as VigilError).problems.some((p) => p.path.startsWith('/memory'))).toBe(true);
+      }
+    }
+  });
 });
