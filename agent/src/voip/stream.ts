@@ -38,7 +38,9 @@ export interface StreamOptions {
 /** The same stream, by the native engine when there is one (see StreamOptions.engine). */
 export function runStream(o: StreamOptions, addon: NativeAddon | null = nativeAddon()): Promise<StreamResult> {
   const engine = o.engine ?? (process.env.VIGIL_VOIP_ENGINE === 'js' ? 'js' : 'native');
-  return engine === 'native' && addon?.voipStream && addon.voipCancel ? runNativeStream(o, addon as Required<NativeAddon>) : runJsStream(o);
+  // an IPv6 zone (fe80::1%eth0) needs the interface index: Node's socket resolves it, the native engine does not
+  const native = engine === 'native' && addon?.voipStream && addon.voipCancel && !o.host.includes('%');
+  return native ? runNativeStream(o, addon as Required<NativeAddon>) : runJsStream(o);
 }
 
 /**
@@ -52,7 +54,7 @@ async function runNativeStream(o: StreamOptions, addon: Required<NativeAddon>): 
   let family = isIP(address);
   if (family === 0) {
     try {
-      ({ address, family } = await lookup(address));
+      ({ address, family } = await lookup(address, { family: 4 })); // a name resolves as the JS engine's udp4 socket does
     } catch (e) {
       return failed((e as NodeJS.ErrnoException).code ?? 'EAI_FAIL');
     }

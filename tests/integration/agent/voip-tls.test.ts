@@ -74,6 +74,13 @@ describe.each(['native', 'js'] as const)('VoIP path quality against a real UDP e
     }
   });
 
+  it('a host name is resolved like Node\'s udp4 socket does (localhost → 127.0.0.1)', async () => {
+    const r = await startEchoResponder({ host: '127.0.0.1', port: 0 });
+    const res = await voipProbe.run({ host: 'localhost', port: r.port, packets: 5, intervalMs: 10 }, ctx());
+    await r.close();
+    expect(res).toMatchObject({ status: 'up', metrics: { loss_ratio: 0, packets_sent: 5 } });
+  });
+
   it('nothing listening: down, refused (port unreachable on the connected socket), naming the responder', async () => {
     const res = await voipProbe.run({ host: '127.0.0.1', port: await freePort(), packets: 5, intervalMs: 20 }, ctx());
     expect(res).toMatchObject({ status: 'down', reason: 'refused' });
