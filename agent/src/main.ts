@@ -35,9 +35,9 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
   const state = readState(config.stateDir);
   if (config.collectorUrl !== state.collectorUrl) state.collectorUrl = config.collectorUrl;
   const transport = new Transport(state, config.stateDir, clock, logger, config);
-  const native = config.memoryTrim ? nativeAddon() : null;
-  const trimmer = new HeapTrimmer(native?.mallocTrim, clock, TRIM_GAP_MS);
-  if (config.memoryTrim && !native) logger.debug('vigil-agent-native not built: the agent runs without returning freed heap memory (docs/agent-footprint.md)');
+  const native = nativeAddon();
+  const trimmer = new HeapTrimmer(config.memoryTrim ? native?.mallocTrim : undefined, clock, TRIM_GAP_MS);
+  if (!native) logger.info('vigil-agent-native is not built (npm ci builds it with a C compiler): running without heap trimming, VoIP streams in JavaScript (docs/agent-footprint.md)');
   // after a flush that leaves the agent idle, a round is over and its garbage freed
   const flusher = new Flusher(transport, clock, config.flushIntervalMs, () => scheduler.idle && trimmer.idle());
   const scheduler = new Scheduler(config.checks, registry, clock, logger, (r, idle) => {

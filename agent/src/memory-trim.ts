@@ -10,7 +10,7 @@ import type { Clock } from '../../shared/clock.js';
  */
 export class HeapTrimmer {
   private lastAt = -Infinity;
-  /** Trims that released memory, and all trims (for the agent's own metrics and tests). */
+  /** Trims that released memory, and all trims. */
   released = 0;
   trims = 0;
 

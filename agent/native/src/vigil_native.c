@@ -55,7 +55,9 @@ static void set_num(napi_env env, napi_value o, const char *k, double v) {
 static void deliver(napi_env env, napi_value cb, void *ctx, void *data) {
   (void)ctx;
   rtp_result *r = data;
-  if (env == NULL || r == NULL) { free(r); return; }
+  if (env == NULL) { free(r); return; }
+  rtp_result oom = { .error = "ENOMEM" }; /* finish() could not allocate the result: still answer */
+  if (r == NULL) r = &oom;
   napi_value o, undef, err;
   if (napi_create_object(env, &o) == napi_ok && napi_get_undefined(env, &undef) == napi_ok) {
     set_num(env, o, "sent", r->sent);
@@ -67,7 +69,7 @@ static void deliver(napi_env env, napi_value cb, void *ctx, void *data) {
     if (r->error[0] && napi_create_string_utf8(env, r->error, NAPI_AUTO_LENGTH, &err) == napi_ok) napi_set_named_property(env, o, "error", err);
     napi_call_function(env, undef, cb, 1, &o, NULL);
   }
-  free(r);
+  if (r != &oom) free(r);
 }
 
 static napi_value throw_errno(napi_env env, int e, const char *what) {
