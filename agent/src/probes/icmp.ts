@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { endianness } from 'node:os';
 import { Type } from 'typebox';
 import { VigilError } from '../../../shared/errors.js';
 import { estimateMos } from '../voip/emodel.js';
@@ -7,7 +8,8 @@ import { pace } from './pacer.js';
 import { defineProbe, type ProbeResult } from './types.js';
 
 const require = createRequire(import.meta.url);
-interface PingSession { pingHost(target: string, cb: (err: Error | null, target: string, sent?: Date, rcvd?: Date) => void): void; close(): void }
+interface RawSocket { setOption(level: number, option: number, value: Buffer, length: number): void }
+interface PingSession { pingHost(target: string, cb: (err: Error | null, target: string, sent?: Date, rcvd?: Date) => void): void; close(): void; getSocket(): RawSocket }
 const netPing = require('net-ping') as { createSession(o: object): PingSession };
 
 const Options = Type.Object(
@@ -32,9 +34,34 @@ function sharedSession(timeoutMs: number): PingSession {
   let s = sessions.get(timeoutMs);
   if (!s) {
     s = netPing.createSession({ retries: 0, timeout: timeoutMs, packetSize: 64, sessionId: randomInt(1, 0xffff) });
+    filterReplies(s.getSocket());
     sessions.set(timeoutMs, s);
   }
   return s;
+}
+
+/** ICMP types net-ping reads as answers (IPv4): echo reply, unreachable, source quench, redirect, time exceeded, parameter problem. */
+const ANSWER_TYPES = [0, 3, 4, 5, 11, 12];
+const SOL_RAW = 255;
+const ICMP_FILTER = 1;
+/**
+ * Linux: the kernel drops every other ICMP type before it reaches the socket (ICMP_FILTER, a
+ * bit per type to drop). A raw ICMP socket otherwise wakes the agent for every ICMP packet the
+ * host receives: echo requests from whoever pings this endpoint, and for a ping to the agent's
+ * own host, a copy of each of its own requests. Elsewhere the option does not exist and net-ping
+ * discards those packets itself, as before.
+ */
+export function filterReplies(socket: RawSocket): boolean {
+  const drop = Buffer.alloc(4); // struct icmp_filter { __u32 data; }, host byte order
+  const bits = ~ANSWER_TYPES.reduce((m, t) => m | (1 << t), 0) >>> 0;
+  if (endianness() === 'LE') drop.writeUInt32LE(bits);
+  else drop.writeUInt32BE(bits);
+  try {
+    socket.setOption(SOL_RAW, ICMP_FILTER, drop, 4);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const FIX = 'run the agent as root, or grant the capability: `setcap cap_net_raw+ep $(readlink -f $(which node))`, or AmbientCapabilities=CAP_NET_RAW in the systemd unit (install/systemd/vigil-agent.service)';

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../shared/clock.js';
 import { silentLogger } from '../../../shared/logger.js';
 import { httpProbe } from '../../../agent/src/probes/http.js';
-import { icmpProbe } from '../../../agent/src/probes/icmp.js';
+import { createRequire } from 'node:module';
+import { filterReplies, icmpProbe } from '../../../agent/src/probes/icmp.js';
 import { activeLanes } from '../../../agent/src/probes/pacer.js';
 import { tcpProbe } from '../../../agent/src/probes/tcp.js';
 import { freePort, tempDir } from '../../helpers/net.js';
@@ -112,5 +113,21 @@ describe('probes against real loopback servers', () => {
     const rounds = await Promise.all([3, 5, 7, 9].map((packets) => icmpProbe.run({ host: '127.0.0.1', packets, spacingMs: 20 }, ctx(3000))));
     expect(rounds.map((r) => [r.status, r.metrics.loss_ratio])).toEqual([['up', 0], ['up', 0], ['up', 0], ['up', 0]]);
     expect(activeLanes()).toEqual([]);
+  });
+
+  it('icmp: the kernel filter lets only answers reach the raw socket (no copy of the agent\'s own echo requests)', async () => {
+    const netPing = createRequire(import.meta.url)('net-ping') as { createSession(o: object): { pingHost(t: string, cb: (e: Error | null) => void): void; close(): void; getSocket(): { on(ev: 'message', f: (b: Buffer) => void): void; setOption(l: number, o: number, v: Buffer, n: number): void } } };
+    const typesSeen = async (filtered: boolean) => {
+      const session = netPing.createSession({ retries: 0, timeout: 1000, sessionId: 4242 + Number(filtered) });
+      const socket = session.getSocket();
+      if (filtered) expect(filterReplies(socket)).toBe(true);
+      const types: number[] = [];
+      socket.on('message', (b) => types.push(b[(b[0]! & 0x0f) * 4]!)); // ICMP type after the IPv4 header
+      for (let i = 0; i < 3; i++) await new Promise<void>((r) => session.pingHost('127.0.0.1', (e) => (expect(e).toBeNull(), r())));
+      session.close();
+      return types;
+    };
+    expect((await typesSeen(false)).filter((t) => t === 8).length).toBeGreaterThan(0); // unfiltered: our requests loop back
+    expect(await typesSeen(true)).toEqual([0, 0, 0]); // filtered: echo replies only
   });
 });
