@@ -39,33 +39,29 @@ describe('bad config: exit non-zero, every problem with its path', () => {
     expect(c.scheduleSlotMs).toBe(10_000);
   });
 
-  it('schedule.slot: a duration, 0 turns coalescing off, anything else is a problem with its path', () => {
-    const base = { collector: { url: 'http://127.0.0.1:1' }, stateDir: '/tmp/x', checks: [] };
-    expect(parseAgentConfig({ ...base, schedule: { slot: '5s' } }, 't', defaultRegistry()).scheduleSlotMs).toBe(5_000);
-    expect(parseAgentConfig({ ...base, schedule: { slot: 0 } }, 't', defaultRegistry()).scheduleSlotMs).toBe(0);
-    for (const bad of [{ slot: 'soon' }, { slot: -1 }, { slots: 3 }]) {
+  const base = { collector: { url: 'http://127.0.0.1:1' }, stateDir: '/tmp/x', checks: [] };
+  /** Each of `values` under `key` makes the config invalid with a problem under `/key`. */
+  const expectProblemsAt = (key: string, values: unknown[]) => {
+    for (const bad of values) {
       try {
-        parseAgentConfig({ ...base, schedule: bad }, 't', defaultRegistry());
+        parseAgentConfig({ ...base, [key]: bad }, 't', defaultRegistry());
         expect.unreachable();
       } catch (e) {
         expect((e as VigilError).code).toBe('VIGIL_ERR_CONFIG_INVALID');
-        expect((e as VigilError).problems.some((p) => p.path.startsWith('/schedule'))).toBe(true);
+        expect((e as VigilError).problems.some((p) => p.path.startsWith(`/${key}`))).toBe(true);
       }
     }
+  };
+
+  it('schedule.slot: a duration, 0 turns coalescing off, anything else is a problem with its path', () => {
+    expect(parseAgentConfig({ ...base, schedule: { slot: '5s' } }, 't', defaultRegistry()).scheduleSlotMs).toBe(5_000);
+    expect(parseAgentConfig({ ...base, schedule: { slot: 0 } }, 't', defaultRegistry()).scheduleSlotMs).toBe(0);
+    expectProblemsAt('schedule', [{ slot: 'soon' }, { slot: -1 }, { slots: 3 }]);
   });
 
   it('memory.trim: on by default, false turns it off, a non-boolean is a problem with its path', () => {
-    const base = { collector: { url: 'http://127.0.0.1:1' }, stateDir: '/tmp/x', checks: [] };
     expect(parseAgentConfig(base, 't', defaultRegistry()).memoryTrim).toBe(true);
     expect(parseAgentConfig({ ...base, memory: { trim: false } }, 't', defaultRegistry()).memoryTrim).toBe(false);
-    for (const bad of [{ trim: 'yes' }, { trimm: true }]) {
-      try {
-        parseAgentConfig({ ...base, memory: bad }, 't', defaultRegistry());
-        expect.unreachable();
-      } catch (e) {
-        expect((e as VigilError).code).toBe('VIGIL_ERR_CONFIG_INVALID');
-        expect((e as VigilError).problems.some((p) => p.path.startsWith('/memory'))).toBe(true);
-      }
-    }
+    expectProblemsAt('memory', [{ trim: 'yes' }, { trimm: true }]);
   });
 });
