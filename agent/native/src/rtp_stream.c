@@ -65,11 +65,29 @@ static int64_t first_tick(int64_t now, int64_t interval) {
   return now;
 }
 
-static void set_error(rtp_stream *s, int err) {
-  if (s->error[0] == 0) {
-    const char *name = strerrorname_np(err);
-    snprintf(s->error, sizeof s->error, "%s", name ? name : "EIO");
+const char *rtp_errno_name(int e) {
+  switch (e) { /* the codes Node would report for a UDP socket (strerrorname_np needs glibc 2.32) */
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case EHOSTUNREACH: return "EHOSTUNREACH";
+    case ENETUNREACH: return "ENETUNREACH";
+    case ENETDOWN: return "ENETDOWN";
+    case EHOSTDOWN: return "EHOSTDOWN";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case EAFNOSUPPORT: return "EAFNOSUPPORT";
+    case EACCES: return "EACCES";
+    case EPERM: return "EPERM";
+    case EMSGSIZE: return "EMSGSIZE";
+    case ENOBUFS: return "ENOBUFS";
+    case ENOMEM: return "ENOMEM";
+    case EMFILE: return "EMFILE";
+    case ENFILE: return "ENFILE";
+    case EINVAL: return "EINVAL";
+    default: return "EIO";
   }
+}
+
+static void set_error(rtp_stream *s, int err) {
+  if (s->error[0] == 0) snprintf(s->error, sizeof s->error, "%s", rtp_errno_name(err));
   s->done = 1;
 }
 

@@ -27,4 +27,6 @@ int rtp_stream_add(rtp_stream *s);
 void rtp_stream_cancel(int id);
 /** Stops the worker thread (environment teardown). */
 void rtp_stream_shutdown(void);
+/** The errno's name as Node reports it (ECONNREFUSED …), EIO for anything else. */
+const char *rtp_errno_name(int e);
 #endif

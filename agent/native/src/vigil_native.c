@@ -73,8 +73,7 @@ static void deliver(napi_env env, napi_value cb, void *ctx, void *data) {
 }
 
 static napi_value throw_errno(napi_env env, int e, const char *what) {
-  const char *name = strerrorname_np(e);
-  napi_throw_error(env, name ? name : "EIO", what);
+  napi_throw_error(env, rtp_errno_name(e), what);
   return NULL;
 }
 
