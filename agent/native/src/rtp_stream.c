@@ -155,6 +155,13 @@ static void send_next(rtp_stream *s, int64_t mono) {
   if (s->sent == s->packets) s->wait_until = mono + s->wait_ns;
 }
 
+void rtp_stream_free(rtp_stream *s) {
+  if (s->fd >= 0) close(s->fd);
+  free(s->sent_at);
+  free(s->rtt);
+  free(s);
+}
+
 static void finish(rtp_stream *s) {
   rtp_result *r = calloc(1, sizeof *r);
   if (r) {
@@ -176,10 +183,7 @@ static void finish(rtp_stream *s) {
   }
   napi_call_threadsafe_function(s->tsfn, r, napi_tsfn_nonblocking);
   napi_release_threadsafe_function(s->tsfn, napi_tsfn_release);
-  close(s->fd);
-  free(s->sent_at);
-  free(s->rtt);
-  free(s);
+  rtp_stream_free(s);
 }
 
 static void *run(void *arg) {
@@ -226,10 +230,7 @@ static void *run(void *arg) {
   for (rtp_stream *s = streams, *n; s; s = n) {
     n = s->next;
     napi_release_threadsafe_function(s->tsfn, napi_tsfn_abort);
-    close(s->fd);
-    free(s->sent_at);
-    free(s->rtt);
-    free(s);
+    rtp_stream_free(s);
   }
   streams = NULL;
   pthread_mutex_unlock(&mu);

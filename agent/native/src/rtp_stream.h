@@ -21,6 +21,8 @@ typedef struct rtp_stream {
   napi_threadsafe_function tsfn; /* called once with an rtp_result* */
 } rtp_stream;
 
+/** Closes a stream's socket (fd < 0: none) and frees it with its arrays. */
+void rtp_stream_free(rtp_stream *s);
 /** Hands a stream (socket connected, arrays allocated) to the worker thread; its id, or -1. */
 int rtp_stream_add(rtp_stream *s);
 /** Ends a stream now; its result (what came back so far) is still delivered. */

@@ -117,13 +117,8 @@ static napi_value VoipStream(napi_env env, napi_callback_info info) {
     return throw_errno(env, e, "voipStream: connect");
   }
   rtp_stream *s = calloc(1, sizeof *s);
-  int64_t *sent_at = calloc((size_t)packets, sizeof *sent_at);
-  double *rtt = calloc((size_t)packets, sizeof *rtt);
-  napi_value name;
-  napi_threadsafe_function tsfn = NULL;
-  if (!s || !sent_at || !rtt || napi_create_string_utf8(env, "vigil-voip-stream", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_create_threadsafe_function(env, argv[6], NULL, name, 0, 1, NULL, NULL, NULL, deliver, &tsfn) != napi_ok) {
-    free(s); free(sent_at); free(rtt); close(fd);
+  if (!s) {
+    close(fd);
     napi_throw_error(env, "ENOMEM", "voipStream: out of memory");
     return NULL;
   }
@@ -131,13 +126,19 @@ static napi_value VoipStream(napi_env env, napi_callback_info info) {
   s->packets = packets;
   s->interval_ns = (int64_t)interval_ms * 1000000;
   s->wait_ns = (int64_t)wait_ms * 1000000;
-  s->sent_at = sent_at;
-  s->rtt = rtt;
-  s->tsfn = tsfn;
+  s->sent_at = calloc((size_t)packets, sizeof *s->sent_at);
+  s->rtt = calloc((size_t)packets, sizeof *s->rtt);
+  napi_value name;
+  if (!s->sent_at || !s->rtt || napi_create_string_utf8(env, "vigil-voip-stream", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_threadsafe_function(env, argv[6], NULL, name, 0, 1, NULL, NULL, NULL, deliver, &s->tsfn) != napi_ok) {
+    rtp_stream_free(s);
+    napi_throw_error(env, "ENOMEM", "voipStream: out of memory");
+    return NULL;
+  }
   int id = rtp_stream_add(s);
   if (id < 0) {
-    napi_release_threadsafe_function(tsfn, napi_tsfn_abort);
-    free(s); free(sent_at); free(rtt); close(fd);
+    napi_release_threadsafe_function(s->tsfn, napi_tsfn_abort);
+    rtp_stream_free(s);
     napi_throw_error(env, "EAGAIN", "voipStream: cannot start the stream thread");
     return NULL;
   }
