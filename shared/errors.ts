@@ -28,6 +28,8 @@ export const ErrorCodes = {
   PERMISSION: { status: 500, text: 'missing permission' },
   PROBE_CONFIG: { status: 400, text: 'probe configuration is invalid' },
   UPSTREAM: { status: 502, text: 'upstream failed' },
+  STORE_UNAVAILABLE: { status: 503, text: 'the database is unavailable; retry later' },
+  STORE_SCHEMA: { status: 500, text: 'the database schema is newer than this collector' },
   INTERNAL: { status: 500, text: 'internal error' },
 } as const;
 

@@ -19,11 +19,11 @@ import { incidentRoutes } from './routes/incidents.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { statusRoutes } from './routes/status.js';
 import type { Sink } from './sinks/types.js';
-import type { SqliteStore } from './store/sqlite-store.js';
+import type { Store } from './store/types.js';
 
 export interface BuildAppOptions {
   config: CollectorConfig;
-  store: SqliteStore;
+  store: Store;
   clock: Clock;
   logger: Logger;
   definitions?: () => readonly SlaDefinition[];
@@ -43,23 +43,32 @@ export interface VigilApp {
   metrics: CollectorMetrics;
 }
 
-/** The collector's HTTP app, fully wired but not listening (tests use app.inject()). */
-export function buildApp(opts: BuildAppOptions): VigilApp {
+/** The collector's HTTP app, fully wired but not listening (tests use app.inject()). The store must be open and migrated. */
+export async function buildApp(opts: BuildAppOptions): Promise<VigilApp> {
   const { config, store, clock, logger } = opts;
   const definitions = opts.definitions ?? (() => []);
   const app = Fastify({ loggerInstance: logger, bodyLimit: config.bodyLimitBytes, ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } } }).withTypeProvider<TypeBoxTypeProvider>();
   const metrics = new CollectorMetrics(store, clock, definitions);
-  const incidents = buildIncidents({
-    db: store.db, config, clock, logger, definitions, figures: () => metrics.slaFigures(), metrics, ...(opts.channels ? { channels: opts.channels } : {}),
+  const incidents = await buildIncidents({
+    store, config, clock, logger, definitions, figures: () => metrics.slaFigures(), metrics, ...(opts.channels ? { channels: opts.channels } : {}),
   });
-  metrics.watchIncidents(incidents.store, incidents.outbox);
+  metrics.watchIncidents(store.incidents, incidents.outbox);
   const listeners = [incidents.recorder, ...(opts.listeners ?? [])];
-  const engine = new StateMachine(store, clock, logger, config, listeners, new ServiceTracker(store, clock, definitions), definitions);
+  const engine: StateMachine = new StateMachine(store, clock, logger, config, listeners, new ServiceTracker((c, m) => engine.stateOf(c, m), clock, definitions), definitions);
+  await engine.load();
+  metrics.watchChecks(() => engine.snapshot());
   const ctx: AppContext = { config, store, clock, logger, engine, metrics, sinks: opts.sinks ?? [], definitions, incidents };
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (req.url.startsWith('/api/v1/ingest')) metrics.rejected();
-    if (isVigilError(err)) return reply.code(err.statusCode).send(err.toJSON());
+    if (isVigilError(err)) {
+      if (err.code === 'VIGIL_ERR_STORE_UNAVAILABLE') {
+        // nothing was acknowledged: the agent keeps the batch and sends it again
+        req.log.warn({ err: err.message }, 'store unavailable');
+        reply.header('retry-after', '5');
+      }
+      return reply.code(err.statusCode).send(err.toJSON());
+    }
     if (err.validation) {
       const problems = err.validation.map((v) => ({ path: v.instancePath || '/', message: v.message ?? 'invalid' }));
       return reply.code(400).send(new VigilError('BODY_INVALID', `request ${err.validationContext ?? 'body'} is invalid (${problems.length} problems)`, problems).toJSON());

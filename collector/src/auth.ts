@@ -12,8 +12,8 @@ function bearer(req: FastifyRequest): string {
 }
 
 /** The agent behind a request's bearer token; 401 when missing, unknown or revoked. */
-export function agentOf(req: FastifyRequest, store: Store): AgentRow {
-  const agent = store.findAgentByTokenHash(sha256(bearer(req)));
+export async function agentOf(req: FastifyRequest, store: Store): Promise<AgentRow> {
+  const agent = await store.agents.findByTokenHash(sha256(bearer(req)));
   if (!agent) throw new VigilError('UNAUTHENTICATED', 'unknown agent token');
   if (agent.revokedAt !== null) throw new VigilError('TOKEN_REVOKED', `agent ${agent.id} has been revoked`);
   return agent;

@@ -7,12 +7,23 @@ import { readYamlFile } from '../../shared/yaml-file.js';
 import { validator } from '../../shared/validate.js';
 import type { EscalationRule } from './incidents/escalation.js';
 import { channelConfigProblems, type ChannelConfig } from './notify/channel-config.js';
+import type { StoreConfig } from './store/open-store.js';
 
 
 export const CollectorConfigSchema = Type.Object(
   {
     listen: Type.Optional(Type.Object({ host: Type.Optional(Type.String()), port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })) }, { additionalProperties: false })),
     dataDir: Type.String({ minLength: 1 }),
+    store: Type.Optional(
+      Type.Object(
+        {
+          type: Type.Enum(['sqlite', 'postgres']),
+          url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+          poolSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     adminToken: Type.Optional(Type.String({ minLength: 16 })),
     adminTokenFile: Type.Optional(Type.String()),
     publicUrl: Type.Optional(Type.String()),
@@ -72,6 +83,8 @@ export interface CollectorConfig {
   host: string;
   port: number;
   dataDir: string;
+  /** SQLite in dataDir by default; PostgreSQL when `store.type: postgres` or VIGIL_STORE_URL names one. */
+  store: StoreConfig;
   adminToken: string | undefined;
   publicUrl: string | undefined;
   bodyLimitBytes: number;
@@ -103,6 +116,17 @@ export function parseCollectorConfig(raw: unknown, source: string, baseDir = pro
   problems.push(...channelNameProblems(notifications));
   if (problems.length > 0) throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
   const f = raw as CollectorConfigFile;
+  const storeUrl = env.VIGIL_STORE_URL ?? f.store?.url;
+  if (f.store?.type === 'postgres' && !storeUrl) {
+    throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid`, [{ path: '/store/url', message: 'store.type postgres needs a url (postgres://user:password@host:5432/db) or VIGIL_STORE_URL' }]);
+  }
+  if (env.VIGIL_STORE_URL !== undefined && !/^postgres(ql)?:\/\//.test(env.VIGIL_STORE_URL)) {
+    throw new VigilError('CONFIG_INVALID', 'VIGIL_STORE_URL must be a postgres:// URL', [{ path: 'env:VIGIL_STORE_URL', message: 'expected postgres://user:password@host:5432/db' }]);
+  }
+  const dataDir = resolve(baseDir, f.dataDir);
+  const store: StoreConfig = storeUrl && f.store?.type !== 'sqlite'
+    ? { type: 'postgres', url: storeUrl, ...(f.store?.poolSize ? { poolSize: f.store.poolSize } : {}) }
+    : { type: 'sqlite', dataDir };
   let adminToken = env.VIGIL_ADMIN_TOKEN ?? f.adminToken;
   if (!adminToken && f.adminTokenFile) {
     const p = resolve(baseDir, f.adminTokenFile);
@@ -115,7 +139,8 @@ export function parseCollectorConfig(raw: unknown, source: string, baseDir = pro
   return {
     host: f.listen?.host ?? '127.0.0.1',
     port: f.listen?.port ?? 8460,
-    dataDir: resolve(baseDir, f.dataDir),
+    dataDir,
+    store,
     adminToken,
     publicUrl: f.publicUrl,
     bodyLimitBytes: f.bodyLimitBytes ?? 1024 * 1024,

@@ -1,9 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Clock } from '../../shared/clock.js';
 import type { SlaDefinition } from '../../shared/sla/types.js';
-import type { IncidentStore } from './incidents/incident-store.js';
 import type { Outbox } from './notify/outbox.js';
-import type { Store } from './store/types.js';
+import type { AgentRow, CheckRow, HostMetricRow, Store } from './store/types.js';
 import { currentSlaFigures } from './sla-query.js';
 
 const NAME = /^[a-z][a-z0-9_]*$/;
@@ -25,7 +24,9 @@ export class CollectorMetrics {
     buckets: [5, 10, 15, 20, 30, 45, 60, 120, 300, 900], registers: [this.registry],
   });
   private readonly dynamic = new Map<string, Gauge>();
-  private slaCache: { at: number; rows: ReturnType<typeof currentSlaFigures> } | undefined;
+  private slaCache: { at: number; rows: Promise<Awaited<ReturnType<typeof currentSlaFigures>>> } | undefined;
+  /** The checks as the state engine knows them (set once the engine exists). */
+  private checks: () => readonly CheckRow[] = () => [];
   private readonly sla: Record<'target' | 'budget' | 'burn' | 'projected' | 'breach', Gauge>;
 
   constructor(private readonly store: Store, private readonly clock: Clock, private readonly definitions: () => readonly SlaDefinition[]) {
@@ -52,10 +53,16 @@ export class CollectorMetrics {
    * created inside a hook (a new probe figure or host metric) would miss that scrape.
    */
   async scrape(): Promise<string> {
-    this.collectChecks();
-    this.collectSla();
-    this.collectAgents();
+    const [agents, host, sla] = await Promise.all([this.store.agents.list(), this.store.checks.hostMetrics(), this.slaFigures()]);
+    this.collectChecks(agents, host);
+    this.collectSla(sla);
+    this.collectAgents(agents);
     return this.registry.metrics();
+  }
+
+  /** Where check states come from: the engine's memory, not a table scan per scrape. */
+  watchChecks(source: () => readonly CheckRow[]): void {
+    this.checks = source;
   }
 
   observeIngest(stored: boolean, samples: number, seconds: number): void {
@@ -77,19 +84,26 @@ export class CollectorMetrics {
   }
 
   /** Open incidents (outages and early warnings) and the outbox backlog, read at scrape time. */
-  watchIncidents(incidents: IncidentStore, outbox: Outbox): void {
+  watchIncidents(incidents: Store['incidents'], outbox: Outbox): void {
     const open = new Gauge({ name: 'vigil_incidents_open', help: 'Open incidents by kind (service-down, site-unreachable, burn-rate, projected-breach)', labelNames: ['client', 'service', 'kind', 'priority', 'acknowledged'], registers: [this.registry],
-      collect() {
+      async collect() {
+        const rows = await incidents.listOpen();
         open.reset();
-        for (const i of incidents.listOpen()) if (!i.muted) open.inc({ client: i.client, service: i.service, kind: i.kind, priority: i.priority, acknowledged: i.acknowledgedAt === null ? 'false' : 'true' });
+        for (const i of rows) if (!i.muted) open.inc({ client: i.client, service: i.service, kind: i.kind, priority: i.priority, acknowledged: i.acknowledgedAt === null ? 'false' : 'true' });
       } });
-    const pending = new Gauge({ name: 'vigil_notifications_pending', help: 'Notifications queued and not yet delivered', registers: [this.registry], collect() { pending.set(outbox.pendingCount()); } });
+    const pending = new Gauge({ name: 'vigil_notifications_pending', help: 'Notifications queued and not yet delivered', registers: [this.registry], async collect() { pending.set(await outbox.pendingCount()); } });
   }
 
   /** Current-period SLA figures of every client, computed at most every 10 s (shared by /metrics and early warning). */
   slaFigures(): ReturnType<typeof currentSlaFigures> {
     const now = this.clock.now();
-    if (!this.slaCache || now - this.slaCache.at > 10_000) this.slaCache = { at: now, rows: currentSlaFigures(this.store, this.definitions(), now) };
+    if (!this.slaCache || now - this.slaCache.at > 10_000) {
+      const rows = currentSlaFigures(this.store, this.definitions(), now);
+      this.slaCache = { at: now, rows };
+      rows.catch(() => {
+        if (this.slaCache?.rows === rows) this.slaCache = undefined; // a failed computation is not cached
+      });
+    }
     return this.slaCache.rows;
   }
 
@@ -102,13 +116,13 @@ export class CollectorMetrics {
     return g;
   }
 
-  private collectChecks(): void {
+  private collectChecks(agentRows: readonly AgentRow[], host: readonly HostMetricRow[]): void {
     for (const g of this.dynamic.values()) g.reset();
     const up = this.registry.getSingleMetric('vigil_check_up') as Gauge;
     up.reset();
     const state = this.gauge('vigil_check_state', 'Confirmed state of a check (one-hot)', [...CHECK_LABELS, 'state']);
     const dur = this.gauge('vigil_check_duration_seconds', 'Duration of the last probe', CHECK_LABELS);
-    for (const c of this.store.listChecks()) {
+    for (const c of this.checks()) {
       const l = { client: c.clientId, site: c.siteId, service: c.labels.service ?? '', check: c.checkId, type: c.type };
       for (const s of ['up', 'down', 'unknown']) state.set({ ...l, state: s }, c.state === s ? 1 : 0);
       if (c.lastStatus === null) continue;
@@ -119,8 +133,8 @@ export class CollectorMetrics {
         if (NAME.test(name) && Number.isFinite(v)) this.gauge(name, `Probe figure ${k} of the last result`, CHECK_LABELS).set(l, v);
       }
     }
-    const agents = new Map(this.store.listAgents().map((a) => [a.id, a]));
-    for (const m of this.store.hostMetrics()) {
+    const agents = new Map(agentRows.map((a) => [a.id, a]));
+    for (const m of host) {
       const a = agents.get(m.agentId);
       const name = `vigil_host_${m.name.replace(/^host_/, '')}`;
       const extra = Object.keys(m.labels).filter((k) => NAME.test(k) && !['client', 'site', 'agent'].includes(k)).sort();
@@ -134,11 +148,11 @@ export class CollectorMetrics {
     }
   }
 
-  private collectAgents(): void {
+  private collectAgents(agents: readonly AgentRow[]): void {
     const up = this.registry.getSingleMetric('vigil_agent_up') as Gauge;
     const seen = this.gauge('vigil_agent_last_seen_timestamp_seconds', 'Last time the collector heard from the agent', ['client', 'site', 'agent']);
     up.reset();
-    for (const a of this.store.listAgents()) {
+    for (const a of agents) {
       if (a.revokedAt !== null) continue;
       const l = { client: a.clientId, site: a.siteId, agent: a.id };
       up.set(l, a.reachable && a.lastSeen !== null ? 1 : 0);
@@ -146,8 +160,7 @@ export class CollectorMetrics {
     }
   }
 
-  private collectSla(): void {
-    const rows = this.slaFigures();
+  private collectSla(rows: Awaited<ReturnType<typeof currentSlaFigures>>): void {
     const avail = this.registry.getSingleMetric('vigil_sla_availability_ratio') as Gauge;
     const { target, budget, burn, projected: proj, breach } = this.sla;
     for (const g of [avail, target, budget, burn, proj, breach]) g.reset();

@@ -6,7 +6,7 @@ import type { ServiceFigures, SlaDefinition, SlaReport } from '../../shared/sla/
 import type { Store } from './store/types.js';
 
 /** SLA report for a client and period label (or the current period), from stored transitions. */
-export function slaReportFor(store: Store, defs: readonly SlaDefinition[], client: string, periodLabel: string | undefined, now: number): SlaReport {
+export async function slaReportFor(store: Store, defs: readonly SlaDefinition[], client: string, periodLabel: string | undefined, now: number): Promise<SlaReport> {
   const latest = selectDefinition(defs, client, now);
   if (!latest) throw new VigilError('NOT_FOUND', `no SLA definition for client "${client}"`);
   const kind = latest.services[0]?.period ?? 'calendar-month';
@@ -14,11 +14,13 @@ export function slaReportFor(store: Store, defs: readonly SlaDefinition[], clien
   // the version in force at the start of the period: a later contract change does not rewrite it
   const def = selectDefinition(defs, client, period.start) ?? latest;
   const members = [...new Set(def.services.flatMap((s) => s.members))];
-  const transitions = store.transitionsFor(client, members, Math.min(period.start, now - 72 * 3_600_000), Math.max(period.end, now));
-  return computeReport(def, transitions, period, { asOf: Math.min(now, period.end), exclusions: store.exclusions(client, period.start, period.end) });
+  const transitions = await store.checks.transitionsFor(client, members, Math.min(period.start, now - 72 * 3_600_000), Math.max(period.end, now));
+  return computeReport(def, transitions, period, { asOf: Math.min(now, period.end), exclusions: await store.exclusions.list(client, period.start, period.end) });
 }
 
-export function currentSlaFigures(store: Store, defs: readonly SlaDefinition[], now: number): Array<{ client: string; figures: ServiceFigures }> {
+export async function currentSlaFigures(store: Store, defs: readonly SlaDefinition[], now: number): Promise<Array<{ client: string; figures: ServiceFigures }>> {
   const clients = [...new Set(defs.map((d) => d.client))];
-  return clients.flatMap((client) => slaReportFor(store, defs, client, undefined, now).services.map((figures) => ({ client, figures })));
+  const out: Array<{ client: string; figures: ServiceFigures }> = [];
+  for (const client of clients) for (const figures of (await slaReportFor(store, defs, client, undefined, now)).services) out.push({ client, figures });
+  return out;
 }

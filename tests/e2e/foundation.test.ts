@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { e2eStore } from '../helpers/e2e-store.js';
 import { freePort, startChild, tempDir, VIGIL, VIGIL_AGENT, waitFor, type Child } from '../helpers/net.js';
 
 const ADMIN = 'e2e-admin-token-0123456789';
@@ -15,6 +16,7 @@ describe('agent → collector → SLA figure → webhook (real processes)', () =
   let target: Server | undefined;
   let receiver: Server;
   let collector: Child;
+  let store: Awaited<ReturnType<typeof e2eStore>> | undefined;
   let agent: Child;
   let base: string;
   let targetPort: number;
@@ -46,7 +48,8 @@ describe('agent → collector → SLA figure → webhook (real processes)', () =
       'state: { confirmDown: 1, confirmUp: 1, sweepInterval: 500ms }', 'log: { level: warn }',
       `notifications: { webhooks: [ { name: noc, url: "http://127.0.0.1:${hookPort}/hook", secret: s3cret } ], retry: { baseDelay: 200ms } }`,
     ].join('\n'));
-    collector = startChild('node', [VIGIL, 'collector', 'run', '-c', join(dir.path, 'collector.yaml')]);
+    store = await e2eStore();
+    collector = startChild('node', [VIGIL, 'collector', 'run', '-c', join(dir.path, 'collector.yaml')], undefined, store.env);
     await waitFor(async () => (await fetch(`${base}/healthz`)).ok || undefined, 'collector', 15_000).catch((e) => { throw new Error(`${e.message}\n${collector.output()}`); });
     const token = await api('/api/v1/admin/enrollment-tokens', { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ clientId: 'e2e', siteId: 'lab' }) });
     const enrolled = startChild(VIGIL_AGENT, ['enroll', '--collector', base, '--token', token.token, '--state-dir', join(dir.path, 'agent'), '--name', 'site-agent']);
@@ -65,6 +68,7 @@ describe('agent → collector → SLA figure → webhook (real processes)', () =
   afterAll(async () => {
     await agent?.stop();
     await collector?.stop();
+    await store?.stop();
     receiver?.close();
     target?.close();
     dir.remove();

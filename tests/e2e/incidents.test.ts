@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { e2eStore } from '../helpers/e2e-store.js';
 import { freePort, startChild, tempDir, VIGIL, VIGIL_AGENT, waitFor, type Child } from '../helpers/net.js';
 
 const ADMIN = 'e2e-admin-token-0123456789';
@@ -22,6 +23,7 @@ describe('incidents e2e: every channel gets DOWN, ESCALATION / ACK and RESOLVED 
   let receiver: Server;
   let smtp: SMTPServer;
   let collector: Child;
+  let store: Awaited<ReturnType<typeof e2eStore>> | undefined;
   let agent: Child;
   let base: string;
   let targetPort: number;
@@ -84,7 +86,8 @@ describe('incidents e2e: every channel gets DOWN, ESCALATION / ACK and RESOLVED 
       `    - { type: email, name: email, host: 127.0.0.1, port: ${smtpPort}, secure: false, from: "vigil@msp.example", to: ["noc@msp.example"] }`,
     ].join('\n'));
     await run(['collector', 'check-config', '-c', join(dir.path, 'collector.yaml')]);
-    collector = startChild('node', [VIGIL, 'collector', 'run', '-c', join(dir.path, 'collector.yaml')]);
+    store = await e2eStore();
+    collector = startChild('node', [VIGIL, 'collector', 'run', '-c', join(dir.path, 'collector.yaml')], undefined, store.env);
     await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.ok || undefined, 'collector', 15_000).catch((e) => { throw new Error(`${e.message}\n${collector.output()}`); });
     const token = await (await fetch(`${base}/api/v1/admin/enrollment-tokens`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ clientId: 'e2e', siteId: 'lab' }) })).json() as { token: string };
     await run(['agent', 'enroll', '--collector', base, '--token', token.token, '--state-dir', join(dir.path, 'agent'), '--name', 'site-agent']);
@@ -101,6 +104,7 @@ describe('incidents e2e: every channel gets DOWN, ESCALATION / ACK and RESOLVED 
   afterAll(async () => {
     await agent?.stop(); // waits for exit: the agent writes its state dir as it stops
     await collector?.stop();
+    await store?.stop();
     await stopTarget().catch(() => undefined);
     receiver?.close();
     await new Promise<void>((r) => (smtp ? smtp.close(() => r()) : r()));

@@ -3,7 +3,7 @@ import { silentLogger } from '../../shared/logger.js';
 import { parseDefinition } from '../../shared/sla/definition.js';
 import { buildApp } from '../../collector/src/app.js';
 import { parseCollectorConfig } from '../../collector/src/config.js';
-import { SqliteStore } from '../../collector/src/store/sqlite-store.js';
+import { openStore } from '../../collector/src/store/open-store.js';
 import { tempDir } from './net.js';
 
 const ADMIN = 'live-admin-token-0123456789';
@@ -16,9 +16,9 @@ const ADMIN = 'live-admin-token-0123456789';
 export async function liveCollector(definitionYaml: string, extraConfig: Record<string, unknown> = {}) {
   const dir = tempDir();
   const config = parseCollectorConfig({ dataDir: dir.path, adminToken: ADMIN, state: { confirmDown: 1, confirmUp: 1 }, ...extraConfig }, 'test');
-  const store = new SqliteStore(config.dataDir);
+  const store = await openStore(config.store);
   const def = parseDefinition(definitionYaml, 'test.yaml');
-  const { app, incidents } = buildApp({ config, store, clock: systemClock, logger: silentLogger(), definitions: () => [def] });
+  const { app, incidents, engine } = await buildApp({ config, store, clock: systemClock, logger: silentLogger(), definitions: () => [def] });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   const post = async (path: string, body: unknown, token = ADMIN) =>
@@ -40,7 +40,8 @@ export async function liveCollector(definitionYaml: string, extraConfig: Record<
     async close() {
       await incidents.outbox.stop();
       await app.close();
-      store.close();
+      await engine.idle();
+      await store.close();
       dir.remove();
     },
   };

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { registerSlaCompute } from '../../../shared/sla/cli.js';
 import type { SlaReport } from '../../../shared/sla/types.js';
 import { callApi, targetFrom } from './api-client.js';
 
@@ -45,6 +44,5 @@ export function slaCommand(): Command {
       const res = await callApi(targetFrom(o), 'POST', '/api/v1/admin/exclusions', { clientId: o.client, service: o.service, start: o.from, end: o.to, reason: o.reason, addedBy: o.by });
       process.stdout.write(JSON.stringify(res, null, 2) + '\n');
     });
-  registerSlaCompute(cmd);
   return cmd;
 }

@@ -41,9 +41,12 @@ export interface AgentReachabilityEvent {
   checks: string[];
 }
 
-/** Subscribers to the state engine (incidents, notifications, sinks …). Must not throw; errors are logged. */
+/**
+ * Subscribers to the state engine (incidents, notifications, sinks …). Called one event at
+ * a time, in order, awaited; errors are logged, never passed back to the ingest.
+ */
 export interface EngineListener {
-  onCheckTransition?(e: CheckTransitionEvent): void;
-  onServiceTransition?(e: ServiceTransitionEvent): void;
-  onAgentReachability?(e: AgentReachabilityEvent): void;
+  onCheckTransition?(e: CheckTransitionEvent): void | Promise<void>;
+  onServiceTransition?(e: ServiceTransitionEvent): void | Promise<void>;
+  onAgentReachability?(e: AgentReachabilityEvent): void | Promise<void>;
 }

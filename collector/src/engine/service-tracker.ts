@@ -2,7 +2,6 @@ import type { Clock } from '../../../shared/clock.js';
 import { serviceStateOf } from '../../../shared/sla/quorum.js';
 import { selectDefinition } from '../../../shared/sla/definition.js';
 import type { MemberState, SlaDefinition } from '../../../shared/sla/types.js';
-import type { Store } from '../store/types.js';
 import type { CheckTransitionEvent, ServiceTransitionEvent } from './events.js';
 
 /**
@@ -16,7 +15,8 @@ export class ServiceTracker {
   private readonly known = new Map<string, { state: MemberState; down: string }>();
 
   constructor(
-    private readonly store: Store,
+    /** A check's confirmed state now (the state engine's memory). */
+    private readonly stateOf: (client: string, check: string) => MemberState,
     private readonly clock: Clock,
     private readonly definitions: () => readonly SlaDefinition[],
   ) {}
@@ -29,7 +29,7 @@ export class ServiceTracker {
       if (!def) continue;
       for (const s of def.services) {
         if (!s.members.includes(e.check)) continue;
-        const states = new Map(s.members.map((m) => [m, this.store.getCheck(e.client, m)?.state ?? 'unknown'] as const));
+        const states = new Map(s.members.map((m) => [m, this.stateOf(e.client, m)] as const));
         const now = serviceStateOf(s.downtime, s.members, (m) => states.get(m) ?? 'unknown');
         const key = `${e.client}\u0000${s.id}`;
         const down = s.members.filter((m) => states.get(m) === 'down').join(',');

@@ -1,11 +1,13 @@
 import type { Clock } from '../../../shared/clock.js';
 import type { Logger } from '../../../shared/logger.js';
-import type { CheckResultSample } from '../../../shared/protocol/v1/batch.js';
+import type { CheckResultSample, MetricSample } from '../../../shared/protocol/v1/batch.js';
+import type { CheckDescriptor } from '../../../shared/protocol/v1/heartbeat.js';
 import { selectDefinition } from '../../../shared/sla/definition.js';
 import { memberStateOf } from '../../../shared/sla/thresholds.js';
 import type { MemberState, ServiceDefinition, SlaDefinition } from '../../../shared/sla/types.js';
-import type { AgentRow, CheckRow, Store } from '../store/types.js';
-import type { CheckTransitionEvent, EngineListener } from './events.js';
+import type { AgentRow, CheckRow, Store, TransitionRow } from '../store/types.js';
+import type { AgentReachabilityEvent, CheckTransitionEvent, EngineListener } from './events.js';
+import { KeyedLock } from './keyed-lock.js';
 import type { ServiceTracker } from './service-tracker.js';
 
 export interface StateMachineOptions {
@@ -16,13 +18,26 @@ export interface StateMachineOptions {
   heartbeatLostAfterMs: number | undefined;
 }
 
+type AgentRef = Pick<AgentRow, 'id' | 'clientId' | 'siteId'>;
+const RECENT = 20;
+const key = (client: string, check: string) => `${client}\u0000${check}`;
+
+/** What a batch changed, before it is written: the rows to save, the transitions, the events to emit after commit. */
+interface Plan { rows: Map<string, CheckRow>; transitions: TransitionRow[]; events: CheckTransitionEvent[] }
+
 /**
  * Turns check results into confirmed state transitions. A new state is confirmed after
  * N consecutive results; the transition's `ts` is the first result of that run (so an
  * outage starts when it started, not when it was confirmed) and `detectedAt` the clock.
- * State lives in the store, so a restart loses nothing.
+ * Check state is kept in memory (loaded at start) and written with its batch in one
+ * transaction; a client's checks change under its lock only, so a plan never races.
  */
 export class StateMachine {
+  private readonly checks = new Map<string, CheckRow>();
+  private readonly recent = new Map<string, number[]>();
+  private readonly locks = new KeyedLock();
+  private publishing: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
@@ -33,26 +48,86 @@ export class StateMachine {
     private readonly definitions: () => readonly SlaDefinition[] = () => [],
   ) {}
 
-  /** Applies one batch's results (inside the ingest transaction); returns the events to emit after commit. */
-  applyResults(agent: AgentRow, results: CheckResultSample[]): CheckTransitionEvent[] {
-    const events: CheckTransitionEvent[] = [];
-    const sorted = [...results].sort((a, b) => a.ts - b.ts);
+  async load(): Promise<void> {
+    for (const c of await this.store.checks.list()) this.checks.set(key(c.clientId, c.checkId), c);
+  }
+
+  /** Confirmed state of a check as the engine knows it now. */
+  stateOf(client: string, check: string): MemberState {
+    return this.checks.get(key(client, check))?.state ?? 'unknown';
+  }
+
+  /** The checks as the engine knows them (a snapshot, for /metrics). */
+  snapshot(): CheckRow[] {
+    return [...this.checks.values()];
+  }
+
+  /** Stores a batch once with the state it implies; false for a replay. Events are emitted after the commit, awaited. */
+  async ingest(agent: AgentRef, seq: number, results: CheckResultSample[], metrics: MetricSample[]): Promise<boolean> {
+    const { stored, events } = await this.locks.run(agent.clientId, async () => {
+      const plan = await this.plan(agent, results);
+      const ok = await this.store.checks.ingestBatch({
+        agent, seq, receivedAt: this.clock.now(), results, metrics, checks: [...plan.rows.values()], transitions: plan.transitions,
+      });
+      if (ok) this.commit(plan);
+      return { stored: ok, events: ok ? plan.events : [] };
+    });
+    if (events.length > 0) await this.publish(events);
+    return stored;
+  }
+
+  private async plan(agent: AgentRef, results: CheckResultSample[]): Promise<Plan> {
+    const plan: Plan = { rows: new Map(), transitions: [], events: [] };
+    const sorted = results.length > 1 ? [...results].sort((a, b) => a.ts - b.ts) : results;
     for (const r of sorted) {
-      const c = this.store.getCheck(agent.clientId, r.checkId);
-      if (!c || (c.lastTs !== null && r.ts < c.lastTs)) continue; // late result: stored, but state moves forward only
+      const k = key(agent.clientId, r.checkId);
+      const c = plan.rows.get(k) ?? this.draft(agent, r, this.checks.get(k));
+      plan.rows.set(k, c);
+      c.agentId = agent.id;
+      c.siteId = agent.siteId;
+      c.type = r.type;
+      if (r.target !== undefined) c.target = r.target;
+      if (r.labels !== undefined) c.labels = r.labels;
+      if (c.lastTs !== null && r.ts < c.lastTs) continue; // late result: stored, but state moves forward only
       c.lastTs = r.ts;
       c.lastStatus = r.status;
       c.lastDurationMs = r.durationMs;
       c.lastMetrics = r.metrics ?? {};
       const services = this.servicesOf(agent.clientId, r.checkId, r.ts);
       const needsRecent = services.some((s) => s.thresholds?.latencyP95AboveMs !== undefined);
-      const recentDurationsMs = needsRecent ? this.store.recentDurations(agent.clientId, r.checkId, r.ts, 20) : [r.durationMs];
+      const recentDurationsMs = needsRecent ? await this.recentDurations(agent.clientId, r.checkId, r.ts, r.durationMs) : [r.durationMs];
       const seen = memberStateOf({ status: r.status, metrics: r.metrics ?? {}, recentDurationsMs }, services, this.opts.degradedAs);
-      const e = this.observe(c, seen, r.ts, agent, r.reason, r.message);
-      if (e) events.push(e);
-      this.store.saveCheckState(c);
+      const e = this.observe(c, seen, r.ts, agent, plan.transitions, r.reason, r.message);
+      if (e) plan.events.push(e);
     }
-    return events;
+    return plan;
+  }
+
+  private commit(plan: Plan): void {
+    for (const [k, c] of plan.rows) this.checks.set(k, c);
+  }
+
+  /** A copy to plan on: the cached row is replaced only once the batch is committed. */
+  private draft(agent: AgentRef, r: CheckResultSample, known: CheckRow | undefined): CheckRow {
+    if (known) return { ...known, labels: { ...known.labels }, lastMetrics: { ...known.lastMetrics } };
+    return {
+      clientId: agent.clientId, checkId: r.checkId, agentId: agent.id, siteId: agent.siteId, type: r.type, target: r.target ?? null,
+      labels: r.labels ?? {}, intervalMs: null, timeoutMs: null, lastTs: null, lastStatus: null, lastDurationMs: null, lastMetrics: {},
+      state: 'unknown', stateSince: null, runStatus: null, runCount: 0, runStart: null,
+    };
+  }
+
+  /** The last RECENT durations including this one; read from the store once per check, then kept in memory. */
+  private async recentDurations(client: string, check: string, ts: number, durationMs: number): Promise<number[]> {
+    const k = key(client, check);
+    let ring = this.recent.get(k);
+    if (!ring) {
+      ring = (await this.store.checks.recentDurations(client, check, ts, RECENT)).reverse();
+      this.recent.set(k, ring);
+    }
+    ring.push(durationMs);
+    if (ring.length > RECENT) ring.splice(0, ring.length - RECENT);
+    return [...ring].reverse();
   }
 
   private servicesOf(client: string, check: string, ts: number): ServiceDefinition[] {
@@ -60,7 +135,7 @@ export class StateMachine {
     return def ? def.services.filter((s) => s.members.includes(check)) : [];
   }
 
-  private observe(c: CheckRow, seen: MemberState, ts: number, agent: AgentRow, reason?: string, message?: string): CheckTransitionEvent | undefined {
+  private observe(c: CheckRow, seen: MemberState, ts: number, agent: AgentRef, out: TransitionRow[], reason?: string, message?: string): CheckTransitionEvent | undefined {
     if (seen === c.state) {
       c.runStatus = null;
       c.runCount = 0;
@@ -75,10 +150,10 @@ export class StateMachine {
     }
     const needed = seen === 'down' ? this.opts.confirmDown : this.opts.confirmUp;
     if (c.runCount < needed) return undefined;
-    return this.transition(c, seen, c.runStart ?? ts, agent, reason, message);
+    return this.transition(c, seen, c.runStart ?? ts, agent, out, reason, message);
   }
 
-  private transition(c: CheckRow, to: MemberState, ts: number, agent: Pick<AgentRow, 'id' | 'siteId'>, reason?: string, message?: string): CheckTransitionEvent {
+  private transition(c: CheckRow, to: MemberState, ts: number, agent: Pick<AgentRow, 'id' | 'siteId'>, out: TransitionRow[], reason?: string, message?: string): CheckTransitionEvent {
     const from = c.state;
     c.state = to;
     c.stateSince = ts;
@@ -86,7 +161,7 @@ export class StateMachine {
     c.runCount = 0;
     c.runStart = null;
     const detectedAt = this.clock.now();
-    this.store.insertTransition(c.clientId, c.checkId, ts, to, detectedAt, reason);
+    out.push({ clientId: c.clientId, checkId: c.checkId, ts, state: to, detectedAt, reason: reason ?? null });
     return {
       client: c.clientId, site: agent.siteId, agentId: agent.id, check: c.checkId, from, to, ts, detectedAt,
       ...(reason ? { reason } : {}), ...(message ? { message } : {}),
@@ -98,56 +173,104 @@ export class StateMachine {
    * (from when the next result was due); agents whose heartbeats stopped become
    * unreachable — one event per agent, and their checks go unknown.
    */
-  sweep(): void {
+  async sweep(): Promise<void> {
     const now = this.clock.now();
-    const events: CheckTransitionEvent[] = [];
-    for (const agent of this.store.listAgents()) {
-      if (agent.revokedAt !== null || agent.lastSeen === null) continue;
+    for (const agent of await this.store.agents.list()) {
+      if (agent.revokedAt !== null || agent.lastSeen === null || !agent.reachable) continue;
       const hb = agent.heartbeatIntervalMs ?? 30_000;
-      const lostAfter = this.opts.heartbeatLostAfterMs ?? 3 * hb;
-      const lost = now - agent.lastSeen > lostAfter;
-      if (lost && agent.reachable) {
-        this.store.setAgentReachable(agent.id, false);
-        const checks = this.store.listChecks(agent.clientId).filter((c) => c.agentId === agent.id);
-        for (const c of checks) {
-          if (c.state !== 'unknown') {
-            events.push(this.transition(c, 'unknown', agent.lastSeen + hb, agent, 'agent-unreachable'));
-            this.store.saveCheckState(c);
-          }
+      if (now - agent.lastSeen <= (this.opts.heartbeatLostAfterMs ?? 3 * hb)) continue;
+      const lastSeen = agent.lastSeen;
+      const lost = await this.locks.run(agent.clientId, async () => {
+        const mine = [...this.checks.values()].filter((c) => c.clientId === agent.clientId && c.agentId === agent.id);
+        const plan: Plan = { rows: new Map(), transitions: [], events: [] };
+        for (const known of mine) {
+          if (known.state === 'unknown') continue;
+          const c = { ...known };
+          plan.rows.set(key(c.clientId, c.checkId), c);
+          plan.events.push(this.transition(c, 'unknown', lastSeen + hb, agent, plan.transitions, 'agent-unreachable'));
         }
-        this.emit('onAgentReachability', { client: agent.clientId, site: agent.siteId, agentId: agent.id, reachable: false, ts: agent.lastSeen, detectedAt: now, checks: checks.map((c) => c.checkId) });
-      }
+        await this.store.transaction(async (tx) => {
+          await tx.agents.setReachable(agent.id, false);
+          await tx.checks.saveStates([...plan.rows.values()], plan.transitions);
+        });
+        this.commit(plan);
+        const e: AgentReachabilityEvent = { client: agent.clientId, site: agent.siteId, agentId: agent.id, reachable: false, ts: lastSeen, detectedAt: now, checks: mine.map((c) => c.checkId) };
+        return { events: plan.events, e };
+      });
+      await this.publish(lost.events, [lost.e]);
     }
-    for (const c of this.store.listChecks()) {
+    const stale = new Map<string, CheckRow[]>();
+    for (const c of this.checks.values()) {
       if (c.state === 'unknown' || c.lastTs === null || c.intervalMs === null) continue;
-      if (now - c.lastTs > this.opts.staleAfterIntervals * c.intervalMs) {
-        events.push(this.transition(c, 'unknown', c.lastTs + c.intervalMs, { id: c.agentId, siteId: c.siteId }, 'stale'));
-        this.store.saveCheckState(c);
+      if (now - c.lastTs > this.opts.staleAfterIntervals * c.intervalMs) stale.set(c.clientId, [...(stale.get(c.clientId) ?? []), c]);
+    }
+    for (const [client, rows] of stale) {
+      const events = await this.locks.run(client, async () => {
+        const plan: Plan = { rows: new Map(), transitions: [], events: [] };
+        for (const known of rows) {
+          const current = this.checks.get(key(known.clientId, known.checkId));
+          if (!current || current.state === 'unknown' || current.lastTs === null || current.intervalMs === null) continue;
+          if (now - current.lastTs <= this.opts.staleAfterIntervals * current.intervalMs) continue; // a result came meanwhile
+          const c = { ...current };
+          plan.rows.set(key(c.clientId, c.checkId), c);
+          plan.events.push(this.transition(c, 'unknown', c.lastTs! + c.intervalMs!, { id: c.agentId, siteId: c.siteId }, plan.transitions, 'stale'));
+        }
+        if (plan.rows.size > 0) await this.store.checks.saveStates([...plan.rows.values()], plan.transitions);
+        this.commit(plan);
+        return plan.events;
+      });
+      await this.publish(events);
+    }
+  }
+
+  /** A heartbeat: its check catalogue is stored, the agent is seen, and an unreachable agent is back. */
+  async heartbeat(agent: AgentRow, catalogue: readonly CheckDescriptor[], intervalMs: number): Promise<void> {
+    const now = this.clock.now();
+    const back = await this.locks.run(agent.clientId, async () => {
+      await this.store.checks.describe(agent, catalogue);
+      for (const d of catalogue) {
+        const k = key(agent.clientId, d.id);
+        const known = this.checks.get(k);
+        const c: CheckRow = known ? { ...known } : {
+          clientId: agent.clientId, checkId: d.id, agentId: agent.id, siteId: agent.siteId, type: d.type, target: null, labels: {}, intervalMs: null,
+          timeoutMs: null, lastTs: null, lastStatus: null, lastDurationMs: null, lastMetrics: {}, state: 'unknown', stateSince: null, runStatus: null, runCount: 0, runStart: null,
+        };
+        Object.assign(c, { agentId: agent.id, siteId: agent.siteId, type: d.type, target: d.target ?? null, labels: d.labels ?? {},
+          intervalMs: Math.round(d.intervalSeconds * 1000), timeoutMs: Math.round(d.timeoutSeconds * 1000) });
+        this.checks.set(k, c);
       }
-    }
-    this.publish(events);
+      await this.store.agents.touch(agent.id, now, intervalMs);
+      const fresh = await this.store.agents.get(agent.id);
+      if (!fresh || fresh.reachable) return undefined;
+      await this.store.agents.setReachable(agent.id, true);
+      const checks = [...this.checks.values()].filter((c) => c.clientId === agent.clientId && c.agentId === agent.id).map((c) => c.checkId);
+      return { client: agent.clientId, site: agent.siteId, agentId: agent.id, reachable: true, ts: now, detectedAt: now, checks } satisfies AgentReachabilityEvent;
+    });
+    if (back) await this.publish([], [back]);
   }
 
-  /** A heartbeat arrived: an unreachable agent is back. */
-  heartbeat(agent: AgentRow): void {
-    if (!agent.reachable) {
-      this.store.setAgentReachable(agent.id, true);
-      const now = this.clock.now();
-      const checks = this.store.listChecks(agent.clientId).filter((c) => c.agentId === agent.id).map((c) => c.checkId);
-      this.emit('onAgentReachability', { client: agent.clientId, site: agent.siteId, agentId: agent.id, reachable: true, ts: now, detectedAt: now, checks });
-    }
+  /** Emits check and reachability events, then the service transitions they cause: one publication at a time, in order. */
+  publish(events: readonly CheckTransitionEvent[], reach: readonly AgentReachabilityEvent[] = []): Promise<void> {
+    const run = async () => {
+      for (const e of events) await this.emit('onCheckTransition', e);
+      for (const s of this.services.evaluate(events)) await this.emit('onServiceTransition', s);
+      for (const r of reach) await this.emit('onAgentReachability', r);
+    };
+    const p = this.publishing.then(run);
+    this.publishing = p.catch(() => undefined);
+    return p;
   }
 
-  /** Emits check events, then the service transitions they cause. */
-  publish(events: CheckTransitionEvent[]): void {
-    for (const e of events) this.emit('onCheckTransition', e);
-    for (const s of this.services.evaluate(events)) this.emit('onServiceTransition', s);
+  /** Resolves when all work queued now (batches, sweeps, publications) is done. */
+  async idle(): Promise<void> {
+    await this.locks.idle();
+    await this.publishing;
   }
 
-  private emit<K extends keyof EngineListener>(kind: K, event: Parameters<NonNullable<EngineListener[K]>>[0]): void {
+  private async emit<K extends keyof EngineListener>(kind: K, event: Parameters<NonNullable<EngineListener[K]>>[0]): Promise<void> {
     for (const l of this.listeners) {
       try {
-        (l[kind] as ((e: typeof event) => void) | undefined)?.call(l, event);
+        await (l[kind] as ((e: typeof event) => void | Promise<void>) | undefined)?.call(l, event);
       } catch (err) {
         this.logger.error({ err, kind }, 'engine listener failed');
       }

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Database } from 'better-sqlite3';
+import type { SettingsStore } from '../store/types.js';
 
 /**
  * One-click acknowledge links carried in notifications. The link names the incident
@@ -11,14 +11,11 @@ import type { Database } from 'better-sqlite3';
 export class AckLinks {
   constructor(private readonly secret: Buffer, private readonly publicUrl: string | undefined, private readonly ttlMs = 7 * 86_400_000) {}
 
-  /** The configured secret, else one generated once and kept in the database. */
-  static secretFrom(db: Database, configured: string | undefined): Buffer {
+  /** The configured secret, else one generated once and kept in the database (the first writer wins when collectors race). */
+  static async secretFrom(settings: SettingsStore, configured: string | undefined): Promise<Buffer> {
     if (configured) return Buffer.from(configured, 'utf8');
-    const row = db.prepare(`SELECT value FROM settings WHERE key = 'ack_secret'`).get() as { value: string } | undefined;
-    if (row) return Buffer.from(row.value, 'base64');
-    const fresh = randomBytes(32);
-    db.prepare(`INSERT OR IGNORE INTO settings (key, value) VALUES ('ack_secret', ?)`).run(fresh.toString('base64'));
-    return Buffer.from((db.prepare(`SELECT value FROM settings WHERE key = 'ack_secret'`).get() as { value: string }).value, 'base64');
+    const kept = (await settings.get('ack_secret')) ?? (await settings.putIfAbsent('ack_secret', randomBytes(32).toString('base64')));
+    return Buffer.from(kept, 'base64');
   }
 
   private sig(incidentId: number, exp: number): string {

@@ -2,8 +2,7 @@ import type { Clock } from '../../../shared/clock.js';
 import type { Logger } from '../../../shared/logger.js';
 import { selectDefinition } from '../../../shared/sla/definition.js';
 import type { ServiceFigures, SlaDefinition } from '../../../shared/sla/types.js';
-import type { IncidentKind } from '../notify/channel.js';
-import type { IncidentRow, IncidentStore } from './incident-store.js';
+import type { IncidentKind, IncidentRow, IncidentStore } from '../store/types.js';
 import type { WarningFacts } from './messages.js';
 import type { IncidentNotifier } from './notifier.js';
 import { DEFAULT_PRIORITY } from './recorder.js';
@@ -24,7 +23,7 @@ export const DEFAULT_BURN_RULES: readonly BurnRule[] = [
   { long: '72h', short: '6h', factor: 1 },
 ];
 
-export type CurrentFigures = () => ReadonlyArray<{ client: string; figures: ServiceFigures }>;
+export type CurrentFigures = () => Promise<ReadonlyArray<{ client: string; figures: ServiceFigures }>>;
 
 /**
  * Early warning while the period can still be saved: a burn-rate warning and a
@@ -42,9 +41,9 @@ export class EarlyWarning {
     private readonly rules: readonly BurnRule[] = DEFAULT_BURN_RULES,
   ) {}
 
-  evaluate(): void {
+  async evaluate(): Promise<void> {
     const now = this.clock.now();
-    for (const { client, figures: f } of this.figures()) {
+    for (const { client, figures: f } of await this.figures()) {
       if (!f.burnRate || !f.toDate) continue;
       const burn = this.rules.find((r) => (f.burnRate![r.long] ?? 0) >= r.factor && (f.burnRate![r.short] ?? 0) >= r.factor);
       const facts = (b?: BurnRule): WarningFacts => ({
@@ -53,23 +52,23 @@ export class EarlyWarning {
       });
       const fast = burn !== undefined && burn.factor >= 6;
       // told once when opened, and once more if a slow burn turns fast; never for a fast one slowing down
-      this.track(client, f.id, 'burn-rate', burn !== undefined, now, (i, opened) => {
-        if (opened || fast) this.notifier.send(i, 'sla.burn_rate', `sla.burn_rate#${fast ? 'fast' : 'slow'}`, { warning: facts(burn) });
+      await this.track(client, f.id, 'burn-rate', burn !== undefined, now, async (i, opened) => {
+        if (opened || fast) await this.notifier.send(i, 'sla.burn_rate', `sla.burn_rate#${fast ? 'fast' : 'slow'}`, { warning: facts(burn) });
       });
-      this.track(client, f.id, 'projected-breach', f.toDate.projectedBreach, now, (i, opened) => {
-        if (opened) this.notifier.send(i, 'sla.projected_breach', 'sla.projected_breach', { warning: facts() });
+      await this.track(client, f.id, 'projected-breach', f.toDate.projectedBreach, now, async (i, opened) => {
+        if (opened) await this.notifier.send(i, 'sla.projected_breach', 'sla.projected_breach', { warning: facts() });
       });
     }
   }
 
-  private track(client: string, service: string, kind: IncidentKind, active: boolean, now: number, notify: (i: IncidentRow, opened: boolean) => void): void {
-    const open = this.incidents.findOpen(client, service, kind);
+  private async track(client: string, service: string, kind: IncidentKind, active: boolean, now: number, notify: (i: IncidentRow, opened: boolean) => Promise<void>): Promise<void> {
+    const open = await this.incidents.findOpen(client, service, kind);
     if (active) {
-      const i = open ?? this.incidents.open({ client, service, kind, priority: this.priorityOf(client, service, now), startedAt: now, detectedAt: now, members: [], muted: false });
+      const i = open ?? await this.incidents.open({ client, service, kind, priority: this.priorityOf(client, service, now), startedAt: now, detectedAt: now, members: [], muted: false });
       if (!open) this.logger.warn({ incident: i.id, client, service, kind }, 'SLA early warning');
-      notify(i, !open);
-    } else if (open && this.incidents.resolve(open.id, now, now)) {
-      this.notifier.followUp(this.incidents.get(open.id)!, 'incident.resolved', 'incident.resolved');
+      await notify(i, !open);
+    } else if (open && (await this.incidents.resolve(open.id, now, now))) {
+      await this.notifier.followUp((await this.incidents.get(open.id))!, 'incident.resolved', 'incident.resolved');
     }
   }
 

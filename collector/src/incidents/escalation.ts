@@ -1,6 +1,6 @@
 import type { Clock } from '../../../shared/clock.js';
 import type { Logger } from '../../../shared/logger.js';
-import type { IncidentStore } from './incident-store.js';
+import type { IncidentStore } from '../store/types.js';
 import type { IncidentNotifier } from './notifier.js';
 
 export interface EscalationRule {
@@ -26,22 +26,22 @@ export class Escalator {
     private readonly rules: readonly EscalationRule[],
   ) {}
 
-  sweep(): void {
+  async sweep(): Promise<void> {
     if (this.rules.length === 0) return;
     const now = this.clock.now();
-    for (const i of this.incidents.listOpen()) {
+    for (const i of await this.incidents.listOpen()) {
       if (i.muted || i.acknowledgedAt !== null || (i.kind !== 'service-down' && i.kind !== 'site-unreachable')) continue;
       const levels = this.rules.filter((r) => !r.priorities || r.priorities.includes(i.priority));
       for (let level = i.escalationLevel + 1; level <= levels.length; level++) {
         const rule = levels[level - 1]!;
         if (now - i.detectedAt < rule.afterMs) break;
-        if (!this.incidents.escalate(i.id, now, level)) break;
-        const current = this.incidents.get(i.id)!;
+        if (!(await this.incidents.escalate(i.id, now, level))) break;
+        const current = (await this.incidents.get(i.id))!;
         const key = `incident.escalated#${level}`;
         // channels named in the rule get it whatever their filters; otherwise those already told that take escalations
         const sent = rule.channels
-          ? this.notifier.send(current, 'incident.escalated', key, { to: rule.channels, level })
-          : this.notifier.followUp(current, 'incident.escalated', key, { level });
+          ? await this.notifier.send(current, 'incident.escalated', key, { to: rule.channels, level })
+          : await this.notifier.followUp(current, 'incident.escalated', key, { level });
         this.logger.warn({ incident: i.id, level, channels: sent }, 'incident escalated');
       }
     }

@@ -1,5 +1,5 @@
 import type { NotificationEvent, NotificationMessage, Severity } from '../notify/channel.js';
-import type { IncidentRow } from './incident-store.js';
+import type { IncidentRow } from '../store/types.js';
 
 export interface MessageLinks {
   ackUrl?: string;

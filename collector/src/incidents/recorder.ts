@@ -5,7 +5,7 @@ import { isInMaintenance } from '../../../shared/sla/maintenance.js';
 import { selectDefinition } from '../../../shared/sla/definition.js';
 import type { SlaDefinition } from '../../../shared/sla/types.js';
 import type { AgentReachabilityEvent, EngineListener, ServiceTransitionEvent } from '../engine/events.js';
-import type { IncidentRow, IncidentStore } from './incident-store.js';
+import type { IncidentRow, IncidentStore } from '../store/types.js';
 import type { IncidentNotifier } from './notifier.js';
 
 export const DEFAULT_PRIORITY = 'p2';
@@ -26,59 +26,58 @@ export class IncidentRecorder implements EngineListener {
     private readonly definitions: () => readonly SlaDefinition[],
   ) {}
 
-  onServiceTransition(e: ServiceTransitionEvent): void {
-    const open = this.incidents.findOpen(e.client, e.service, 'service-down');
+  async onServiceTransition(e: ServiceTransitionEvent): Promise<void> {
+    const open = await this.incidents.findOpen(e.client, e.service, 'service-down');
     if (e.to === 'down') {
       if (open) return this.incidents.updateMembers(open.id, e.detectedAt, e.membersDown);
       const def = selectDefinition(this.definitions(), e.client, e.ts);
       const svc = def?.services.find((s) => s.id === e.service);
       const muted = !!(def && svc && isInMaintenance(svc, def.timezone, e.ts));
-      const i = this.incidents.open({
+      const i = await this.incidents.open({
         client: e.client, service: e.service, kind: 'service-down', priority: svc?.priority ?? DEFAULT_PRIORITY,
         startedAt: e.ts, detectedAt: e.detectedAt, members: e.membersDown, muted,
       });
       this.logger.warn({ incident: i.id, client: e.client, service: e.service, muted }, 'incident opened');
-      this.notifier.send(i, 'incident.opened', 'incident.opened');
+      await this.notifier.send(i, 'incident.opened', 'incident.opened');
     } else if (open && e.to === 'up') {
-      this.close(open, e.ts, e.detectedAt);
+      await this.close(open, e.ts, e.detectedAt);
     } else if (open) {
-      this.incidents.audit(open.id, e.detectedAt, 'state', null, { state: e.to, membersDown: e.membersDown, membersUnknown: e.membersUnknown });
+      await this.incidents.audit(open.id, e.detectedAt, 'state', null, { state: e.to, membersDown: e.membersDown, membersUnknown: e.membersUnknown });
     }
   }
 
-  onAgentReachability(e: AgentReachabilityEvent): void {
+  async onAgentReachability(e: AgentReachabilityEvent): Promise<void> {
     const key = `site:${e.site}`;
-    const open = this.incidents.findOpen(e.client, key, 'site-unreachable');
+    const open = await this.incidents.findOpen(e.client, key, 'site-unreachable');
     if (!e.reachable && !open) {
-      const i = this.incidents.open({
+      const i = await this.incidents.open({
         client: e.client, service: key, kind: 'site-unreachable', priority: this.sitePriority(e), site: e.site,
         startedAt: e.ts, detectedAt: e.detectedAt, members: [], muted: false,
       });
-      this.incidents.audit(i.id, e.detectedAt, 'agent', null, { agentId: e.agentId, checks: e.checks });
+      await this.incidents.audit(i.id, e.detectedAt, 'agent', null, { agentId: e.agentId, checks: e.checks });
       this.logger.warn({ incident: i.id, client: e.client, site: e.site, agent: e.agentId }, 'site unreachable');
-      this.notifier.send(i, 'incident.opened', 'incident.opened');
+      await this.notifier.send(i, 'incident.opened', 'incident.opened');
     } else if (e.reachable && open) {
-      this.close(open, e.ts, e.detectedAt);
+      await this.close(open, e.ts, e.detectedAt);
     }
   }
 
   /** Acknowledge (API, CLI or signed link). The first acknowledgement counts; it stops escalation. */
-  acknowledge(id: number, by: string, via: 'api' | 'cli' | 'link', note?: string): IncidentRow {
-    const i = this.incidents.get(id);
+  async acknowledge(id: number, by: string, via: 'api' | 'cli' | 'link', note?: string): Promise<IncidentRow> {
+    const i = await this.incidents.get(id);
     if (!i) throw new VigilError('NOT_FOUND', `no incident ${id}`);
-    const now = this.clock.now();
-    if (this.incidents.acknowledge(id, now, by, via, note)) {
-      const acked = this.incidents.get(id)!;
-      this.notifier.followUp(acked, 'incident.acknowledged', 'incident.acknowledged');
+    if (await this.incidents.acknowledge(id, this.clock.now(), by, via, note)) {
+      const acked = (await this.incidents.get(id))!;
+      await this.notifier.followUp(acked, 'incident.acknowledged', 'incident.acknowledged');
       return acked;
     }
     return i;
   }
 
-  private close(i: IncidentRow, resolvedAt: number, detectedAt: number): void {
-    if (!this.incidents.resolve(i.id, resolvedAt, detectedAt)) return;
+  private async close(i: IncidentRow, resolvedAt: number, detectedAt: number): Promise<void> {
+    if (!(await this.incidents.resolve(i.id, resolvedAt, detectedAt))) return;
     this.logger.info({ incident: i.id, client: i.client, service: i.service }, 'incident resolved');
-    this.notifier.followUp(this.incidents.get(i.id)!, 'incident.resolved', 'incident.resolved');
+    await this.notifier.followUp((await this.incidents.get(i.id))!, 'incident.resolved', 'incident.resolved');
   }
 
   /** A site's priority is the most urgent of the services its checks belong to. */

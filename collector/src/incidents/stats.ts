@@ -1,5 +1,5 @@
 import type { SlaDefinition } from '../../../shared/sla/types.js';
-import type { IncidentRow } from './incident-store.js';
+import type { IncidentRow } from '../store/types.js';
 
 type Targets = { notifySeconds?: number; responseSeconds?: number; resolutionSeconds?: number };
 type Measure = 'notify' | 'response' | 'resolution';

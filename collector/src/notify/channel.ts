@@ -17,7 +17,9 @@ export const NOTIFICATION_EVENTS: readonly NotificationEvent[] = [
   'incident.opened', 'incident.escalated', 'incident.acknowledged', 'incident.resolved', 'sla.burn_rate', 'sla.projected_breach',
 ];
 
-export type IncidentKind = 'service-down' | 'site-unreachable' | 'burn-rate' | 'projected-breach';
+import type { IncidentKind } from '../store/types.js';
+
+export type { IncidentKind };
 export type Severity = 'critical' | 'warning' | 'info';
 
 export interface NotificationMessage {

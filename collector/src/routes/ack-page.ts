@@ -13,22 +13,22 @@ const page = (title: string, body: string) =>
  * (incident id + expiry, HMAC) is the only credential, so it is checked on both.
  */
 export function ackPageRoutes(app: VigilFastify, ctx: AppContext): void {
-  const { incidents, clock } = ctx;
+  const { incidents, clock, store } = ctx;
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
   const schema = {
     params: Type.Object({ id: Type.String({ pattern: '^[0-9]{1,12}$' }) }),
     querystring: Type.Object({ exp: Type.Optional(Type.String()), sig: Type.Optional(Type.String()) }),
   };
-  const check = (id: number, q: { exp?: string; sig?: string }) => {
+  const check = async (id: number, q: { exp?: string; sig?: string }) => {
     const v = incidents.links.verify(id, q.exp, q.sig, clock.now());
     if (v !== 'ok') return { code: 403, html: page('Link not valid', `<p>This acknowledge link is ${v === 'expired' ? 'expired' : 'not valid'}. Use <code>vigil incident ack ${id}</code> or the API.</p>`) };
-    const i = incidents.store.get(id);
+    const i = await store.incidents.get(id);
     if (!i) return { code: 404, html: page('No such incident', `<p>Incident ${id} does not exist.</p>`) };
-    return { i };
+    return { i, code: 200, html: '' };
   };
 
   app.get<{ Params: { id: string }; Querystring: { exp?: string; sig?: string } }>('/ack/:id', { schema }, async (req, reply) => {
-    const r = check(Number(req.params.id), req.query);
+    const r = await check(Number(req.params.id), req.query);
     if (!r.i) return reply.code(r.code).type('text/html').send(r.html);
     const i = r.i;
     const what = `${i.client}/${i.site ?? i.service} (${i.priority}), ${i.kind}, since ${new Date(i.startedAt).toISOString()}`;
@@ -39,10 +39,10 @@ export function ackPageRoutes(app: VigilFastify, ctx: AppContext): void {
   });
 
   app.post<{ Params: { id: string }; Querystring: { exp?: string; sig?: string }; Body: Record<string, string> }>('/ack/:id', { schema }, async (req, reply) => {
-    const r = check(Number(req.params.id), req.query);
+    const r = await check(Number(req.params.id), req.query);
     if (!r.i) return reply.code(r.code).type('text/html').send(r.html);
     const by = (req.body?.by ?? '').trim().slice(0, 200) || 'link';
-    const i = incidents.recorder.acknowledge(r.i.id, by, 'link');
+    const i = await incidents.recorder.acknowledge(r.i.id, by, 'link');
     return reply.type('text/html').send(page(`Incident #${i.id} acknowledged`, `<p>Acknowledged by ${esc(i.acknowledgedBy ?? by)} at ${new Date(i.acknowledgedAt ?? clock.now()).toISOString()}. Escalation has stopped.</p>`));
   });
 }

@@ -20,42 +20,44 @@ export function enrollRoutes(app: VigilFastify, ctx: AppContext): void {
       id: randomUUID(), tokenHash: sha256(token), clientId: req.body.clientId, siteId: req.body.siteId, createdAt: now,
       expiresAt: now + (req.body.ttlSeconds ?? 7 * 86400) * 1000, maxUses: req.body.maxUses ?? null, uses: 0, revokedAt: null, note: req.body.note ?? null,
     };
-    ctx.store.insertEnrollmentToken(row);
+    await ctx.store.agents.insertEnrollmentToken(row);
     return reply.code(201).send({ ...info(row), token });
   });
 
   app.get('/api/v1/admin/enrollment-tokens', async (req) => {
     requireAdmin(req, ctx.config.adminToken);
-    return { tokens: ctx.store.listEnrollmentTokens().map(info) };
+    return { tokens: (await ctx.store.agents.listEnrollmentTokens()).map(info) };
   });
 
   app.delete<{ Params: { id: string } }>('/api/v1/admin/enrollment-tokens/:id', async (req) => {
     requireAdmin(req, ctx.config.adminToken);
-    if (!ctx.store.revokeEnrollmentToken(req.params.id, ctx.clock.now())) throw new VigilError('NOT_FOUND', `no active enrollment token ${req.params.id}`);
+    if (!(await ctx.store.agents.revokeEnrollmentToken(req.params.id, ctx.clock.now()))) throw new VigilError('NOT_FOUND', `no active enrollment token ${req.params.id}`);
     return { revoked: req.params.id };
   });
 
   app.delete<{ Params: { id: string } }>('/api/v1/admin/agents/:id', async (req) => {
     requireAdmin(req, ctx.config.adminToken);
-    if (!ctx.store.revokeAgent(req.params.id, ctx.clock.now())) throw new VigilError('NOT_FOUND', `no active agent ${req.params.id}`);
+    if (!(await ctx.store.agents.revoke(req.params.id, ctx.clock.now()))) throw new VigilError('NOT_FOUND', `no active agent ${req.params.id}`);
     return { revoked: req.params.id };
   });
 
   app.post('/api/v1/enroll', { schema: { body: EnrollRequest, response: { 201: EnrollResponse } } }, async (req, reply) => {
     const now = ctx.clock.now();
-    const t = ctx.store.findEnrollmentTokenByHash(sha256(req.body.token));
+    const t = await ctx.store.agents.findEnrollmentTokenByHash(sha256(req.body.token));
     if (!t) throw new VigilError('UNAUTHENTICATED', 'unknown enrollment token');
     if (t.revokedAt !== null) throw new VigilError('TOKEN_REVOKED', 'this enrollment token has been revoked');
     if (t.expiresAt <= now) throw new VigilError('TOKEN_EXPIRED', 'this enrollment token has expired; ask for a new one');
     if (t.maxUses !== null && t.uses >= t.maxUses) throw new VigilError('TOKEN_EXPIRED', 'this enrollment token has been used up');
     const base = (req.body.name ?? req.body.hostname).toLowerCase().replace(/[^a-z0-9_.:-]/g, '-').slice(0, 100) || 'agent';
     let id = `${t.clientId}.${base}`;
-    for (let n = 2; ctx.store.getAgent(id); n++) id = `${t.clientId}.${base}-${n}`;
+    for (let n = 2; await ctx.store.agents.get(id); n++) id = `${t.clientId}.${base}-${n}`;
     const agentToken = randomBytes(32).toString('hex'); // 256 bits; only its hash is kept
-    ctx.store.enrollAgent(t.id, {
+    const enrolled = await ctx.store.agents.enroll(t.id, {
       id, clientId: t.clientId, siteId: t.siteId, hostname: req.body.hostname, createdAt: now, revokedAt: null,
       lastSeen: null, heartbeatIntervalMs: null, reachable: true, tokenHash: sha256(agentToken),
     });
+    // another enrollment used the token up (or it was revoked) between the check above and now
+    if (!enrolled) throw new VigilError('TOKEN_EXPIRED', 'this enrollment token has been used up or revoked');
     req.log.info({ agentId: id, client: t.clientId, site: t.siteId }, 'agent enrolled');
     return reply.code(201).send({ agentId: id, agentToken, clientId: t.clientId, siteId: t.siteId });
   });

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { VigilError } from '../../../shared/errors.js';
-import { loadDefinitionsDir } from '../../../shared/sla/definition.js';
+import { loadDefinitionsDir } from '../../../shared/sla-files/definition-files.js';
 import { requireAdmin } from '../auth.js';
 import type { AppContext, VigilFastify } from '../app-context.js';
 
@@ -33,12 +33,12 @@ export function exclusionRoutes(app: VigilFastify, ctx: AppContext, reload: (def
     const known = ctx.definitions().some((d) => d.client === b.clientId && d.services.some((s) => s.id === b.service));
     if (!known) problems.push({ path: '/service', message: `no service "${b.service}" in an SLA definition of client "${b.clientId}"` });
     if (problems.length > 0) throw new VigilError('BODY_INVALID', 'exclusion is invalid', problems);
-    const id = ctx.store.addExclusion(b.clientId, { service: b.service, start, end, reason: b.reason, addedBy: b.addedBy, addedAt: ctx.clock.now() });
+    const id = await ctx.store.exclusions.add(b.clientId, { service: b.service, start, end, reason: b.reason, addedBy: b.addedBy, addedAt: ctx.clock.now() });
     return reply.code(201).send({ id, ...b });
   });
 
   app.get<{ Params: { client: string } }>('/api/v1/exclusions/:client', async (req) => ({
-    exclusions: ctx.store.exclusions(req.params.client, 0, Number.MAX_SAFE_INTEGER).map((e) => ({ ...e, start: new Date(e.start).toISOString(), end: new Date(e.end).toISOString() })),
+    exclusions: (await ctx.store.exclusions.list(req.params.client, 0, Number.MAX_SAFE_INTEGER)).map((e) => ({ ...e, start: new Date(e.start).toISOString(), end: new Date(e.end).toISOString() })),
   }));
 
   app.post('/api/v1/admin/definitions/reload', async (req) => {

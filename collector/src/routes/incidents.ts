@@ -11,8 +11,8 @@ const IdParam = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,12}$' }) });
 
 /** Incidents: list, one with deliveries and audit trail, acknowledge, statistics against the contract. */
 export function incidentRoutes(app: VigilFastify, ctx: AppContext): void {
-  const { incidents, clock } = ctx;
-  const views = new IncidentViews(incidents.store, incidents.store.db, ctx.definitions);
+  const { incidents, clock, store } = ctx;
+  const views = new IncidentViews(store.incidents, store.outbox, ctx.definitions);
   const periodOf = (client: string, label: string | undefined) => {
     const def = selectDefinition(ctx.definitions(), client, clock.now());
     return resolvePeriod(def?.services[0]?.period ?? 'calendar-month', label ?? { asOf: clock.now() }, def?.timezone ?? 'UTC');
@@ -23,19 +23,19 @@ export function incidentRoutes(app: VigilFastify, ctx: AppContext): void {
   }, async (req) => {
     const q = req.query;
     const range = q.period && q.client ? periodOf(q.client, q.period) : undefined;
-    const rows = incidents.store.list({ ...(q.client ? { client: q.client } : {}), ...(q.status ? { status: q.status } : {}), ...(q.kind ? { kind: q.kind } : {}), ...(range ? { from: range.start, to: range.end } : {}) });
-    return { incidents: rows.map((i) => views.summary(i, clock.now())) };
+    const rows = await store.incidents.list({ ...(q.client ? { clients: [q.client] } : {}), ...(q.status ? { status: q.status } : {}), ...(q.kind ? { kind: q.kind } : {}), ...(range ? { from: range.start, to: range.end } : {}) });
+    return { incidents: await Promise.all(rows.map((i) => views.summary(i, clock.now()))) };
   });
 
   app.get('/api/v1/incidents/stats', {
     schema: { querystring: Type.Object({ client: Type.String({ minLength: 1 }), period: Type.Optional(Type.String()) }, { additionalProperties: false }) },
   }, async (req) => {
     const p = periodOf(req.query.client, req.query.period);
-    return { client: req.query.client, period: { label: p.label, start: new Date(p.start).toISOString(), end: new Date(p.end).toISOString() }, ...views.stats(req.query.client, p.start, p.end, clock.now()) };
+    return { client: req.query.client, period: { label: p.label, start: new Date(p.start).toISOString(), end: new Date(p.end).toISOString() }, ...(await views.stats(req.query.client, p.start, p.end, clock.now())) };
   });
 
   app.get('/api/v1/incidents/:id', { schema: { params: IdParam } }, async (req) => {
-    const i = incidents.store.get(Number(req.params.id));
+    const i = await store.incidents.get(Number(req.params.id));
     if (!i) throw new VigilError('NOT_FOUND', `no incident ${req.params.id}`);
     return views.detail(i, clock.now());
   });
@@ -47,7 +47,7 @@ export function incidentRoutes(app: VigilFastify, ctx: AppContext): void {
     },
   }, async (req) => {
     requireAdmin(req, ctx.config.adminToken);
-    const i = incidents.recorder.acknowledge(Number(req.params.id), req.body.by, req.body.via ?? 'api', req.body.note);
+    const i = await incidents.recorder.acknowledge(Number(req.params.id), req.body.by, req.body.via ?? 'api', req.body.note);
     return views.detail(i, clock.now());
   });
 }

@@ -57,7 +57,8 @@ describe('outbox with real webhook receivers that hang, fail and rate-limit', ()
     // healthy answered while the hanging receiver still holds its request open
     expect(ok.accepted).toEqual(['incident.opened']);
     expect(hang.hanging).toHaveLength(1);
-    expect(f.store.db.prepare(`SELECT attempts, status FROM deliveries WHERE channel = 'hang'`).get()).toEqual({ attempts: 0, status: 'pending' });
+    const [incident] = await f.store.incidents.list();
+    expect((await f.store.outbox.deliveries(incident!.id)).find((d) => d.channel === 'hang')).toMatchObject({ attempts: 0, status: 'sending' }); // claimed, in flight
     await f.incidents.outbox.settle(); // the hang ends at the channel's 1 s timeout
     f.clock.advance(500);
     await f.ingest(a, [{ check: 'web-1', status: 'up', ts: f.clock.now() }]);
@@ -71,7 +72,7 @@ describe('outbox with real webhook receivers that hang, fail and rate-limit', ()
       await f.incidents.outbox.settle();
     }
     for (const [name, p] of Object.entries(plans)) expect(p.accepted, name).toEqual(['incident.opened', 'incident.resolved']);
-    const rows = f.store.db.prepare(`SELECT channel, event, attempts, status FROM deliveries ORDER BY channel, id`).all() as Array<{ channel: string; event: string; attempts: number; status: string }>;
+    const rows = (await f.store.outbox.deliveries(incident!.id)).sort((x, y) => x.channel.localeCompare(y.channel) || x.id - y.id);
     expect(rows.map((r) => `${r.channel} ${r.event} ${r.attempts} ${r.status}`)).toEqual([
       // each receiver plays its faults again for every delivery id: the RESOLVED is retried like the DOWN
       'failing incident.opened 3 delivered', 'failing incident.resolved 3 delivered',

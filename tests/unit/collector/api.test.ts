@@ -14,7 +14,7 @@ describe('collector API: enrollment, ingest, bad input', () => {
     const replay = await f.ingest(a, [{ check: 'fw-1', status: 'up' }], { seq: 7 });
     expect(replay.statusCode).toBe(200);
     expect(replay.json().stored).toBe(false);
-    const n = (f.store.db.prepare('SELECT COUNT(*) AS n FROM results').get() as { n: number }).n;
+    const n = await f.store.checks.countResults();
     expect(n).toBe(1);
     expect(await f.metrics.registry.getSingleMetricAsString('vigil_ingest_batches_total')).toMatch(/result="duplicate"} 1/);
   });

@@ -3,7 +3,8 @@ import { silentLogger } from '../../../shared/logger.js';
 import { parseDefinition } from '../../../shared/sla/definition.js';
 import { buildApp } from '../../../collector/src/app.js';
 import { parseCollectorConfig } from '../../../collector/src/config.js';
-import { SqliteStore } from '../../../collector/src/store/sqlite-store.js';
+import { openStore } from '../../../collector/src/store/open-store.js';
+import type { StoreConfig } from '../../../collector/src/store/open-store.js';
 import type { CheckTransitionEvent, ServiceTransitionEvent } from '../../../collector/src/engine/events.js';
 import type { RoutedChannel } from '../../../collector/src/notify/outbox.js';
 import { tempDir } from '../../helpers/net.js';
@@ -12,15 +13,15 @@ export const ADMIN = 'unit-admin-token-0123456789';
 const ACME = 'client: acme\ntimezone: UTC\nservices:\n  - { id: network, target: 99.9, members: [fw-1, sw-1, sw-2], downtime: { when: { membersDown: 2 } } }\n';
 
 /** A collector app on a temp SQLite file with a manual clock, plus helpers to enroll and ingest. */
-export async function collectorFixture(extra: Record<string, unknown> = {}, defsYaml = ACME, opts: { channels?: RoutedChannel[]; dir?: ReturnType<typeof tempDir>; clock?: ManualClock } = {}) {
+export async function collectorFixture(extra: Record<string, unknown> = {}, defsYaml = ACME, opts: { channels?: RoutedChannel[]; dir?: ReturnType<typeof tempDir>; clock?: ManualClock; store?: StoreConfig } = {}) {
   const dir = opts.dir ?? tempDir();
   const clock = opts.clock ?? new ManualClock(Date.parse('2026-10-05T10:00:00Z'));
   const config = parseCollectorConfig({ dataDir: dir.path, adminToken: ADMIN, bodyLimitBytes: 64 * 1024, state: { confirmDown: 2, confirmUp: 1 }, ...extra }, 'test');
-  const store = new SqliteStore(config.dataDir);
+  const store = await openStore(opts.store ?? config.store);
   const defs = [parseDefinition(defsYaml, 'acme.yaml')];
   const checkEvents: CheckTransitionEvent[] = [];
   const serviceEvents: ServiceTransitionEvent[] = [];
-  const built = buildApp({ config, store, clock, logger: silentLogger(), definitions: () => defs, listeners: [{ onCheckTransition: (e) => checkEvents.push(e), onServiceTransition: (e) => serviceEvents.push(e) }], ...(opts.channels ? { channels: opts.channels } : {}) });
+  const built = await buildApp({ config, store, clock, logger: silentLogger(), definitions: () => defs, listeners: [{ onCheckTransition: (e) => void checkEvents.push(e), onServiceTransition: (e) => void serviceEvents.push(e) }], ...(opts.channels ? { channels: opts.channels } : {}) });
   const { app } = built;
   const admin = { authorization: `Bearer ${ADMIN}` };
   const enroll = async (name: string, clientId = 'acme') => {
@@ -40,7 +41,7 @@ export async function collectorFixture(extra: Record<string, unknown> = {}, defs
   return {
     ...built, store, clock, config, admin, enroll, ingest, checkEvents, serviceEvents,
     /** Closes the app and store; keeps the data dir when `keep` (a restart test reopens it). */
-    async close(keep = false) { await built.incidents.outbox.stop(); await app.close(); store.close(); if (!keep) dir.remove(); },
+    async close(keep = false) { await built.incidents.outbox.stop(); await app.close(); await built.engine.idle(); await store.close(); if (!keep) dir.remove(); },
     dir,
   };
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { IncidentRow } from '../../../collector/src/incidents/incident-store.js';
+import type { IncidentRow } from '../../../collector/src/store/types.js';
 import { incidentFigures, percentile, summarize } from '../../../collector/src/incidents/stats.js';
 import { parseDefinition } from '../../../shared/sla/definition.js';
 import { collectorFixture } from './fixture.js';
@@ -72,9 +72,9 @@ describe('early warning', () => {
     await at(0, 'up');
     await at(2 * 60 * M, 'down'); // down for the last hour of three
     f.clock.set(t0 + 3 * 60 * M);
-    f.incidents.earlyWarning.evaluate();
+    await f.incidents.earlyWarning.evaluate();
     f.clock.advance(30_000);
-    f.incidents.earlyWarning.evaluate();
+    await f.incidents.earlyWarning.evaluate();
     await f.incidents.outbox.tick();
     const warnings = noc.delivered.filter((m) => m.event.startsWith('sla.'));
     expect(warnings.map((m) => m.event)).toEqual(['sla.burn_rate', 'sla.projected_breach']);
@@ -89,7 +89,7 @@ describe('early warning', () => {
 
     await at(3 * 60 * M + 60_000, 'up');
     f.clock.set(t0 + 10 * 60 * M); // 7 h later: every short window is clean again
-    f.incidents.earlyWarning.evaluate();
+    await f.incidents.earlyWarning.evaluate();
     await f.incidents.outbox.tick();
     const burn = (await f.app.inject({ url: '/api/v1/incidents?kind=burn-rate' })).json().incidents;
     expect(burn).toHaveLength(1);

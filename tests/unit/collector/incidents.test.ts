@@ -77,25 +77,25 @@ describe('incident lifecycle', () => {
     await round(f, a, t0, ['fw-1', 'sw-1']);
     const [inc] = (await f.app.inject({ url: '/api/v1/incidents' })).json().incidents;
     f.clock.set(t0 + 4 * 60_000);
-    f.incidents.escalator.sweep();
+    await f.incidents.escalator.sweep();
     f.clock.set(t0 + 5 * 60_000);
-    f.incidents.escalator.sweep();
-    f.incidents.escalator.sweep();
+    await f.incidents.escalator.sweep();
+    await f.incidents.escalator.sweep();
     await f.incidents.outbox.tick();
     expect(noc.events()).toEqual(['incident.opened', 'incident.escalated']);
     expect(noc.delivered[1]!.escalationLevel).toBe(1);
     f.clock.set(t0 + 16 * 60_000);
-    f.incidents.escalator.sweep();
+    await f.incidents.escalator.sweep();
     await f.incidents.outbox.tick();
     expect(boss.delivered.map((m) => `${m.event}#${m.escalationLevel}`)).toEqual(['incident.escalated#2']);
     await f.app.inject({ method: 'POST', url: `/api/v1/incidents/${inc.id}/ack`, headers: admin, payload: { by: 'oncall' } });
     f.clock.set(t0 + 60 * 60_000);
-    f.incidents.escalator.sweep();
+    await f.incidents.escalator.sweep();
     await round(f, a, f.clock.now(), []);
     await f.incidents.outbox.tick();
     expect(noc.events()).toEqual(['incident.opened', 'incident.escalated', 'incident.acknowledged', 'incident.resolved']);
     expect(boss.events()).toEqual(['incident.escalated', 'incident.acknowledged', 'incident.resolved']);
-    expect(f.incidents.store.get(inc.id)!.escalationLevel).toBe(2);
+    expect((await f.store.incidents.get(inc.id))!.escalationLevel).toBe(2);
   });
 
   it('records but does not notify an outage that starts inside a maintenance window', async () => {
@@ -106,7 +106,7 @@ describe('incident lifecycle', () => {
     const t0 = f.clock.now(); // 10:00 UTC, inside 09:30–10:30
     await round(f, a, t0, ['fw-1', 'sw-1']);
     f.clock.set(t0 + 10 * 60_000);
-    f.incidents.escalator.sweep();
+    await f.incidents.escalator.sweep();
     await round(f, a, f.clock.now(), []);
     await f.incidents.outbox.tick();
     const [i] = (await f.app.inject({ url: '/api/v1/incidents' })).json().incidents;
@@ -126,7 +126,7 @@ describe('incident lifecycle', () => {
       checks: ['fw-1', 'sw-1', 'sw-2'].map((id) => ({ id, type: 'tcp', intervalSeconds: 10, timeoutSeconds: 1 })) } });
     await beat();
     await round(f, a, t0, []);
-    for (const s of [61_000, 62_000, 90_000]) { f.clock.set(t0 + s); f.engine.sweep(); }
+    for (const s of [61_000, 62_000, 90_000]) { f.clock.set(t0 + s); await f.engine.sweep(); }
     await f.incidents.outbox.tick();
     const all = (await f.app.inject({ url: '/api/v1/incidents' })).json().incidents;
     expect(all.map((i: { kind: string; service: string; priority: string }) => `${i.kind}:${i.service}:${i.priority}`)).toEqual(['site-unreachable:site:hq:p1']);

@@ -9,7 +9,8 @@ afterEach(async () => { await f?.close(); f = undefined; });
 
 const DEF = 'client: acme\ntimezone: UTC\nservices:\n  - { id: web, target: 99.9, members: [web-1], downtime: { when: { membersDown: 1 } } }\n';
 const result = (x: F, a: { agentId: string; token: string }, status: 'up' | 'down') => x.ingest(a, [{ check: 'web-1', status, ts: x.clock.now() }]);
-const deliveries = (x: F) => x.store.db.prepare('SELECT event, channel, status, attempts FROM deliveries ORDER BY id').all() as Array<{ event: string; channel: string; status: string; attempts: number }>;
+const deliveries = async (x: F) => (await Promise.all((await x.store.incidents.list()).map((i) => x.store.outbox.deliveries(i.id)))).flat()
+  .sort((a, b) => a.id - b.id).map(({ event, channel, status, attempts }) => ({ event, channel, status, attempts }));
 
 describe('outbox: faults, order, restarts', () => {
   it('a hanging, a failing and a rate-limited channel are retried without holding up the others, and nothing is delivered twice', async () => {
@@ -27,9 +28,9 @@ describe('outbox: faults, order, restarts', () => {
     // 'ok' is delivered while the hanging attempt is still open: nobody waits for anybody else
     expect(ok.events()).toEqual(['incident.opened']);
     expect(hanging.attempts).toHaveLength(1);
-    expect(deliveries(f).find((d) => d.channel === 'hanging')).toMatchObject({ status: 'pending', attempts: 0 });
+    expect((await deliveries(f)).find((d) => d.channel === 'hanging')).toMatchObject({ status: 'sending', attempts: 0 }); // claimed, in flight
     await f.incidents.outbox.settle(); // the hang is cut at its own timeout
-    expect(deliveries(f).map((d) => `${d.channel}:${d.status}:${d.attempts}`)).toEqual(['ok:delivered:1', 'hanging:pending:1', 'failing:pending:1', 'limited:pending:1']);
+    expect((await deliveries(f)).map((d) => `${d.channel}:${d.status}:${d.attempts}`)).toEqual(['ok:delivered:1', 'hanging:pending:1', 'failing:pending:1', 'limited:pending:1']);
 
     f.clock.advance(500); // before any backoff (≥ 0.8 s) is due
     await result(f, a, 'up'); // RESOLVED queued while three channels still owe the DOWN
@@ -46,7 +47,7 @@ describe('outbox: faults, order, restarts', () => {
     for (const c of [ok, hanging, failing, limited]) expect(c.events(), c.routed.channel.name).toEqual(['incident.opened', 'incident.resolved']);
     expect(failing.attempts.map((x) => x.event)).toEqual(['incident.opened', 'incident.opened', 'incident.opened', 'incident.resolved']);
     expect(new Set(failing.attempts.slice(0, 3).map((x) => x.deliveryId)).size).toBe(1); // the same delivery id on every retry
-    expect(deliveries(f).every((d) => d.status === 'delivered')).toBe(true);
+    expect((await deliveries(f)).every((d) => d.status === 'delivered')).toBe(true);
   });
 
   it('gives up at once on a permanent failure and after maxAttempts on retryable ones, and says so in the trail', async () => {
@@ -59,7 +60,7 @@ describe('outbox: faults, order, restarts', () => {
     for (let i = 0; i < 5; i++) { await f.incidents.outbox.tick(); f.clock.advance(60_000); }
     expect(rejecting.attempts).toHaveLength(1);
     expect(down.attempts).toHaveLength(3);
-    expect(deliveries(f).map((d) => d.status)).toEqual(['failed', 'failed']);
+    expect((await deliveries(f)).map((d) => d.status)).toEqual(['failed', 'failed']);
     const [inc] = (await f.app.inject({ url: '/api/v1/incidents' })).json().incidents;
     const trail = (await f.app.inject({ url: `/api/v1/incidents/${inc.id}` })).json().trail;
     expect(trail.filter((e: { kind: string }) => e.kind === 'notification-failed').map((e: { detail: { channel: string; attempts: number } }) => `${e.detail.channel}:${e.detail.attempts}`))
@@ -84,7 +85,7 @@ describe('outbox: faults, order, restarts', () => {
     await f.incidents.outbox.tick();
     expect(online.events()).toEqual(['incident.opened']);
     expect(online.attempts[0]!.deliveryId).toBe(offline.attempts[0]!.deliveryId);
-    expect(deliveries(f)).toEqual([{ event: 'incident.opened', channel: 'noc', status: 'delivered', attempts: 2 }]);
+    expect((await deliveries(f))).toEqual([{ event: 'incident.opened', channel: 'noc', status: 'delivered', attempts: 2 }]);
   });
 });
 
@@ -103,7 +104,7 @@ describe('signed acknowledge link', () => {
     expect(get.statusCode).toBe(200);
     expect(get.headers['content-type']).toMatch(/text\/html/);
     expect(get.body).toMatch(/<form method="post"/);
-    expect(f.incidents.store.get(Number(link.pathname.split('/')[2]))!.acknowledgedAt).toBeNull();
+    expect((await f.store.incidents.get(Number(link.pathname.split('/')[2])))!.acknowledgedAt).toBeNull();
 
     const forged = path.replace(/sig=[^&]+/, 'sig=AAAA');
     expect((await f.app.inject({ method: 'POST', url: forged, payload: 'by=mallory', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).statusCode).toBe(403);

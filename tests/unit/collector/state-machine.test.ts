@@ -11,7 +11,7 @@ describe('state machine', () => {
     const t0 = f.clock.now();
     await f.ingest(a, [{ check: 'fw-1', status: 'up', ts: t0 }]);
     await f.ingest(a, [{ check: 'fw-1', status: 'down', ts: t0 + 10_000 }]);
-    expect(f.store.getCheck('acme', 'fw-1')!.state).toBe('up'); // 1 of 2
+    expect((await f.store.checks.get('acme', 'fw-1'))!.state).toBe('up'); // 1 of 2
     f.clock.set(t0 + 21_000);
     await f.ingest(a, [{ check: 'fw-1', status: 'down', ts: t0 + 20_000 }]);
     const down = f.checkEvents.find((e) => e.to === 'down')!;
@@ -31,9 +31,9 @@ describe('state machine', () => {
     const down = f.serviceEvents.find((e) => e.to === 'down')!;
     expect(down).toMatchObject({ client: 'acme', service: 'network', ts: t0 + 2000 });
     expect(down.membersDown.sort()).toEqual(['fw-1', 'sw-2']);
-    const incidents = f.store.db.prepare('SELECT * FROM incidents').all() as Array<{ started_at: number; status: string }>;
+    const incidents = await f.store.incidents.list();
     expect(incidents).toHaveLength(1);
-    expect(incidents[0]!.started_at).toBe(t0 + 2000);
+    expect(incidents[0]!.startedAt).toBe(t0 + 2000);
   });
 
   it('goes unknown when results stop (stale) and emits one unreachable event per lost agent', async () => {
@@ -45,14 +45,14 @@ describe('state machine', () => {
       agentId: a.agentId, sentAt: t0, agentVersion: 't', uptimeSeconds: 1, queuedBatches: 0, intervalSeconds: 15,
       checks: ['fw-1', 'sw-1'].map((id) => ({ id, type: 'tcp', intervalSeconds: 10, timeoutSeconds: 1 })) } });
     await f.ingest(a, [{ check: 'fw-1', status: 'up', ts: t0 }, { check: 'sw-1', status: 'up', ts: t0 }]);
-    f.engine['listeners'].push({ onAgentReachability: (e) => lost.push(`${e.agentId}:${e.reachable}`) });
+    f.engine['listeners'].push({ onAgentReachability: (e) => void lost.push(`${e.agentId}:${e.reachable}`) });
     f.clock.set(t0 + 31_000);
-    f.engine.sweep();
-    expect(f.store.getCheck('acme', 'fw-1')!.state).toBe('unknown');
+    await f.engine.sweep();
+    expect((await f.store.checks.get('acme', 'fw-1'))!.state).toBe('unknown');
     expect(f.checkEvents.filter((e) => e.to === 'unknown').map((e) => e.ts)).toEqual([t0 + 10_000, t0 + 10_000]);
     f.clock.set(t0 + 61_000);
-    f.engine.sweep();
-    f.engine.sweep();
+    await f.engine.sweep();
+    await f.engine.sweep();
     expect(lost).toEqual([`${a.agentId}:false`]);
   });
 });
@@ -64,7 +64,7 @@ describe('SLA thresholds in the state machine', () => {
     const t0 = f.clock.now();
     await f.ingest(a, [{ check: 'sbc-1', status: 'up', ts: t0, metrics: { mos: 4.2 } }]);
     await f.ingest(a, [{ check: 'sbc-1', status: 'up', ts: t0 + 10_000, metrics: { mos: 3.1 } }]);
-    expect(f.store.getCheck('acme', 'sbc-1')!.state).toBe('down');
+    expect((await f.store.checks.get('acme', 'sbc-1'))!.state).toBe('down');
     expect(f.serviceEvents.map((e) => e.to)).toEqual(['up', 'down']); // unknown → up at the first result
     await f.ingest(a, [{ check: 'sbc-1', status: 'up', ts: t0 + 20_000, metrics: { mos: 4.0 } }]);
     expect(f.serviceEvents.map((e) => e.to)).toEqual(['up', 'down', 'up']);

@@ -1,8 +1,5 @@
-import type { Database } from 'better-sqlite3';
-
-/** Ordered migrations; `schema_version` records how many have run. Never edit a shipped one: add the next. */
-const MIGRATIONS: string[] = [
-  `CREATE TABLE enrollment_tokens (
+/** The first release's schema. Never edit a shipped migration: add the next file. */
+export default `CREATE TABLE enrollment_tokens (
      id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, client_id TEXT NOT NULL, site_id TEXT NOT NULL,
      created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, max_uses INTEGER, uses INTEGER NOT NULL DEFAULT 0,
      revoked_at INTEGER, note TEXT);
@@ -35,34 +32,4 @@ const MIGRATIONS: string[] = [
      members TEXT NOT NULL DEFAULT '[]');
    CREATE TABLE deliveries (id INTEGER PRIMARY KEY AUTOINCREMENT, incident_id INTEGER NOT NULL, event TEXT NOT NULL, channel TEXT NOT NULL,
      body TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,
-     created_at INTEGER NOT NULL, delivered_at INTEGER, last_error TEXT, UNIQUE (incident_id, event, channel));`,
-  `CREATE TABLE exclusions (id INTEGER PRIMARY KEY AUTOINCREMENT, client_id TEXT NOT NULL, service TEXT NOT NULL,
-     start_ts INTEGER NOT NULL, end_ts INTEGER NOT NULL, reason TEXT NOT NULL, added_by TEXT NOT NULL, added_at INTEGER NOT NULL);
-   CREATE INDEX exclusions_client ON exclusions (client_id, start_ts);`,
-  // Incident lifecycle (issue 6): priority, acknowledgement, escalation, maintenance mute, audit trail.
-  `ALTER TABLE incidents ADD COLUMN priority TEXT NOT NULL DEFAULT 'p2';
-   ALTER TABLE incidents ADD COLUMN site_id TEXT;
-   ALTER TABLE incidents ADD COLUMN acknowledged_at INTEGER;
-   ALTER TABLE incidents ADD COLUMN acknowledged_by TEXT;
-   ALTER TABLE incidents ADD COLUMN escalation_level INTEGER NOT NULL DEFAULT 0;
-   ALTER TABLE incidents ADD COLUMN muted INTEGER NOT NULL DEFAULT 0;
-   CREATE INDEX incidents_open ON incidents (status, client_id, service);
-   CREATE TABLE incident_events (id INTEGER PRIMARY KEY AUTOINCREMENT, incident_id INTEGER NOT NULL, ts INTEGER NOT NULL,
-     kind TEXT NOT NULL, actor TEXT, detail TEXT);
-   CREATE INDEX incident_events_incident ON incident_events (incident_id, id);
-   CREATE INDEX deliveries_pending ON deliveries (status, next_attempt_at);
-   CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
-];
-
-export function migrate(db: Database): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-  const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
-  let version = row?.version ?? 0;
-  if (!row) db.prepare('INSERT INTO schema_version (version) VALUES (0)').run();
-  for (; version < MIGRATIONS.length; version++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[version]!);
-      db.prepare('UPDATE schema_version SET version = ?').run(version + 1);
-    })();
-  }
-}
+     created_at INTEGER NOT NULL, delivered_at INTEGER, last_error TEXT, UNIQUE (incident_id, event, channel));`;

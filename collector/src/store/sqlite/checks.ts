@@ -1,0 +1,91 @@
+import type { Database } from 'better-sqlite3';
+import type { MemberState, Transition } from '../../../../shared/sla/types.js';
+import { CHECK_COLUMNS, checkParams, toCheck, toHostMetric, type Raw } from '../rows.js';
+import type { BatchWrite, CheckRow, CheckStore, TransitionRow } from '../types.js';
+import type { Run } from './gate.js';
+import { inList } from './sql.js';
+
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+/** Checks, results, transitions and host metrics on SQLite; a batch is one synchronous transaction. */
+export function sqliteChecks(db: Database, run: Run): CheckStore {
+  const s = {
+    batch: db.prepare('INSERT OR IGNORE INTO batches (agent_id, seq, received_at, samples) VALUES (?, ?, ?, ?)'),
+    result: db.prepare('INSERT INTO results (client_id, check_id, ts, status, reason, duration_ms, metrics) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    metric: db.prepare(`INSERT INTO host_metrics (agent_id, name, labels, ts, value) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (agent_id, name, labels) DO UPDATE SET ts = excluded.ts, value = excluded.value WHERE excluded.ts >= host_metrics.ts`),
+    check: db.prepare(`INSERT INTO checks (${CHECK_COLUMNS}) VALUES (${placeholders(18)})
+      ON CONFLICT (client_id, check_id) DO UPDATE SET agent_id = excluded.agent_id, site_id = excluded.site_id, type = excluded.type,
+      target = excluded.target, labels = excluded.labels, interval_ms = excluded.interval_ms, timeout_ms = excluded.timeout_ms,
+      last_ts = excluded.last_ts, last_status = excluded.last_status, last_duration_ms = excluded.last_duration_ms,
+      last_metrics = excluded.last_metrics, state = excluded.state, state_since = excluded.state_since,
+      run_status = excluded.run_status, run_count = excluded.run_count, run_start = excluded.run_start`),
+    describe: db.prepare(`INSERT INTO checks (client_id, check_id, agent_id, site_id, type, target, labels, interval_ms, timeout_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (client_id, check_id) DO UPDATE SET agent_id = excluded.agent_id, site_id = excluded.site_id, type = excluded.type,
+      target = excluded.target, labels = excluded.labels, interval_ms = excluded.interval_ms, timeout_ms = excluded.timeout_ms`),
+    transition: db.prepare('INSERT INTO transitions (client_id, check_id, ts, state, detected_at, reason) VALUES (?, ?, ?, ?, ?, ?)'),
+    touch: db.prepare('UPDATE agents SET last_seen = MAX(COALESCE(last_seen, 0), ?) WHERE id = ?'),
+    get: db.prepare('SELECT * FROM checks WHERE client_id = ? AND check_id = ?'),
+    all: db.prepare('SELECT * FROM checks ORDER BY client_id, check_id'),
+    before: db.prepare('SELECT ts, state FROM transitions WHERE client_id = ? AND check_id = ? AND ts < ? ORDER BY ts DESC, rowid DESC LIMIT 1'),
+    inside: db.prepare('SELECT ts, state FROM transitions WHERE client_id = ? AND check_id = ? AND ts >= ? AND ts < ? ORDER BY ts, rowid'),
+    hostAll: db.prepare('SELECT * FROM host_metrics ORDER BY agent_id, name, labels'),
+    recent: db.prepare('SELECT duration_ms FROM results WHERE client_id = ? AND check_id = ? AND ts <= ? ORDER BY ts DESC LIMIT ?'),
+    countAll: db.prepare('SELECT COUNT(*) AS n FROM results'),
+    countClient: db.prepare('SELECT COUNT(*) AS n FROM results WHERE client_id = ?'),
+    prune: db.prepare('DELETE FROM results WHERE ts < ?'),
+  };
+  const saveStates = (checks: readonly CheckRow[], transitions: readonly TransitionRow[]) => {
+    for (const c of checks) s.check.run(...checkParams(c));
+    for (const t of transitions) s.transition.run(t.clientId, t.checkId, t.ts, t.state, t.detectedAt, t.reason);
+  };
+  const ingest = db.transaction((b: BatchWrite): boolean => {
+    const { agent } = b;
+    if (s.batch.run(agent.id, b.seq, b.receivedAt, b.results.length + b.metrics.length).changes === 0) return false;
+    for (const r of b.results) {
+      s.result.run(agent.clientId, r.checkId, r.ts, r.status, r.reason ?? null, r.durationMs, r.metrics ? JSON.stringify(r.metrics) : null);
+    }
+    for (const m of b.metrics) s.metric.run(agent.id, m.name, JSON.stringify(m.labels ?? {}), m.ts, m.value);
+    saveStates(b.checks, b.transitions);
+    s.touch.run(b.receivedAt, agent.id);
+    return true;
+  });
+  const describe = db.transaction((agent: BatchWrite['agent'], checks: Parameters<CheckStore['describe']>[1]) => {
+    for (const c of checks) {
+      s.describe.run(agent.clientId, c.id, agent.id, agent.siteId, c.type, c.target ?? null, JSON.stringify(c.labels ?? {}),
+        Math.round(c.intervalSeconds * 1000), Math.round(c.timeoutSeconds * 1000));
+    }
+  });
+  const saveTx = db.transaction(saveStates);
+  return {
+    ingestBatch: (b) => run(() => ingest(b)),
+    describe: (agent, checks) => run(() => describe(agent, checks)),
+    get: (client, check) => run(() => {
+      const r = s.get.get(client, check) as Raw | undefined;
+      return r && toCheck(r);
+    }),
+    list: (clients) => run(() => {
+      if (!clients) return (s.all.all() as Raw[]).map(toCheck);
+      const [sql, args] = inList('client_id', clients);
+      return (db.prepare(`SELECT * FROM checks WHERE ${sql} ORDER BY client_id, check_id`).all(...args) as Raw[]).map(toCheck);
+    }),
+    saveStates: (checks, transitions) => run(() => saveTx(checks, transitions)),
+    transitionsFor: (client, ids, from, to) => run(() => {
+      const out: Transition[] = [];
+      for (const id of ids) {
+        const b = s.before.get(client, id, from) as { ts: number; state: MemberState } | undefined;
+        if (b) out.push({ ts: b.ts, check: id, state: b.state });
+        for (const r of s.inside.all(client, id, from, to) as Array<{ ts: number; state: MemberState }>) out.push({ ts: r.ts, check: id, state: r.state });
+      }
+      return out.sort((a, b) => a.ts - b.ts); // stable: per check, insertion order is kept
+    }),
+    hostMetrics: (agentIds) => run(() => {
+      if (!agentIds) return (s.hostAll.all() as Raw[]).map(toHostMetric);
+      const [sql, args] = inList('agent_id', agentIds);
+      return (db.prepare(`SELECT * FROM host_metrics WHERE ${sql} ORDER BY agent_id, name, labels`).all(...args) as Raw[]).map(toHostMetric);
+    }),
+    recentDurations: (client, check, ts, n) => run(() => (s.recent.all(client, check, ts, n) as Array<{ duration_ms: number }>).map((r) => r.duration_ms)),
+    countResults: (client) => run(() => ((client === undefined ? s.countAll.get() : s.countClient.get(client)) as { n: number }).n),
+    pruneResults: (before) => run(() => s.prune.run(before).changes),
+  };
+}
