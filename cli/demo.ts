@@ -4,15 +4,15 @@ import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { stringify } from 'yaml';
-import { parseAgentConfig } from '../../agent/src/config.js';
-import { enroll } from '../../agent/src/enroll.js';
-import { startAgent } from '../../agent/src/main.js';
-import { defaultRegistry } from '../../agent/src/probes/registry.js';
-import { startEchoResponder } from '../../agent/src/voip/responder.js';
-import { parseCollectorConfig } from '../../collector/src/config.js';
-import { startCollector } from '../../collector/src/server.js';
-import { createLogger } from '../logger.js';
-import { closeOnSignals } from './shutdown.js';
+import { parseAgentConfig } from '../agent/src/config.js';
+import { enroll } from '../agent/src/enroll.js';
+import { startAgent } from '../agent/src/main.js';
+import { defaultRegistry } from '../agent/src/probes/registry.js';
+import { startEchoResponder } from '../agent/src/voip/responder.js';
+import { parseCollectorConfig } from '../collector/src/config.js';
+import { startCollector } from '../collector/src/server.js';
+import { createLogger } from '../shared/logger.js';
+import { closeOnSignals } from '../shared/shutdown.js';
 
 const listen = (s: Server, port = 0) => new Promise<number>((r) => s.listen(port, '127.0.0.1', () => r((s.address() as { port: number }).port)));
 
@@ -134,7 +134,7 @@ export function demoCommand(): Command {
         `  SLA report       ${collector.url}/api/v1/sla/demo`,
         `  checks           ${collector.url}/api/v1/checks`,
         `  incidents        ${collector.url}/api/v1/incidents   (vigil incident list|show|ack|stats --collector ${collector.url})`,
-        `  try              node dist/shared/cli/vigil.js sla show --client demo --collector ${collector.url}`,
+        `  try              node dist/cli/vigil.js sla show --client demo --collector ${collector.url}`,
         `  admin token      ${adminToken}   (vigil token create --client C --site S --admin-token …)`,
         `  configs          ${dir}/{agent.yaml,sla/demo.yaml}`,
         '  Grafana          provision dashboards/provisioning/ and point the vigil-prometheus datasource at a Prometheus scraping /metrics',

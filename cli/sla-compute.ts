@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { VigilError } from '../errors.js';
-import { loadDefinitionFile } from './definition.js';
-import { resolvePeriod } from './period.js';
-import { computeReport } from './report.js';
-import { parseTransitionsCsv } from './transitions-csv.js';
-import type { SlaReport } from './types.js';
+import { VigilError } from '../shared/errors.js';
+import { loadDefinitionFile } from '../shared/sla-files/definition-files.js';
+import { resolvePeriod } from '../shared/sla/period.js';
+import { computeReport } from '../shared/sla/report.js';
+import { parseTransitionsCsv } from '../shared/sla/transitions-csv.js';
+import type { SlaReport } from '../shared/sla/types.js';
 
 const CSV_COLUMNS = [
   'id', 'target', 'availabilityPercent', 'measuredSeconds', 'downtimeSeconds', 'maintenanceSeconds', 'unknownSeconds',

@@ -3,14 +3,15 @@
  * The `vigil` command. Wiring only: each subcommand lives beside the code it drives.
  *   vigil collector …     collector/src/cli/collector-command.ts
  *   vigil token …         collector/src/cli/token-command.ts   (enrollment tokens, admin)
- *   vigil sla …           collector/src/cli/sla-command.ts (online) + shared/sla/cli.ts (offline compute)
+ *   vigil sla …           collector/src/cli/sla-command.ts (online) + cli/sla-compute.ts (offline compute)
  *   vigil incident …      collector/src/cli/incident-command.ts
  *   vigil agent …         agent/src/cli.ts
- *   vigil demo            shared/cli/demo.ts
+ *   vigil demo            cli/demo.ts
+ * cli/ sits on top of agent/ and collector/: the only code that may import both (npm run lint:deps).
  */
 import { Command } from 'commander';
-import { runProgram } from './run-program.js';
-import { VERSION } from '../version.js';
+import { runProgram } from '../shared/run-program.js';
+import { VERSION } from '../shared/version.js';
 
 /**
  * Each subcommand's module, loaded only when needed: `vigil agent run` on a client's
@@ -18,11 +19,15 @@ import { VERSION } from '../version.js';
  * resident memory in a long-running agent).
  */
 const SUBCOMMANDS: Record<string, () => Promise<Command>> = {
-  collector: async () => (await import('../../collector/src/cli/collector-command.js')).collectorCommand(),
-  token: async () => (await import('../../collector/src/cli/token-command.js')).tokenCommand(),
-  sla: async () => (await import('../../collector/src/cli/sla-command.js')).slaCommand(),
-  incident: async () => (await import('../../collector/src/cli/incident-command.js')).incidentCommand(),
-  agent: async () => (await import('../../agent/src/cli.js')).agentCommand(),
+  collector: async () => (await import('../collector/src/cli/collector-command.js')).collectorCommand(),
+  token: async () => (await import('../collector/src/cli/token-command.js')).tokenCommand(),
+  sla: async () => {
+    const sla = (await import('../collector/src/cli/sla-command.js')).slaCommand();
+    (await import('./sla-compute.js')).registerSlaCompute(sla);
+    return sla;
+  },
+  incident: async () => (await import('../collector/src/cli/incident-command.js')).incidentCommand(),
+  agent: async () => (await import('../agent/src/cli.js')).agentCommand(),
   demo: async () => (await import('./demo.js')).demoCommand(),
 };
 

@@ -1,5 +1,5 @@
 import { CommanderError, type Command } from 'commander';
-import { isVigilError } from '../errors.js';
+import { isVigilError } from './errors.js';
 
 /**
  * Parses `args` (the words after the program name) and runs the command. Exit codes: 0 ok,

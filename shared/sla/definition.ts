@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { parse as parseYaml } from 'yaml';
 import { VigilError, type Problem } from '../errors.js';
@@ -17,7 +15,10 @@ export interface ParseOptions {
   knownChecks?: ReadonlySet<string>;
 }
 
-/** Parses and validates one definition; throws VIGIL_ERR_DEFINITION_INVALID listing every problem with its path. */
+/**
+ * Parses and validates one definition from its text (shared/sla-files/ reads the files);
+ * throws VIGIL_ERR_DEFINITION_INVALID listing every problem with its path.
+ */
 export function parseDefinition(text: string, source: string, opts: ParseOptions = {}): SlaDefinition {
   let raw: unknown;
   try {
@@ -120,26 +121,6 @@ function toDefinition(f: DefinitionFile): SlaDefinition {
         : {}),
     })),
   };
-}
-
-export function loadDefinitionFile(path: string, opts: ParseOptions = {}): SlaDefinition {
-  return parseDefinition(readFileSync(path, 'utf8'), path, opts);
-}
-
-/** Every *.yaml / *.yml in `dir` (all versions of all clients); all files' problems reported together. */
-export function loadDefinitionsDir(dir: string, opts: ParseOptions = {}): SlaDefinition[] {
-  const defs: SlaDefinition[] = [];
-  const problems: Problem[] = [];
-  for (const name of readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort()) {
-    try {
-      defs.push(loadDefinitionFile(join(dir, name), opts));
-    } catch (e) {
-      if (!(e instanceof VigilError)) throw e;
-      problems.push(...e.problems.map((p) => ({ path: `${name}${p.path}`, message: p.message })));
-    }
-  }
-  if (problems.length > 0) throw new VigilError('DEFINITION_INVALID', `SLA definitions in ${dir} are invalid (${problems.length} problems)`, problems);
-  return defs;
 }
 
 /** The version of `client`'s definition in force at `at` (latest effectiveFrom ≤ at). */

@@ -22,7 +22,7 @@ const WARMUP_S = Number(process.env.BENCH_WARMUP_SECONDS ?? 30);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 300);
 const GOAL = { rssMB: 60, cpuPercent: 0.5 };
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const VIGIL = join(ROOT, 'dist/shared/cli/vigil.js');
+const VIGIL = join(ROOT, 'dist/cli/vigil.js');
 const AGENT = process.env.BENCH_AGENT_LAUNCHER ?? join(ROOT, 'bin/vigil-agent');
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 

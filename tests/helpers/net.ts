@@ -64,6 +64,6 @@ export function startChild(cmd: string, args: string[], cwd?: string, env?: Reco
   };
 }
 
-export const VIGIL = join(process.cwd(), 'dist/shared/cli/vigil.js');
+export const VIGIL = join(process.cwd(), 'dist/cli/vigil.js');
 /** The agent as production starts it (systemd unit): the bundle with the launcher's Node flags. */
 export const VIGIL_AGENT = join(process.cwd(), 'bin/vigil-agent');

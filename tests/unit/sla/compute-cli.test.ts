@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runSlaCompute } from '../../../shared/sla/cli.js';
+import { runSlaCompute } from '../../../cli/sla-compute.js';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/sla/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'vigil-'));

@@ -54,7 +54,7 @@ describe('SLA definition validation', () => {
 describe('published JSON Schema', () => {
   it('shared/sla/definition.schema.json matches the TypeBox schema (run npm run dashboards if not)', async () => {
     const { readFileSync } = await import('node:fs');
-    const { definitionJsonSchema, SCHEMA_PATH } = await import('../../../shared/sla/definition-json-schema.js');
+    const { definitionJsonSchema, SCHEMA_PATH } = await import('../../../shared/sla-files/definition-json-schema.js');
     expect(readFileSync(SCHEMA_PATH, 'utf8')).toBe(definitionJsonSchema());
   });
 });
