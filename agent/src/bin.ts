@@ -5,7 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
-import { runProgram } from '../../shared/cli/run-program.js';
+import { runProgram } from '../../shared/run-program.js';
 import { VERSION } from '../../shared/version.js';
 import { agentCommand } from './cli.js';
 

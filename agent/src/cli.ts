@@ -5,9 +5,10 @@ import { loadAgentConfig } from './config.js';
 import { enroll } from './enroll.js';
 import { startAgent } from './main.js';
 import { defaultRegistry } from './probes/registry.js';
+import { ProbeRuntime } from './probes/runtime.js';
 import { runCheck } from './scheduler.js';
 import { startEchoResponder } from './voip/responder.js';
-import { closeOnSignals } from '../../shared/cli/shutdown.js';
+import { closeOnSignals } from '../../shared/shutdown.js';
 
 export function agentCommand(): Command {
   const cmd = new Command('agent').description('the site agent: run checks and send results to the collector');
@@ -49,7 +50,13 @@ export function agentCommand(): Command {
     .action(async (o: { config: string; json?: boolean }) => {
       const registry = defaultRegistry();
       const config = loadAgentConfig(o.config, registry);
-      const results = await Promise.all(config.checks.map((c) => runCheck(c, registry, systemClock, silentLogger())));
+      const runtime = new ProbeRuntime();
+      let results;
+      try {
+        results = await Promise.all(config.checks.map((c) => runCheck(c, registry, runtime, systemClock, silentLogger())));
+      } finally {
+        await runtime.close(); // the process exits with nothing left open: no raw socket, Client or pacer timer
+      }
       if (o.json) process.stdout.write(JSON.stringify({ results }, null, 2) + '\n');
       else for (const r of results) process.stdout.write(`${r.checkId.padEnd(24)} ${r.status.padEnd(9)} ${r.durationMs.toFixed(1).padStart(8)} ms  ${r.reason ?? ''} ${r.message ?? ''}\n`);
     });

@@ -6,8 +6,8 @@ import type { AgentConfig } from './config.js';
 import { Flusher } from './flusher.js';
 import { HostMetrics } from './host/host-metrics.js';
 import { HeapTrimmer } from './memory-trim.js';
-import { nativeAddon } from './native.js';
 import type { ProbeRegistry } from './probes/registry.js';
+import { ProbeRuntime } from './probes/runtime.js';
 import { Scheduler } from './scheduler.js';
 import { readState } from './state.js';
 import { Transport } from './transport.js';
@@ -35,12 +35,14 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
   const state = readState(config.stateDir);
   if (config.collectorUrl !== state.collectorUrl) state.collectorUrl = config.collectorUrl;
   const transport = new Transport(state, config.stateDir, clock, logger, config);
-  const native = nativeAddon();
+  // what the probes keep between runs (sockets, clients, pacer timers), closed by stop()
+  const runtime = new ProbeRuntime();
+  const native = runtime.native;
   const trimmer = new HeapTrimmer(config.memoryTrim ? native?.mallocTrim : undefined, clock, TRIM_GAP_MS);
   if (!native) logger.info('vigil-agent-native is not built (npm ci builds it with a C compiler): running without heap trimming, VoIP streams in JavaScript (docs/agent-footprint.md)');
   // after a flush that leaves the agent idle, a round is over and its garbage freed
   const flusher = new Flusher(transport, clock, config.flushIntervalMs, () => scheduler.idle && trimmer.idle());
-  const scheduler = new Scheduler(config.checks, registry, clock, logger, (r, idle) => {
+  const scheduler = new Scheduler(config.checks, registry, runtime, clock, logger, (r, idle) => {
     transport.add(r);
     flusher.request(idle);
   }, config.scheduleSlotMs);
@@ -76,6 +78,7 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
       timers.forEach(clearInterval);
       flusher.close();
       scheduler.close();
+      await runtime.close();
       await transport.close();
     },
   };

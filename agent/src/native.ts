@@ -24,6 +24,7 @@ export interface NativeAddon {
  * The native addon, or null when it is not there (not built: no C compiler when `npm ci`
  * ran, or an install without optional dependencies). The agent works the same without it,
  * with more resident memory and more CPU per VoIP packet (docs/agent-footprint.md).
+ * The agent loads it once, through its ProbeRuntime (agent/src/probes/runtime.ts).
  */
 export function loadNativeAddon(req: (id: string) => unknown = createRequire(import.meta.url)): NativeAddon | null {
   try {
@@ -32,11 +33,4 @@ export function loadNativeAddon(req: (id: string) => unknown = createRequire(imp
   } catch {
     return null;
   }
-}
-
-let loaded: NativeAddon | null | undefined;
-/** loadNativeAddon(), once per process. */
-export function nativeAddon(): NativeAddon | null {
-  if (loaded === undefined) loaded = loadNativeAddon();
-  return loaded;
 }

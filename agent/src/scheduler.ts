@@ -3,7 +3,9 @@ import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import type { CheckResultSample } from '../../shared/protocol/v1/batch.js';
 import type { CheckConfig } from './config.js';
+import { judgeQuality } from './probes/quality.js';
 import type { ProbeRegistry } from './probes/registry.js';
+import type { ProbeRuntime } from './probes/runtime.js';
 
 /** Deterministic offset in [0, interval): spreads checks over their interval. */
 export function jitterOffset(id: string, intervalMs: number): number {
@@ -39,8 +41,12 @@ export interface RunControl {
   stopped: boolean;
 }
 
-/** Runs one check once (with retries), never throws: the result is wire-ready. */
-export async function runCheck(c: CheckConfig, registry: ProbeRegistry, clock: Clock, logger: Logger, control?: RunControl): Promise<CheckResultSample> {
+/**
+ * Runs one check once (with retries), never throws: the result is wire-ready. The probe
+ * measures; each attempt's result is judged against the check's quality thresholds here
+ * (judgeQuality), so a degraded attempt is retried like a down one, as before.
+ */
+export async function runCheck(c: CheckConfig, registry: ProbeRegistry, runtime: ProbeRuntime, clock: Clock, logger: Logger, control?: RunControl): Promise<CheckResultSample> {
   const probe = registry.get(c.type)!;
   const ts = clock.now();
   let last: Awaited<ReturnType<typeof probe.run>> | undefined;
@@ -52,7 +58,7 @@ export async function runCheck(c: CheckConfig, registry: ProbeRegistry, clock: C
     if (control?.stopped) attemptCtl.abort(new DOMException('The agent is stopping', 'AbortError'));
     control?.attempts.add(attemptCtl);
     try {
-      last = await probe.run(c.options as never, { signal: attemptCtl.signal, timeoutMs: c.timeoutMs, clock, logger });
+      last = judgeQuality(c.options, await probe.run(c.options as never, { signal: attemptCtl.signal, timeoutMs: c.timeoutMs, clock, logger, runtime }));
     } catch (e) {
       last = { status: 'down', reason: 'error', message: `probe failed: ${(e as Error).message}`, durationMs: 0, metrics: {} };
     } finally {
@@ -93,6 +99,7 @@ export class Scheduler {
   constructor(
     checks: readonly CheckConfig[],
     private readonly registry: ProbeRegistry,
+    private readonly runtime: ProbeRuntime,
     private readonly clock: Clock,
     private readonly logger: Logger,
     /** `idle`: no other check is running (a burst has fully reported). */
@@ -158,7 +165,7 @@ export class Scheduler {
       return;
     }
     this.running.add(c.id);
-    void runCheck(c, this.registry, this.clock, this.logger, this.control).then((r) => {
+    void runCheck(c, this.registry, this.runtime, this.clock, this.logger, this.control).then((r) => {
       this.running.delete(c.id);
       this.onResult(r, this.running.size === 0);
     });

@@ -11,42 +11,56 @@ interface Lane {
   steps: Set<Step>;
 }
 
-const lanes = new Map<number, Lane>();
+/** The agent's pacer: one per ProbeRuntime (agent/src/probes/runtime.ts), so its timers stop with it. */
+export class Pacer {
+  private readonly lanes = new Map<number, Lane>();
+  private closed = false;
 
-function stopIfIdle(spacingMs: number, lane: Lane): void {
-  if (lane.steps.size > 0) return;
-  clearInterval(lane.timer);
-  lanes.delete(spacingMs);
-}
-
-/**
- * Calls `step` every `spacingMs` until it returns false or the returned cancel is called.
- * The first call is immediate when no lane of that spacing runs, else on the lane's next
- * tick (at most one spacing later); after that, one call per tick.
- */
-export function pace(spacingMs: number, step: Step): () => void {
-  let lane = lanes.get(spacingMs);
-  if (!lane) {
-    if (!step()) return () => undefined;
-    const created: Lane = {
-      steps: new Set(),
-      timer: setInterval(() => {
-        for (const s of created.steps) if (!s()) created.steps.delete(s);
-        stopIfIdle(spacingMs, created);
-      }, spacingMs),
+  /**
+   * Calls `step` every `spacingMs` until it returns false or the returned cancel is called.
+   * The first call is immediate when no lane of that spacing runs, else on the lane's next
+   * tick (at most one spacing later); after that, one call per tick. A closed pacer steps
+   * nothing: its senders end by their own signal (the agent aborts every check before it
+   * closes the runtime), and no timer outlives the runtime.
+   */
+  pace(spacingMs: number, step: Step): () => void {
+    if (this.closed) return () => undefined;
+    let lane = this.lanes.get(spacingMs);
+    if (!lane) {
+      if (!step()) return () => undefined;
+      const created: Lane = {
+        steps: new Set(),
+        timer: setInterval(() => {
+          for (const s of created.steps) if (!s()) created.steps.delete(s);
+          this.stopIfIdle(spacingMs, created);
+        }, spacingMs),
+      };
+      lane = created;
+      this.lanes.set(spacingMs, lane);
+    }
+    const l = lane;
+    l.steps.add(step);
+    return () => {
+      l.steps.delete(step);
+      this.stopIfIdle(spacingMs, l);
     };
-    lane = created;
-    lanes.set(spacingMs, lane);
   }
-  const l = lane;
-  l.steps.add(step);
-  return () => {
-    l.steps.delete(step);
-    stopIfIdle(spacingMs, l);
-  };
-}
 
-/** Spacings with a running timer (for tests: nothing may be left running). */
-export function activeLanes(): number[] {
-  return [...lanes.keys()];
+  /** Spacings with a running timer (for tests: nothing may be left running). */
+  activeLanes(): number[] {
+    return [...this.lanes.keys()];
+  }
+
+  /** Clears every lane's timer; senders still registered get no further step. */
+  close(): void {
+    this.closed = true;
+    for (const lane of this.lanes.values()) clearInterval(lane.timer);
+    this.lanes.clear();
+  }
+
+  private stopIfIdle(spacingMs: number, lane: Lane): void {
+    if (lane.steps.size > 0) return;
+    clearInterval(lane.timer);
+    this.lanes.delete(spacingMs);
+  }
 }

@@ -1,5 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
-import { connect, createSecureContext, type SecureContext } from 'node:tls';
+import { connect } from 'node:tls';
 import { Type } from 'typebox';
 import { classifyError } from './classify-error.js';
 import { defineProbe, type ProbeResult } from './types.js';
@@ -9,7 +9,7 @@ const Options = Type.Object(
     host: Type.String({ minLength: 1 }),
     port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
     serverName: Type.Optional(Type.String()),
-    /** Days before expiry that make the check degraded. */
+    /** Days before expiry that make the check degraded (default 14; judged in quality.ts). */
     warnDays: Type.Optional(Type.Number({ minimum: 0 })),
     /** Check expiry only, without chain verification (self-signed internal services). */
     insecureSkipVerify: Type.Optional(Type.Boolean()),
@@ -17,11 +17,11 @@ const Options = Type.Object(
   { additionalProperties: false },
 );
 
-/** One TLS context per check, built once (building one costs more CPU than the handshake on a small host). */
-const contexts = new WeakMap<object, SecureContext>();
-const contextFor = (o: object) => contexts.get(o) ?? contexts.set(o, createSecureContext()).get(o)!;
-
-/** TLS handshake to any host:port: leaf and chain expiry in days, handshake time, verification. */
+/**
+ * TLS handshake to any host:port: leaf and chain expiry in days, handshake time, verification.
+ * An expired certificate is down here; one inside `warnDays` is up with its figures, and
+ * judgeQuality (quality.ts) makes it degraded.
+ */
 export const tlsProbe = defineProbe({
   type: 'tls',
   options: Options,
@@ -29,7 +29,7 @@ export const tlsProbe = defineProbe({
   run: (o, ctx) =>
     new Promise<ProbeResult>((resolve) => {
       const t0 = performance.now();
-      const socket = connect({ host: o.host, port: o.port ?? 443, servername: o.serverName ?? (/^[\d.:]+$/.test(o.host) ? undefined : o.host), rejectUnauthorized: !o.insecureSkipVerify, secureContext: contextFor(o) });
+      const socket = connect({ host: o.host, port: o.port ?? 443, servername: o.serverName ?? (/^[\d.:]+$/.test(o.host) ? undefined : o.host), rejectUnauthorized: !o.insecureSkipVerify, secureContext: ctx.runtime.tls.contextFor(o) });
       const done = (r: ProbeResult) => {
         ctx.signal.removeEventListener('abort', onAbort);
         socket.destroy();
@@ -54,7 +54,6 @@ export const tlsProbe = defineProbe({
         }
         const metrics = { tls_cert_expiry_days: leaf, tls_chain_expiry_days: earliest, handshake_seconds: durationMs / 1000 };
         if (earliest <= 0) return done({ status: 'down', reason: 'expiry', message: 'certificate expired', durationMs, metrics });
-        if (earliest < (o.warnDays ?? 14)) return done({ status: 'degraded', reason: 'expiry', message: `certificate expires in ${earliest.toFixed(1)} days`, durationMs, metrics });
         done({ status: 'up', durationMs, metrics });
       });
     }),

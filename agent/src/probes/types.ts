@@ -2,13 +2,15 @@ import type { TSchema, Static } from 'typebox';
 import type { Clock } from '../../../shared/clock.js';
 import type { Logger } from '../../../shared/logger.js';
 import type { FailureReason } from '../../../shared/protocol/v1/batch.js';
+import type { ProbeRuntime } from './runtime.js';
 
 export type { FailureReason };
 
 /**
  * What a probe returns. A probe measures and returns data: failure is a result with a
  * reason, never an exception (blackbox_exporter style). The scheduler, not each probe,
- * stamps ts/checkId/labels and turns this into a wire CheckResultSample.
+ * judges quality thresholds (judgeQuality in quality.ts: an `up` result with a low `mos`
+ * becomes degraded), stamps ts/checkId/labels and turns this into a wire CheckResultSample.
  */
 export interface ProbeResult {
   status: 'up' | 'down' | 'degraded';
@@ -26,6 +28,8 @@ export interface ProbeContext {
   timeoutMs: number;
   clock: Clock;
   logger: Logger;
+  /** The agent's probe state (pacer, sockets, clients): probes keep nothing in module variables. */
+  runtime: ProbeRuntime;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { createSocket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { nativeAddon, type NativeAddon } from '../native.js';
-import { pace } from '../probes/pacer.js';
+import type { NativeAddon } from '../native.js';
+import type { Pacer } from '../probes/pacer.js';
 
 export interface StreamResult {
   sent: number;
@@ -35,12 +35,19 @@ export interface StreamOptions {
   engine?: 'native' | 'js';
 }
 
+/** What a stream uses of the agent's ProbeRuntime: the native addon (or null) and the shared pacer. */
+export interface StreamRuntime {
+  readonly native: NativeAddon | null;
+  readonly pacer: Pacer;
+}
+
 /** The same stream, by the native engine when there is one (see StreamOptions.engine). */
-export function runStream(o: StreamOptions, addon: NativeAddon | null = nativeAddon()): Promise<StreamResult> {
+export function runStream(o: StreamOptions, rt: StreamRuntime): Promise<StreamResult> {
   const engine = o.engine ?? (process.env.VIGIL_VOIP_ENGINE === 'js' ? 'js' : 'native');
+  const addon = engine === 'native' ? rt.native : null;
   // an IPv6 zone (fe80::1%eth0) needs the interface index: Node's socket resolves it, the native engine does not
-  const native = engine === 'native' && addon?.voipStream && addon.voipCancel && !o.host.includes('%');
-  return native ? runNativeStream(o, addon as Required<NativeAddon>) : runJsStream(o);
+  const native = addon?.voipStream && addon.voipCancel && !o.host.includes('%');
+  return native ? runNativeStream(o, addon as Required<NativeAddon>) : runJsStream(o, rt.pacer);
 }
 
 /**
@@ -83,7 +90,7 @@ async function runNativeStream(o: StreamOptions, addon: Required<NativeAddon>): 
  * per-packet address handling), packets go out on the shared pacer's ticks, and the stream
  * ends as soon as every packet is back, or `waitMs` after the last send for stragglers.
  */
-export function runJsStream(o: StreamOptions): Promise<StreamResult> {
+export function runJsStream(o: StreamOptions, pacer: Pacer): Promise<StreamResult> {
   return new Promise((resolve) => {
     const sock = createSocket(o.host.includes(':') ? 'udp6' : 'udp4');
     // per packet: send time, then its round-trip time (NaN until it is back); the stream's
@@ -163,7 +170,7 @@ export function runJsStream(o: StreamOptions): Promise<StreamResult> {
       return false;
     };
     sock.connect(o.port, o.host, () => {
-      if (!done) stopPacing = pace(o.intervalMs, send);
+      if (!done) stopPacing = pacer.pace(o.intervalMs, send);
     });
   });
 }

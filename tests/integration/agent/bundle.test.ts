@@ -26,7 +26,7 @@ describe('bin/vigil-agent: the bundled agent production runs (built by npm run b
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('VIGIL_ERR_CONFIG_INVALID');
     expect(r.stderr).toContain('/collector/url');
-    const again = spawnSync('node', [join(process.cwd(), 'dist/shared/cli/vigil.js'), 'agent', 'check-config', '-c', cfg], { encoding: 'utf8' });
+    const again = spawnSync('node', [join(process.cwd(), 'dist/cli/vigil.js'), 'agent', 'check-config', '-c', cfg], { encoding: 'utf8' });
     expect(again.status).toBe(2);
     expect(again.stderr).toContain('/collector/url');
   });

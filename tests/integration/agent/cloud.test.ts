@@ -9,13 +9,16 @@ import { parseAgentConfig, type AgentConfig } from '../../../agent/src/config.js
 import { googleStatusProbe } from '../../../agent/src/probes/google-status.js';
 import { m365HealthProbe } from '../../../agent/src/probes/m365-health.js';
 import { defaultRegistry } from '../../../agent/src/probes/registry.js';
+import { ProbeRuntime } from '../../../agent/src/probes/runtime.js';
 import { statuspageProbe } from '../../../agent/src/probes/statuspage.js';
 import { runCheck } from '../../../agent/src/scheduler.js';
 import { GRAPH_TOKEN, startCloud, startDns } from '../../fixtures/cloud/servers.js';
 import { tempDir } from '../../helpers/net.js';
 
 const registry = defaultRegistry();
-const ctx = (timeoutMs = 3000) => ({ signal: AbortSignal.timeout(timeoutMs), timeoutMs, clock: systemClock, logger: silentLogger() });
+const runtime = new ProbeRuntime();
+afterAll(() => runtime.close());
+const ctx = (timeoutMs = 3000) => ({ signal: AbortSignal.timeout(timeoutMs), timeoutMs, clock: systemClock, logger: silentLogger(), runtime });
 const agentConfig = (checks: unknown[], baseDir = '/etc/vigil'): AgentConfig =>
   parseAgentConfig({ collector: { url: 'http://127.0.0.1:1' }, stateDir: '/tmp/vigil-cloud', labels: { client: 'acme' }, checks }, 'agent.yaml', registry, baseDir);
 const problemsOf = (checks: unknown[]): Problem[] => {
@@ -172,7 +175,7 @@ describe('cloud probes against loopback fixtures in the vendors\' formats', () =
       endpoints: { login: base, exchange: base, teams: base, sharepoint: base, graph: base },
     };
     const c = agentConfig([entry, { ...entry, id: 'globex', domain: 'globex.example', parts: ['dns-mx', 'dns-autodiscover'] }]);
-    const results = await Promise.all(c.checks.map((x) => runCheck(x, registry, systemClock, silentLogger())));
+    const results = await Promise.all(c.checks.map((x) => runCheck(x, registry, runtime, systemClock, silentLogger())));
     const status = Object.fromEntries(results.map((r) => [r.checkId, `${r.status}${r.reason ? `/${r.reason}` : ''}`]));
     expect(status).toEqual({
       'm365.login': 'up', 'm365.exchange': 'up', 'm365.teams': 'up', 'm365.sharepoint': 'up', 'm365.dns-mx': 'up', 'm365.dns-autodiscover': 'up', 'm365.health': 'up',
@@ -184,9 +187,9 @@ describe('cloud probes against loopback fixtures in the vendors\' formats', () =
   it('google-workspace end to end: front doors up, the status part degraded by the open Drive incident', async () => {
     const base = https.base;
     const c = agentConfig([{ id: 'gws', template: 'google-workspace', insecureSkipVerify: true, products: ['Gmail', 'Google Drive'], endpoints: { accounts: base, mail: base, drive: base, meet: base, status: base } }]);
-    const results = await Promise.all(c.checks.map((x) => runCheck(x, registry, systemClock, silentLogger())));
+    const results = await Promise.all(c.checks.map((x) => runCheck(x, registry, runtime, systemClock, silentLogger())));
     expect(Object.fromEntries(results.map((r) => [r.checkId, r.status]))).toEqual({ 'gws.accounts': 'up', 'gws.mail': 'up', 'gws.drive': 'up', 'gws.meet': 'up', 'gws.status': 'degraded' });
     const unverified = agentConfig([{ id: 'gws', template: 'google-workspace', parts: ['accounts'], endpoints: { accounts: base } }]);
-    expect(await runCheck(unverified.checks[0]!, registry, systemClock, silentLogger())).toMatchObject({ status: 'down', reason: 'tls' });
+    expect(await runCheck(unverified.checks[0]!, registry, runtime, systemClock, silentLogger())).toMatchObject({ status: 'down', reason: 'tls' });
   });
 });

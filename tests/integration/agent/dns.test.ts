@@ -7,8 +7,11 @@ import { silentLogger } from '../../../shared/logger.js';
 import { parseAgentConfig } from '../../../agent/src/config.js';
 import { dnsProbe } from '../../../agent/src/probes/dns.js';
 import { defaultRegistry } from '../../../agent/src/probes/registry.js';
+import { ProbeRuntime } from '../../../agent/src/probes/runtime.js';
 
-const ctx = (timeoutMs = 2000) => ({ signal: AbortSignal.timeout(timeoutMs), timeoutMs, clock: systemClock, logger: silentLogger() });
+const runtime = new ProbeRuntime();
+afterAll(() => runtime.close());
+const ctx = (timeoutMs = 2000) => ({ signal: AbortSignal.timeout(timeoutMs), timeoutMs, clock: systemClock, logger: silentLogger(), runtime });
 const RCODE = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 } as const;
 
 /** The zone the test server knows; every other name is NXDOMAIN. */

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BodyTooLargeError, Client, exchange, exchangeFollowing } from '../../../agent/src/http/undici.js';
 import { httpProbe } from '../../../agent/src/probes/http.js';
+import { ProbeRuntime } from '../../../agent/src/probes/runtime.js';
 import { systemClock } from '../../../shared/clock.js';
 import { silentLogger } from '../../../shared/logger.js';
 
@@ -15,6 +16,7 @@ describe("the agent's HTTP client (undici Client + dispatch handler): redirects,
   let aPort = 0;
   let bPort = 0;
   const clients = new Map<string, InstanceType<typeof Client>>();
+  const runtime = new ProbeRuntime();
   const clientFor = (origin: string) => {
     let c = clients.get(origin);
     if (!c) clients.set(origin, (c = new Client(origin)));
@@ -41,6 +43,7 @@ describe("the agent's HTTP client (undici Client + dispatch handler): redirects,
   });
   afterAll(async () => {
     await Promise.all([...clients.values()].map((c) => c.destroy()));
+    await runtime.close();
     a.closeAllConnections();
     b.closeAllConnections();
     a.close();
@@ -94,7 +97,7 @@ describe("the agent's HTTP client (undici Client + dispatch handler): redirects,
     const ctl = new AbortController();
     ctl.abort(new DOMException('gone', 'TimeoutError'));
     await expect(exchange(clientFor(`http://127.0.0.1:${aPort}`), '/', { signal: ctl.signal })).rejects.toMatchObject({ name: 'TimeoutError' });
-    const r = await httpProbe.run({ url: `http://127.0.0.1:${aPort}/` }, { signal: ctl.signal, timeoutMs: 1000, clock: systemClock, logger: silentLogger() });
+    const r = await httpProbe.run({ url: `http://127.0.0.1:${aPort}/` }, { signal: ctl.signal, timeoutMs: 1000, clock: systemClock, logger: silentLogger(), runtime });
     expect(r).toMatchObject({ status: 'down', reason: 'timeout' });
   });
 
@@ -115,7 +118,7 @@ describe("the agent's HTTP client (undici Client + dispatch handler): redirects,
 
   it('the http probe follows a redirect to another origin and counts the body it got', async () => {
     const to = encodeURIComponent(`http://127.0.0.1:${bPort}/there`);
-    const ctx = { signal: AbortSignal.timeout(2000), timeoutMs: 2000, clock: systemClock, logger: silentLogger() };
+    const ctx = { signal: AbortSignal.timeout(2000), timeoutMs: 2000, clock: systemClock, logger: silentLogger(), runtime };
     const r = await httpProbe.run({ url: `http://127.0.0.1:${aPort}/302/${to}`, keyword: `on ${bPort}` }, ctx);
     expect(r.status).toBe('up');
     expect(r.metrics.content_length_bytes).toBe(`GET /there on ${bPort}`.length);

@@ -9,12 +9,14 @@ import { systemClock } from '../../../shared/clock.js';
 import { silentLogger } from '../../../shared/logger.js';
 import { httpProbe } from '../../../agent/src/probes/http.js';
 import { createRequire } from 'node:module';
-import { filterReplies, icmpProbe } from '../../../agent/src/probes/icmp.js';
-import { activeLanes } from '../../../agent/src/probes/pacer.js';
+import { icmpProbe } from '../../../agent/src/probes/icmp.js';
+import { filterReplies } from '../../../agent/src/probes/ping-sessions.js';
+import { ProbeRuntime } from '../../../agent/src/probes/runtime.js';
 import { tcpProbe } from '../../../agent/src/probes/tcp.js';
 import { freePort, tempDir } from '../../helpers/net.js';
 
-const ctx = (timeoutMs = 1000) => ({ signal: AbortSignal.timeout(timeoutMs), timeoutMs, clock: systemClock, logger: silentLogger() });
+const runtime = new ProbeRuntime();
+const ctx = (timeoutMs = 1000) => ({ signal: AbortSignal.timeout(timeoutMs), timeoutMs, clock: systemClock, logger: silentLogger(), runtime });
 const listen = (s: Server | ReturnType<typeof createTcpServer>) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as { port: number }).port)));
 
 describe('probes against real loopback servers', () => {
@@ -36,7 +38,8 @@ describe('probes against real loopback servers', () => {
     https = createHttpsServer({ key: readFileSync(join(dir.path, 'k.pem')), cert: readFileSync(join(dir.path, 'c.pem')) }, (_q, r) => r.end('secure ok'));
     httpsPort = await listen(https);
   });
-  afterAll(() => {
+  afterAll(async () => {
+    await runtime.close();
     http.closeAllConnections();
     http.close();
     https.close();
@@ -112,7 +115,7 @@ describe('probes against real loopback servers', () => {
   it('icmp: concurrent checks on the shared raw socket each get exactly their own replies', async () => {
     const rounds = await Promise.all([3, 5, 7, 9].map((packets) => icmpProbe.run({ host: '127.0.0.1', packets, spacingMs: 20 }, ctx(3000))));
     expect(rounds.map((r) => [r.status, r.metrics.loss_ratio])).toEqual([['up', 0], ['up', 0], ['up', 0], ['up', 0]]);
-    expect(activeLanes()).toEqual([]);
+    expect(runtime.pacer.activeLanes()).toEqual([]);
   });
 
   it('icmp: the kernel filter lets only answers reach the raw socket (no copy of the agent\'s own echo requests)', async () => {

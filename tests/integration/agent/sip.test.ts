@@ -6,11 +6,14 @@ import { VigilError } from '../../../shared/errors.js';
 import { silentLogger } from '../../../shared/logger.js';
 import { parseAgentConfig } from '../../../agent/src/config.js';
 import { defaultRegistry } from '../../../agent/src/probes/registry.js';
+import { ProbeRuntime } from '../../../agent/src/probes/runtime.js';
 import { sipProbe } from '../../../agent/src/probes/sip.js';
 import { sipsak, startKamailio, type Kamailio } from '../../helpers/kamailio.js';
 import { freePort } from '../../helpers/net.js';
 
-const ctx = (timeoutMs = 3000) => ({ signal: AbortSignal.timeout(timeoutMs), timeoutMs, clock: systemClock, logger: silentLogger() });
+const runtime = new ProbeRuntime();
+afterAll(() => runtime.close());
+const ctx = (timeoutMs = 3000) => ({ signal: AbortSignal.timeout(timeoutMs), timeoutMs, clock: systemClock, logger: silentLogger(), runtime });
 const header = (req: string, name: string) => new RegExp(`^${name}:[ \\t]*(.*?)\\r?$`, 'mi').exec(req)?.[1] ?? '';
 /** A response to `req` echoing its Via/From/To/Call-ID/CSeq, as a server would; `callId` forges a foreign one. */
 const reply = (req: string, status: string, callId = header(req, 'Call-ID')) =>

@@ -7,22 +7,28 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../shared/clock.js';
 import { silentLogger } from '../../../shared/logger.js';
 import { tlsProbe } from '../../../agent/src/probes/tls.js';
-import { activeLanes } from '../../../agent/src/probes/pacer.js';
+import { judgeQuality } from '../../../agent/src/probes/quality.js';
+import { ProbeRuntime } from '../../../agent/src/probes/runtime.js';
 import { voipProbe } from '../../../agent/src/probes/voip.js';
 import { startEchoResponder } from '../../../agent/src/voip/responder.js';
-import { nativeAddon } from '../../../agent/src/native.js';
+import { loadNativeAddon } from '../../../agent/src/native.js';
 import { freePort, tempDir } from '../../helpers/net.js';
 
-const ctx = (timeoutMs = 5000) => ({ signal: AbortSignal.timeout(timeoutMs), timeoutMs, clock: systemClock, logger: silentLogger() });
+const runtime = new ProbeRuntime();
+const ctx = (timeoutMs = 5000) => ({ signal: AbortSignal.timeout(timeoutMs), timeoutMs, clock: systemClock, logger: silentLogger(), runtime });
 const dir = tempDir();
-afterAll(() => dir.remove());
+afterAll(async () => {
+  await runtime.close();
+  dir.remove();
+});
+const activeLanes = () => runtime.pacer.activeLanes();
 
 // Both stream engines (agent/src/voip/stream.ts): the native thread with kernel timestamps
 // (agent/native, what the agent uses when it is built) and the JavaScript one (the fallback).
 describe.each(['native', 'js'] as const)('VoIP path quality against a real UDP echo responder (%s engine)', (engine) => {
   beforeEach(() => {
     process.env.VIGIL_VOIP_ENGINE = engine;
-    if (engine === 'native') expect(nativeAddon()?.voipStream, 'agent/native not built (npm ci builds it)').toBeTypeOf('function');
+    if (engine === 'native') expect(loadNativeAddon()?.voipStream, 'agent/native not built (npm ci builds it)').toBeTypeOf('function');
   });
   afterEach(() => {
     delete process.env.VIGIL_VOIP_ENGINE;
@@ -37,7 +43,7 @@ describe.each(['native', 'js'] as const)('VoIP path quality against a real UDP e
     expect(res.metrics.mos).toBeGreaterThanOrEqual(4.3);
   });
 
-  it('an impaired path (15 % loss, 120–200 ms delay) is degraded with MOS below 3.5', async () => {
+  it('an impaired path (15 % loss, 120–200 ms delay): the probe measures MOS below 3.5, the judge makes it degraded', async () => {
     const sock = createSocket('udp4');
     let n = 0;
     sock.on('message', (m, from) => {
@@ -45,12 +51,13 @@ describe.each(['native', 'js'] as const)('VoIP path quality against a real UDP e
       setTimeout(() => sock.send(m, from.port, from.address), 240 + (n % 5) * 40); // one-way ≈ RTT/2 = 120–200 ms, jittery
     });
     await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
-    const res = await voipProbe.run({ host: '127.0.0.1', port: sock.address().port, packets: 50 }, ctx());
+    const o = { host: '127.0.0.1', port: sock.address().port, packets: 50 };
+    const measured = await voipProbe.run(o, ctx());
     sock.close();
-    expect(res.status).toBe('degraded');
-    expect(res.reason).toBe('mos');
-    expect(res.metrics.loss_ratio).toBeGreaterThan(0.1);
-    expect(res.metrics.mos).toBeLessThan(3.5);
+    expect(measured.status).toBe('up');
+    expect(measured.metrics.loss_ratio).toBeGreaterThan(0.1);
+    expect(measured.metrics.mos).toBeLessThan(3.5);
+    expect(judgeQuality(o, measured)).toMatchObject({ status: 'degraded', reason: 'mos', message: `MOS ${measured.metrics.mos!.toFixed(2)} below 3.5` });
   });
 
   it('sends RTP-sized G.711 packets: RTP v2, PT 0, sequence and timestamp per packet, SSRC, silence payload', async () => {
@@ -147,8 +154,11 @@ describe('TLS certificate probe', () => {
     expect(up.status).toBe('up');
     expect(up.metrics.tls_cert_expiry_days).toBeGreaterThan(89);
     expect(up.metrics.handshake_seconds).toBeGreaterThan(0);
-    const warn = await tlsProbe.run({ host: '127.0.0.1', port: soon.port, insecureSkipVerify: true, warnDays: 14 }, ctx());
-    expect(warn).toMatchObject({ status: 'degraded', reason: 'expiry' });
+    const soonCheck = { host: '127.0.0.1', port: soon.port, insecureSkipVerify: true, warnDays: 14 };
+    const warn = await tlsProbe.run(soonCheck, ctx());
+    expect(warn.status).toBe('up'); // the probe measures; inside warnDays is the judge's verdict
+    expect(judgeQuality(soonCheck, warn)).toMatchObject({ status: 'degraded', reason: 'expiry', message: expect.stringMatching(/^certificate expires in [23]\.\d days$/) });
+    expect(judgeQuality({ ...soonCheck, warnDays: 2 }, warn).status).toBe('up');
     expect((await tlsProbe.run({ host: '127.0.0.1', port: far.port }, ctx())).reason).toBe('tls');
     expect((await tlsProbe.run({ host: '127.0.0.1', port: await freePort() }, ctx())).reason).toBe('refused');
     far.server.close();
@@ -163,7 +173,8 @@ describe('TLS certificate probe', () => {
     ssl('x509', '-req', '-in', f('leaf.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('leaf.pem'), '-days', '60');
     const server = createServer({ key: readFileSync(f('leaf.key')), cert: readFileSync(f('leaf.pem'), 'utf8') + readFileSync(f('ca.pem'), 'utf8') }, (s) => s.end());
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const r = await tlsProbe.run({ host: '127.0.0.1', port: (server.address() as { port: number }).port, insecureSkipVerify: true, warnDays: 14 }, ctx());
+    const o = { host: '127.0.0.1', port: (server.address() as { port: number }).port, insecureSkipVerify: true, warnDays: 14 };
+    const r = judgeQuality(o, await tlsProbe.run(o, ctx()));
     server.close();
     expect(r.metrics.tls_cert_expiry_days).toBeGreaterThan(59);
     expect(r.metrics.tls_chain_expiry_days).toBeGreaterThan(4);

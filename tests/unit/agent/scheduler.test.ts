@@ -4,10 +4,14 @@ import { systemClock } from '../../../shared/clock.js';
 import { silentLogger } from '../../../shared/logger.js';
 import type { CheckConfig } from '../../../agent/src/config.js';
 import type { ProbeRegistry } from '../../../agent/src/probes/registry.js';
+import { ProbeRuntime } from '../../../agent/src/probes/runtime.js';
 import type { Probe } from '../../../agent/src/probes/types.js';
 import { phaseOf, Scheduler } from '../../../agent/src/scheduler.js';
 
 afterEach(() => vi.useRealTimers());
+
+/** The fake probes here keep no state; the scheduler hands the runtime to each run. */
+const runtime = new ProbeRuntime({ loadNative: () => null });
 
 const check = (id: string, type: string, intervalMs = 10_000): CheckConfig => ({ id, type, intervalMs, timeoutMs: 1000, retries: 0, labels: {}, options: {} });
 
@@ -44,7 +48,7 @@ describe('scheduler: checks in coalesced groups', () => {
     const { registry, runs } = recordingRegistry();
     const checks = withIds([...Array.from({ length: 30 }, (_, i) => check(`b${i}`, 'bulk')), ...Array.from({ length: 10 }, (_, i) => check(`s${i}`, 'stream'))]);
     const results: string[] = [];
-    const s = new Scheduler(checks, registry, systemClock, silentLogger(), (r) => results.push(r.checkId), 10_000);
+    const s = new Scheduler(checks, registry, runtime, systemClock, silentLogger(), (r) => results.push(r.checkId), 10_000);
     expect(s.groups.length).toBe(2);
     s.start();
     await vi.advanceTimersByTimeAsync(30_000);
@@ -62,7 +66,7 @@ describe('scheduler: checks in coalesced groups', () => {
     vi.useFakeTimers({ now: Date.UTC(2026, 10, 25, 12, 0, 0, 0) });
     const { registry, runs } = recordingRegistry(40);
     const checks = withIds(Array.from({ length: 20 }, (_, i) => check(`b${i}`, 'bulk')));
-    const s = new Scheduler(checks, registry, systemClock, silentLogger(), () => undefined, 0);
+    const s = new Scheduler(checks, registry, runtime, systemClock, silentLogger(), () => undefined, 0);
     s.start();
     await vi.advanceTimersByTimeAsync(100_000);
     s.close();
@@ -80,7 +84,7 @@ describe('scheduler: checks in coalesced groups', () => {
     vi.useFakeTimers({ now: start });
     const { registry, runs } = recordingRegistry();
     const checks = withIds(Array.from({ length: 12 }, (_, i) => check(`m${i}`, 'bulk', 300_000)));
-    const s = new Scheduler(checks, registry, systemClock, silentLogger(), () => undefined, 10_000);
+    const s = new Scheduler(checks, registry, runtime, systemClock, silentLogger(), () => undefined, 10_000);
     s.start();
     await vi.advanceTimersByTimeAsync(10_000);
     expect(new Set(runs.map((r) => r.id)).size).toBe(12); // every check within the first slot
@@ -97,7 +101,7 @@ describe('scheduler: checks in coalesced groups', () => {
   it('a run still going when its next turn comes is skipped, not doubled', async () => {
     vi.useFakeTimers({ now: 0 });
     const { registry, runs } = recordingRegistry(25_000);
-    const s = new Scheduler(withIds([check('slow', 'bulk')]), registry, systemClock, silentLogger(), () => undefined, 10_000);
+    const s = new Scheduler(withIds([check('slow', 'bulk')]), registry, runtime, systemClock, silentLogger(), () => undefined, 10_000);
     s.start();
     await vi.advanceTimersByTimeAsync(60_000);
     s.close();
@@ -113,14 +117,14 @@ describe('scheduler: checks in coalesced groups', () => {
     };
     (registry as Map<string, Probe>).set('hang', waiting);
     const seen: Array<[string, boolean, string?]> = [];
-    const s = new Scheduler(withIds([check('a', 'bulk'), check('b', 'bulk'), check('c', 'bulk')]), registry, systemClock, silentLogger(), (r, idle) => seen.push([r.checkId, idle]), 10_000);
+    const s = new Scheduler(withIds([check('a', 'bulk'), check('b', 'bulk'), check('c', 'bulk')]), registry, runtime, systemClock, silentLogger(), (r, idle) => seen.push([r.checkId, idle]), 10_000);
     s.start();
     await vi.advanceTimersByTimeAsync(100);
     expect(seen.map(([, idle]) => idle)).toEqual([false, false, true]);
     s.close();
 
     const seen2: Array<[string, boolean, string?]> = [];
-    const hang = new Scheduler([{ ...check('h', 'hang'), timeoutMs: 60_000 }], registry, systemClock, silentLogger(), (r, idle) => seen2.push([r.checkId, idle, r.message]), 10_000);
+    const hang = new Scheduler([{ ...check('h', 'hang'), timeoutMs: 60_000 }], registry, runtime, systemClock, silentLogger(), (r, idle) => seen2.push([r.checkId, idle, r.message]), 10_000);
     hang.start();
     await vi.advanceTimersByTimeAsync(10_000); // its phase: the next 10 s boundary
     expect(hang.idle).toBe(false);
