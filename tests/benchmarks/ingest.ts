@@ -44,8 +44,11 @@ const log = (msg: string) => process.stderr.write(`[bench:ingest ${((Date.now() 
 const dir = tempDir();
 const children: Child[] = [];
 let postgres: Postgres | undefined;
+/** BENCH_PROFILE=DIR writes a CPU profile of each server process there (for finding where the time goes). */
+const PROFILE = process.env.BENCH_PROFILE;
 const tsx = (script: string, args: string[]) => {
-  const c = startChild(process.execPath, ['--import', TSX, join(HERE, script), ...args], dir.path);
+  const prof = PROFILE && script !== 'ingest-load.ts' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [];
+  const c = startChild(process.execPath, [...prof, '--import', TSX, join(HERE, script), ...args], dir.path);
   children.push(c);
   return c;
 };
@@ -173,14 +176,16 @@ async function benchFloor(): Promise<Record<string, unknown>> {
 async function run(): Promise<Record<string, unknown>> {
   const floor = await benchFloor();
   const sqlite = await benchCollector('sqlite');
-  const pgResult = await benchCollector('postgres');
+  // BENCH_ONLY=sqlite skips PostgreSQL for quick local tries; the official figure runs both
+  const pgResult = process.env.BENCH_ONLY === 'sqlite' ? { skipped: 'BENCH_ONLY=sqlite' } : await benchCollector('postgres');
   const ratio = (r: Record<string, unknown>) => (typeof r.samplesPerSec === 'number' ? round(r.samplesPerSec / (floor.samplesPerSec as number), 3) : null);
   const meets = (r: Record<string, unknown>) => (r.skipped ? null : (r.samplesPerSec as number) >= GOAL.samplesPerSec && (r.p99Ms as number) <= GOAL.p99Ms && (ratio(r) ?? 0) >= GOAL.ratio && r.countOk === true);
   const metBy = { sqlite: meets(sqlite), postgres: meets(pgResult) };
   return {
     bench: 'ingest', seconds: SECONDS, warmupSeconds: WARMUP_S, agents: AGENTS, connections: CONNECTIONS, samplesPerBatch: SAMPLES_PER_BATCH,
     sqlite, postgres: pgResult, floor, ratioSqlite: ratio(sqlite), ratioPostgres: ratio(pgResult),
-    goal: GOAL, metBy, met: Object.values(metBy).every((v) => v !== false),
+    // the goal is the embedded default's; PostgreSQL is printed beside it (issue 12)
+    goal: GOAL, metBy, met: metBy.sqlite === true,
   };
 }
 

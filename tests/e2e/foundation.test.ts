@@ -48,13 +48,14 @@ describe('agent → collector → SLA figure → webhook (real processes)', () =
       'state: { confirmDown: 1, confirmUp: 1, sweepInterval: 500ms }', 'log: { level: warn }',
       `notifications: { webhooks: [ { name: noc, url: "http://127.0.0.1:${hookPort}/hook", secret: s3cret } ], retry: { baseDelay: 200ms } }`,
     ].join('\n'));
-    store = await e2eStore();
+    store = await e2eStore(join(dir.path, 'data'));
     collector = startChild('node', [VIGIL, 'collector', 'run', '-c', join(dir.path, 'collector.yaml')], undefined, store.env);
     await waitFor(async () => (await fetch(`${base}/healthz`)).ok || undefined, 'collector', 15_000).catch((e) => { throw new Error(`${e.message}\n${collector.output()}`); });
     const token = await api('/api/v1/admin/enrollment-tokens', { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ clientId: 'e2e', siteId: 'lab' }) });
     const enrolled = startChild(VIGIL_AGENT, ['enroll', '--collector', base, '--token', token.token, '--state-dir', join(dir.path, 'agent'), '--name', 'site-agent']);
     await new Promise((r) => enrolled.proc.once('exit', r));
     expect(enrolled.proc.exitCode, enrolled.output()).toBe(0);
+    expect(await store.agents(), `the agent is enrolled in the collector's ${store.name} store`).toBe(1);
     writeFileSync(join(dir.path, 'agent.yaml'), [
       `collector: { url: "${base}" }`, 'stateDir: ./agent', 'labels: { client: e2e, site: lab }', 'send: { flushInterval: 300ms }',
       'heartbeat: { interval: 2s }', 'host: { enabled: false }', 'log: { level: warn }',

@@ -86,11 +86,12 @@ describe('incidents e2e: every channel gets DOWN, ESCALATION / ACK and RESOLVED 
       `    - { type: email, name: email, host: 127.0.0.1, port: ${smtpPort}, secure: false, from: "vigil@msp.example", to: ["noc@msp.example"] }`,
     ].join('\n'));
     await run(['collector', 'check-config', '-c', join(dir.path, 'collector.yaml')]);
-    store = await e2eStore();
+    store = await e2eStore(join(dir.path, 'data'));
     collector = startChild('node', [VIGIL, 'collector', 'run', '-c', join(dir.path, 'collector.yaml')], undefined, store.env);
     await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.ok || undefined, 'collector', 15_000).catch((e) => { throw new Error(`${e.message}\n${collector.output()}`); });
     const token = await (await fetch(`${base}/api/v1/admin/enrollment-tokens`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ clientId: 'e2e', siteId: 'lab' }) })).json() as { token: string };
     await run(['agent', 'enroll', '--collector', base, '--token', token.token, '--state-dir', join(dir.path, 'agent'), '--name', 'site-agent']);
+    expect(await store.agents(), `the agent is enrolled in the collector's ${store.name} store`).toBe(1);
     writeFileSync(join(dir.path, 'agent.yaml'), [
       `collector: { url: "${base}" }`, 'stateDir: ./agent', 'labels: { client: e2e, site: lab }', 'send: { flushInterval: 200ms }',
       'heartbeat: { interval: 2s }', 'host: { enabled: false }', 'log: { level: warn }',

@@ -30,7 +30,7 @@ interface Plan { rows: Map<string, CheckRow>; transitions: TransitionRow[]; even
  * N consecutive results; the transition's `ts` is the first result of that run (so an
  * outage starts when it started, not when it was confirmed) and `detectedAt` the clock.
  * Check state is kept in memory (loaded at start) and written with its batch in one
- * transaction; a client's checks change under its lock only, so a plan never races.
+ * transaction; a check changes under its own lock only, so a plan never races.
  */
 export class StateMachine {
   private readonly checks = new Map<string, CheckRow>();
@@ -64,7 +64,7 @@ export class StateMachine {
 
   /** Stores a batch once with the state it implies; false for a replay. Events are emitted after the commit, awaited. */
   async ingest(agent: AgentRef, seq: number, results: CheckResultSample[], metrics: MetricSample[]): Promise<boolean> {
-    const { stored, events } = await this.locks.run(agent.clientId, async () => {
+    const { stored, events } = await this.locks.run(results.map((r) => key(agent.clientId, r.checkId)), async () => {
       const plan = await this.plan(agent, results);
       const ok = await this.store.checks.ingestBatch({
         agent, seq, receivedAt: this.clock.now(), results, metrics, checks: [...plan.rows.values()], transitions: plan.transitions,
@@ -180,10 +180,11 @@ export class StateMachine {
       const hb = agent.heartbeatIntervalMs ?? 30_000;
       if (now - agent.lastSeen <= (this.opts.heartbeatLostAfterMs ?? 3 * hb)) continue;
       const lastSeen = agent.lastSeen;
-      const lost = await this.locks.run(agent.clientId, async () => {
-        const mine = [...this.checks.values()].filter((c) => c.clientId === agent.clientId && c.agentId === agent.id);
+      const mine = [...this.checks.values()].filter((c) => c.clientId === agent.clientId && c.agentId === agent.id);
+      const lost = await this.locks.run([`agent\u0000${agent.id}`, ...mine.map((c) => key(c.clientId, c.checkId))], async () => {
         const plan: Plan = { rows: new Map(), transitions: [], events: [] };
-        for (const known of mine) {
+        for (const stale of mine) {
+          const known = this.checks.get(key(stale.clientId, stale.checkId)) ?? stale;
           if (known.state === 'unknown') continue;
           const c = { ...known };
           plan.rows.set(key(c.clientId, c.checkId), c);
@@ -204,8 +205,8 @@ export class StateMachine {
       if (c.state === 'unknown' || c.lastTs === null || c.intervalMs === null) continue;
       if (now - c.lastTs > this.opts.staleAfterIntervals * c.intervalMs) stale.set(c.clientId, [...(stale.get(c.clientId) ?? []), c]);
     }
-    for (const [client, rows] of stale) {
-      const events = await this.locks.run(client, async () => {
+    for (const rows of stale.values()) {
+      const events = await this.locks.run(rows.map((c) => key(c.clientId, c.checkId)), async () => {
         const plan: Plan = { rows: new Map(), transitions: [], events: [] };
         for (const known of rows) {
           const current = this.checks.get(key(known.clientId, known.checkId));
@@ -226,7 +227,7 @@ export class StateMachine {
   /** A heartbeat: its check catalogue is stored, the agent is seen, and an unreachable agent is back. */
   async heartbeat(agent: AgentRow, catalogue: readonly CheckDescriptor[], intervalMs: number): Promise<void> {
     const now = this.clock.now();
-    const back = await this.locks.run(agent.clientId, async () => {
+    const back = await this.locks.run([`agent\u0000${agent.id}`, ...catalogue.map((d) => key(agent.clientId, d.id))], async () => {
       await this.store.checks.describe(agent, catalogue);
       for (const d of catalogue) {
         const k = key(agent.clientId, d.id);

@@ -7,8 +7,15 @@ import { inList } from './sql.js';
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
-/** Checks, results, transitions and host metrics on SQLite; a batch is one synchronous transaction. */
-export function sqliteChecks(db: Database, run: Run): CheckStore {
+const GROUP_MAX = 64;
+
+/**
+ * Checks, results, transitions and host metrics on SQLite. Outside a transaction, batches
+ * that arrive in the same turn of the event loop are committed together (group commit):
+ * one WAL write for many batches, each still stored once or not at all, each answered only
+ * after the commit. Measured: the commit was a third of the collector's CPU at one per batch.
+ */
+export function sqliteChecks(db: Database, run: Run, groupCommit = false): CheckStore {
   const s = {
     batch: db.prepare('INSERT OR IGNORE INTO batches (agent_id, seq, received_at, samples) VALUES (?, ?, ?, ?)'),
     result: db.prepare('INSERT INTO results (client_id, check_id, ts, status, reason, duration_ms, metrics) VALUES (?, ?, ?, ?, ?, ?, ?)'),
@@ -33,7 +40,9 @@ export function sqliteChecks(db: Database, run: Run): CheckStore {
     recent: db.prepare('SELECT duration_ms FROM results WHERE client_id = ? AND check_id = ? AND ts <= ? ORDER BY ts DESC LIMIT ?'),
     countAll: db.prepare('SELECT COUNT(*) AS n FROM results'),
     countClient: db.prepare('SELECT COUNT(*) AS n FROM results WHERE client_id = ?'),
-    prune: db.prepare('DELETE FROM results WHERE ts < ?'),
+    // per check, through results_check: there is no index on ts alone (it halved insert speed)
+    pruneKeys: db.prepare('SELECT DISTINCT client_id, check_id FROM results'),
+    prune: db.prepare('DELETE FROM results WHERE client_id = ? AND check_id = ? AND ts < ?'),
   };
   const saveStates = (checks: readonly CheckRow[], transitions: readonly TransitionRow[]) => {
     for (const c of checks) s.check.run(...checkParams(c));
@@ -50,6 +59,38 @@ export function sqliteChecks(db: Database, run: Run): CheckStore {
     s.touch.run(b.receivedAt, agent.id);
     return true;
   });
+  const ingestMany = db.transaction((bs: readonly BatchWrite[]): boolean[] => bs.map((b) => ingest(b)));
+  type Waiting = { b: BatchWrite; resolve: (v: boolean) => void; reject: (e: unknown) => void };
+  let group: Waiting[] = [];
+  const commit = (mine: Waiting[]) => {
+    if (mine.length === 0) return;
+    try {
+      const out = ingestMany(mine.map((g) => g.b));
+      mine.forEach((g, i) => g.resolve(out[i]!));
+    } catch {
+      // one bad batch must not fail the others: each alone, in its own transaction
+      for (const g of mine) {
+        try {
+          g.resolve(ingest(g.b));
+        } catch (e) {
+          g.reject(e);
+        }
+      }
+    }
+  };
+  const take = () => {
+    const mine = group;
+    group = [];
+    return mine;
+  };
+  const grouped = (b: BatchWrite) => new Promise<boolean>((resolve, reject) => {
+    group.push({ b, resolve, reject });
+    if (group.length === 1) setImmediate(() => void run(() => commit(take())).catch((e: unknown) => take().forEach((g) => g.reject(e))));
+    else if (group.length >= GROUP_MAX) {
+      const full = take();
+      void run(() => commit(full)).catch((e: unknown) => full.forEach((g) => g.reject(e)));
+    }
+  });
   const describe = db.transaction((agent: BatchWrite['agent'], checks: Parameters<CheckStore['describe']>[1]) => {
     for (const c of checks) {
       s.describe.run(agent.clientId, c.id, agent.id, agent.siteId, c.type, c.target ?? null, JSON.stringify(c.labels ?? {}),
@@ -58,7 +99,7 @@ export function sqliteChecks(db: Database, run: Run): CheckStore {
   });
   const saveTx = db.transaction(saveStates);
   return {
-    ingestBatch: (b) => run(() => ingest(b)),
+    ingestBatch: (b) => (groupCommit ? grouped(b) : run(() => ingest(b))),
     describe: (agent, checks) => run(() => describe(agent, checks)),
     get: (client, check) => run(() => {
       const r = s.get.get(client, check) as Raw | undefined;
@@ -86,6 +127,10 @@ export function sqliteChecks(db: Database, run: Run): CheckStore {
     }),
     recentDurations: (client, check, ts, n) => run(() => (s.recent.all(client, check, ts, n) as Array<{ duration_ms: number }>).map((r) => r.duration_ms)),
     countResults: (client) => run(() => ((client === undefined ? s.countAll.get() : s.countClient.get(client)) as { n: number }).n),
-    pruneResults: (before) => run(() => s.prune.run(before).changes),
+    pruneResults: (before) => run(() => {
+      let n = 0;
+      for (const k of s.pruneKeys.all() as Array<{ client_id: string; check_id: string }>) n += s.prune.run(k.client_id, k.check_id, before).changes;
+      return n;
+    }),
   };
 }
