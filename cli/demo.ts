@@ -27,15 +27,32 @@ function demoCloud(degraded: () => boolean): Server {
     if (req.url === '/api/v2/summary.json') {
       const now = new Date().toISOString();
       const component = (id: string, name: string, status: string, position: number) => ({
-        id, name, status, created_at: '2026-01-05T09:00:00.000Z', updated_at: now, position, description: null, showcase: true,
-        start_date: '2026-01-05', group_id: null, page_id: 'vigildemo001', group: false, only_show_if_degraded: false,
+        id,
+        name,
+        status,
+        created_at: '2026-01-05T09:00:00.000Z',
+        updated_at: now,
+        position,
+        description: null,
+        showcase: true,
+        start_date: '2026-01-05',
+        group_id: null,
+        page_id: 'vigildemo001',
+        group: false,
+        only_show_if_degraded: false,
       });
       const mail = degraded() ? 'degraded_performance' : 'operational';
       return json({
         page: { id: 'vigildemo001', name: 'Demo PSA', url: `http://${req.headers.host}`, time_zone: 'Etc/UTC', updated_at: now },
-        components: [component('demotick0001', 'Ticketing', 'operational', 1), component('demomail0001', 'Email delivery', mail, 2), component('demormm00001', 'Remote access', 'operational', 3)],
-        incidents: [], scheduled_maintenances: [],
-        status: mail === 'operational' ? { indicator: 'none', description: 'All Systems Operational' } : { indicator: 'minor', description: 'Minor Service Outage' },
+        components: [
+          component('demotick0001', 'Ticketing', 'operational', 1),
+          component('demomail0001', 'Email delivery', mail, 2),
+          component('demormm00001', 'Remote access', 'operational', 3),
+        ],
+        incidents: [],
+        scheduled_maintenances: [],
+        status:
+          mail === 'operational' ? { indicator: 'none', description: 'All Systems Operational' } : { indicator: 'minor', description: 'Minor Service Outage' },
       });
     }
     if (req.url?.endsWith('/.well-known/openid-configuration')) {
@@ -73,45 +90,96 @@ export function demoCommand(): Command {
       const cloudUrl = `http://127.0.0.1:${await listen(cloud)}`;
       const hooks = createServer((req, res) => {
         let body = '';
-        req.on('data', (d) => (body += d)).on('end', () => {
-          const m = JSON.parse(body) as { title: string; incident: { id: number; startedAt: string }; ackUrl?: string };
-          process.stdout.write(`[webhook] #${m.incident.id} ${m.title} (started ${m.incident.startedAt})${m.ackUrl ? `\n          acknowledge: ${m.ackUrl}` : ''}\n`);
-          res.end();
-        });
+        req
+          .on('data', (d) => (body += d))
+          .on('end', () => {
+            const m = JSON.parse(body) as { title: string; incident: { id: number; startedAt: string }; ackUrl?: string };
+            process.stdout.write(
+              `[webhook] #${m.incident.id} ${m.title} (started ${m.incident.startedAt})${m.ackUrl ? `\n          acknowledge: ${m.ackUrl}` : ''}\n`,
+            );
+            res.end();
+          });
       });
       const hookPort = await listen(hooks);
       const responder = await startEchoResponder({ host: '127.0.0.1', port: 0 });
-      writeFileSync(join(dir, 'sla', 'demo.yaml'), stringify({
-        client: 'demo', timezone: 'Europe/Berlin', version: 'demo-1',
-        services: [
-          { id: 'web', target: 99.9, period: 'calendar-month', priority: 'p2', incidentTargets: { p2: { notify: '15m', response: '1h', resolution: '8h' } }, members: ['web-home', 'web-flaky'], downtime: { when: { membersDown: 1 }, minDuration: '30s' }, unknown: 'exclude',
-            maintenance: [{ rrule: 'FREQ=WEEKLY;BYDAY=SU;BYHOUR=2;BYMINUTE=0;BYSECOND=0', duration: '2h' }],
-            credits: { tiers: [{ below: 99.9, percent: 5 }, { below: 99.5, percent: 10 }], cap: 25 } },
-          { id: 'voip', target: 99.9, priority: 'p1', incidentTargets: { p1: { notify: '5m', response: '15m', resolution: '4h' } }, members: ['sbc-path'], thresholds: { mosBelow: 3.5 }, downtime: { when: { membersDown: 1 }, minDuration: '1m' } },
-          { id: 'network', target: 99.95, members: ['gw-ping', 'gw-tcp'], downtime: { when: { membersDownPercent: 100 }, minDuration: '1m' } },
-          { id: 'cloud', target: 99.5, priority: 'p3', members: ['psa.status', 'm365.login', 'm365.exchange', 'm365.teams'], downtime: { when: { membersDown: 1 }, minDuration: '1m' } },
-        ],
-      }));
+      writeFileSync(
+        join(dir, 'sla', 'demo.yaml'),
+        stringify({
+          client: 'demo',
+          timezone: 'Europe/Berlin',
+          version: 'demo-1',
+          services: [
+            {
+              id: 'web',
+              target: 99.9,
+              period: 'calendar-month',
+              priority: 'p2',
+              incidentTargets: { p2: { notify: '15m', response: '1h', resolution: '8h' } },
+              members: ['web-home', 'web-flaky'],
+              downtime: { when: { membersDown: 1 }, minDuration: '30s' },
+              unknown: 'exclude',
+              maintenance: [{ rrule: 'FREQ=WEEKLY;BYDAY=SU;BYHOUR=2;BYMINUTE=0;BYSECOND=0', duration: '2h' }],
+              credits: {
+                tiers: [
+                  { below: 99.9, percent: 5 },
+                  { below: 99.5, percent: 10 },
+                ],
+                cap: 25,
+              },
+            },
+            {
+              id: 'voip',
+              target: 99.9,
+              priority: 'p1',
+              incidentTargets: { p1: { notify: '5m', response: '15m', resolution: '4h' } },
+              members: ['sbc-path'],
+              thresholds: { mosBelow: 3.5 },
+              downtime: { when: { membersDown: 1 }, minDuration: '1m' },
+            },
+            { id: 'network', target: 99.95, members: ['gw-ping', 'gw-tcp'], downtime: { when: { membersDownPercent: 100 }, minDuration: '1m' } },
+            {
+              id: 'cloud',
+              target: 99.5,
+              priority: 'p3',
+              members: ['psa.status', 'm365.login', 'm365.exchange', 'm365.teams'],
+              downtime: { when: { membersDown: 1 }, minDuration: '1m' },
+            },
+          ],
+        }),
+      );
       const adminToken = process.env.VIGIL_ADMIN_TOKEN ?? randomBytes(16).toString('hex');
-      const config = parseCollectorConfig({
-        listen: { host: '127.0.0.1', port: Number(o.port) }, dataDir: join(dir, 'data'), adminToken, slaDir: join(dir, 'sla'),
-        publicUrl: `http://127.0.0.1:${o.port}`,
-        notifications: {
-          channels: [{ type: 'webhook', name: 'demo-console', url: `http://127.0.0.1:${hookPort}/hook` }],
-          escalation: [{ after: '2m' }],
+      const config = parseCollectorConfig(
+        {
+          listen: { host: '127.0.0.1', port: Number(o.port) },
+          dataDir: join(dir, 'data'),
+          adminToken,
+          slaDir: join(dir, 'sla'),
+          publicUrl: `http://127.0.0.1:${o.port}`,
+          notifications: {
+            channels: [{ type: 'webhook', name: 'demo-console', url: `http://127.0.0.1:${hookPort}/hook` }],
+            escalation: [{ after: '2m' }],
+          },
+          log: { level: 'warn' },
         },
-        log: { level: 'warn' },
-      }, 'demo', dir);
+        'demo',
+        dir,
+      );
       const collector = await startCollector(config, { logger });
       const stateDir = join(dir, 'agent');
       if (!existsSync(join(stateDir, 'agent.json'))) {
         const res = await fetch(`${collector.url}/api/v1/admin/enrollment-tokens`, {
-          method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ clientId: 'demo', siteId: 'hq', maxUses: 1 }),
+          method: 'POST',
+          headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ clientId: 'demo', siteId: 'hq', maxUses: 1 }),
         });
         await enroll({ collector: collector.url, token: ((await res.json()) as { token: string }).token, stateDir, name: 'demo-agent' });
       }
       const agentYaml = {
-        collector: { url: collector.url }, stateDir: './agent', labels: { client: 'demo', site: 'hq' }, send: { flushInterval: '2s' }, heartbeat: { interval: '10s' },
+        collector: { url: collector.url },
+        stateDir: './agent',
+        labels: { client: 'demo', site: 'hq' },
+        send: { flushInterval: '2s' },
+        heartbeat: { interval: '10s' },
         host: { enabled: true, interval: '10s' },
         checks: [
           { id: 'web-home', type: 'http', interval: '10s', timeout: '5s', url: `http://127.0.0.1:${targetPort}/`, keyword: 'ok', labels: { service: 'web' } },
@@ -120,29 +188,42 @@ export function demoCommand(): Command {
           { id: 'gw-tcp', type: 'tcp', interval: '10s', timeout: '3s', host: '127.0.0.1', port: targetPort, labels: { service: 'network' } },
           // cloud templates: each entry expands to concrete checks (psa.status, m365.login …); endpoints point at loopback
           { id: 'psa', template: 'statuspage', interval: '15s', timeout: '5s', url: cloudUrl, labels: { service: 'cloud' } },
-          { id: 'm365', template: 'microsoft-365', interval: '30s', timeout: '5s', endpoints: { login: cloudUrl, exchange: cloudUrl, teams: cloudUrl }, labels: { service: 'cloud' } },
-          ...(process.getuid?.() === 0 ? [{ id: 'gw-ping', type: 'icmp', interval: '10s', timeout: '5s', host: '127.0.0.1', labels: { service: 'network' } }] : []),
+          {
+            id: 'm365',
+            template: 'microsoft-365',
+            interval: '30s',
+            timeout: '5s',
+            endpoints: { login: cloudUrl, exchange: cloudUrl, teams: cloudUrl },
+            labels: { service: 'cloud' },
+          },
+          ...(process.getuid?.() === 0
+            ? [{ id: 'gw-ping', type: 'icmp', interval: '10s', timeout: '5s', host: '127.0.0.1', labels: { service: 'network' } }]
+            : []),
         ],
       };
       writeFileSync(join(dir, 'agent.yaml'), stringify(agentYaml));
       const registry = defaultRegistry();
       const agent = await startAgent(parseAgentConfig(agentYaml, join(dir, 'agent.yaml'), registry, dir), registry, logger);
-      process.stdout.write([
-        '', 'Vigil demo is running.',
-        `  collector        ${collector.url}   (SQLite: ${join(config.dataDir, 'vigil.db')})`,
-        `  metrics          ${collector.url}/metrics   (results appear within ~15 s)`,
-        `  SLA report       ${collector.url}/api/v1/sla/demo`,
-        `  checks           ${collector.url}/api/v1/checks`,
-        `  incidents        ${collector.url}/api/v1/incidents   (vigil incident list|show|ack|stats --collector ${collector.url})`,
-        `  try              node dist/cli/vigil.js sla show --client demo --collector ${collector.url}`,
-        `  admin token      ${adminToken}   (vigil token create --client C --site S --admin-token …)`,
-        `  configs          ${dir}/{agent.yaml,sla/demo.yaml}`,
-        '  Grafana          provision dashboards/provisioning/ and point the vigil-prometheus datasource at a Prometheus scraping /metrics',
-        `  cloud            psa.status (statuspage template) and m365.* (microsoft-365 template) against ${cloudUrl}`,
-        '  web-flaky answers 503 for 40 s every 4 minutes, the demo status page reports "Email delivery" degraded for 60 s',
-        '  every 6 minutes: watch the [webhook] lines (DOWN, ESCALATION after 2 min unless acknowledged, RESOLVED) and the',
-        '  SLA figures (web, voip, network, cloud). Ctrl-C stops.', '',
-      ].join('\n'));
+      process.stdout.write(
+        [
+          '',
+          'Vigil demo is running.',
+          `  collector        ${collector.url}   (SQLite: ${join(config.dataDir, 'vigil.db')})`,
+          `  metrics          ${collector.url}/metrics   (results appear within ~15 s)`,
+          `  SLA report       ${collector.url}/api/v1/sla/demo`,
+          `  checks           ${collector.url}/api/v1/checks`,
+          `  incidents        ${collector.url}/api/v1/incidents   (vigil incident list|show|ack|stats --collector ${collector.url})`,
+          `  try              node dist/cli/vigil.js sla show --client demo --collector ${collector.url}`,
+          `  admin token      ${adminToken}   (vigil token create --client C --site S --admin-token …)`,
+          `  configs          ${dir}/{agent.yaml,sla/demo.yaml}`,
+          '  Grafana          provision dashboards/provisioning/ and point the vigil-prometheus datasource at a Prometheus scraping /metrics',
+          `  cloud            psa.status (statuspage template) and m365.* (microsoft-365 template) against ${cloudUrl}`,
+          '  web-flaky answers 503 for 40 s every 4 minutes, the demo status page reports "Email delivery" degraded for 60 s',
+          '  every 6 minutes: watch the [webhook] lines (DOWN, ESCALATION after 2 min unless acknowledged, RESOLVED) and the',
+          '  SLA figures (web, voip, network, cloud). Ctrl-C stops.',
+          '',
+        ].join('\n'),
+      );
       closeOnSignals(async () => {
         await agent.stop();
         await collector.close();

@@ -8,8 +8,19 @@ import { parseTransitionsCsv } from '../shared/sla/transitions-csv.js';
 import type { SlaReport } from '../shared/sla/types.js';
 
 const CSV_COLUMNS = [
-  'id', 'target', 'availabilityPercent', 'measuredSeconds', 'downtimeSeconds', 'maintenanceSeconds', 'unknownSeconds',
-  'excludedSeconds', 'coverage', 'breached', 'creditPercent', 'incidentCount', 'mttrSeconds',
+  'id',
+  'target',
+  'availabilityPercent',
+  'measuredSeconds',
+  'downtimeSeconds',
+  'maintenanceSeconds',
+  'unknownSeconds',
+  'excludedSeconds',
+  'coverage',
+  'breached',
+  'creditPercent',
+  'incidentCount',
+  'mttrSeconds',
 ] as const;
 
 /** Adds the offline `vigil sla compute`: needs no collector, only a definition and a transitions CSV. */

@@ -51,14 +51,18 @@ export function agentCommand(): Command {
       const registry = defaultRegistry();
       const config = loadAgentConfig(o.config, registry);
       const runtime = new ProbeRuntime();
-      let results;
+      let results: Awaited<ReturnType<typeof runCheck>>[];
       try {
         results = await Promise.all(config.checks.map((c) => runCheck(c, registry, runtime, systemClock, silentLogger())));
       } finally {
         await runtime.close(); // the process exits with nothing left open: no raw socket, Client or pacer timer
       }
       if (o.json) process.stdout.write(JSON.stringify({ results }, null, 2) + '\n');
-      else for (const r of results) process.stdout.write(`${r.checkId.padEnd(24)} ${r.status.padEnd(9)} ${r.durationMs.toFixed(1).padStart(8)} ms  ${r.reason ?? ''} ${r.message ?? ''}\n`);
+      else
+        for (const r of results)
+          process.stdout.write(
+            `${r.checkId.padEnd(24)} ${r.status.padEnd(9)} ${r.durationMs.toFixed(1).padStart(8)} ms  ${r.reason ?? ''} ${r.message ?? ''}\n`,
+          );
     });
   cmd
     .command('responder')

@@ -21,11 +21,34 @@ const AgentFile = Type.Object(
     collector: Type.Object({ url: Type.String({ pattern: '^https?://' }) }, { additionalProperties: false }),
     stateDir: Type.String({ minLength: 1 }),
     labels: Type.Optional(Labels),
-    defaults: Type.Optional(Type.Object({ interval: Type.Optional(Duration), timeout: Type.Optional(Duration), retries: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false })),
-    send: Type.Optional(Type.Object({ batchMaxSamples: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })), flushInterval: Type.Optional(Duration), queueMaxBatches: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false })),
+    defaults: Type.Optional(
+      Type.Object(
+        { interval: Type.Optional(Duration), timeout: Type.Optional(Duration), retries: Type.Optional(Type.Integer({ minimum: 0 })) },
+        { additionalProperties: false },
+      ),
+    ),
+    send: Type.Optional(
+      Type.Object(
+        {
+          batchMaxSamples: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
+          flushInterval: Type.Optional(Duration),
+          queueMaxBatches: Type.Optional(Type.Integer({ minimum: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     heartbeat: Type.Optional(Type.Object({ interval: Type.Optional(Duration) }, { additionalProperties: false })),
     schedule: Type.Optional(Type.Object({ slot: Type.Optional(Duration) }, { additionalProperties: false })),
-    host: Type.Optional(Type.Object({ enabled: Type.Optional(Type.Boolean()), interval: Type.Optional(Duration), links: Type.Optional(Type.Record(Type.String(), Type.Number({ minimum: 1 }))) }, { additionalProperties: false })),
+    host: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Optional(Type.Boolean()),
+          interval: Type.Optional(Duration),
+          links: Type.Optional(Type.Record(Type.String(), Type.Number({ minimum: 1 }))),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     checks: Type.Array(Type.Unknown()),
     log: Type.Optional(Type.Object({ level: Type.Optional(Type.String()) }, { additionalProperties: false })),
     memory: Type.Optional(Type.Object({ trim: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
@@ -63,7 +86,7 @@ export interface AgentConfig {
 
 const fileCheck = validator(AgentFile);
 const baseCheck = validator(CheckBase);
-const ms = (v: string | number | undefined, d: number) => (v === undefined ? d : parseDurationMs(v) ?? d);
+const ms = (v: string | number | undefined, d: number) => (v === undefined ? d : (parseDurationMs(v) ?? d));
 
 /** Validates the whole file and every check against its probe's schema; all problems at once, with paths. */
 export function parseAgentConfig(raw: unknown, source: string, registry: ProbeRegistry, baseDir = process.cwd()): AgentConfig {
@@ -77,7 +100,9 @@ export function parseAgentConfig(raw: unknown, source: string, registry: ProbeRe
     const baseProblems = baseCheck.problems(c);
     if (baseProblems.length > 0 && (typeof c !== 'object' || c === null)) return void problems.push({ path, message: 'must be an object' });
     const { id, type, interval, timeout, retries, labels, ...options } = c as Static<typeof CheckBase> & Record<string, unknown>;
-    for (const p of baseProblems) if (['/id', '/type', '/interval', '/timeout', '/retries', '/'].some((k) => p.path.startsWith(k)) && !p.message.startsWith('unknown field')) problems.push({ path: `${path}${p.path === '/' ? '' : p.path}`, message: p.message });
+    for (const p of baseProblems)
+      if (['/id', '/type', '/interval', '/timeout', '/retries', '/'].some((k) => p.path.startsWith(k)) && !p.message.startsWith('unknown field'))
+        problems.push({ path: `${path}${p.path === '/' ? '' : p.path}`, message: p.message });
     const probe = registry.get(type);
     if (!probe) return void problems.push({ path: `${path}/type`, message: `unknown check type "${String(type)}"; known: ${[...registry.keys()].join(', ')}` });
     if (ids.has(id)) problems.push({ path: `${path}/id`, message: `duplicate check id "${id}"` });
@@ -88,11 +113,17 @@ export function parseAgentConfig(raw: unknown, source: string, registry: ProbeRe
     if (intervalMs < 100) problems.push({ path: `${path}/interval`, message: 'must be at least 100ms' });
     if (timeoutMs > intervalMs) problems.push({ path: `${path}/timeout`, message: 'timeout must not exceed the interval' });
     checks.push({
-      id, type, intervalMs, timeoutMs,
-      retries: retries ?? f.defaults?.retries ?? 0, labels: { ...(f.labels ?? {}), ...(labels ?? {}) }, options,
+      id,
+      type,
+      intervalMs,
+      timeoutMs,
+      retries: retries ?? f.defaults?.retries ?? 0,
+      labels: { ...(f.labels ?? {}), ...(labels ?? {}) },
+      options,
     });
   });
-  if (problems.length > 0) throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
+  if (problems.length > 0)
+    throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
   return {
     collectorUrl: f.collector.url.replace(/\/$/, ''),
     stateDir: resolve(baseDir, f.stateDir),

@@ -10,10 +10,12 @@ export async function enroll(o: { collector: string; token: string; stateDir: st
   const url = o.collector.replace(/\/$/, '');
   const base = new URL(`${url}/`);
   const client = new Client(base.origin, { maxHeaderSize: MAX_HEADER_SIZE });
-  let res;
+  let res: Awaited<ReturnType<typeof exchange>>;
   try {
     res = await exchange(client, `${base.pathname}api/v1/enroll`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, timeoutMs: 30_000,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      timeoutMs: 30_000,
       body: JSON.stringify({ token: o.token, hostname: hostname(), agentVersion: VERSION, ...(o.name ? { name: o.name } : {}) }),
     });
   } catch (e) {
@@ -27,7 +29,8 @@ export async function enroll(o: { collector: string; token: string; stateDir: st
   } catch {
     throw new VigilError('UPSTREAM', `the collector at ${url} answered HTTP ${res.statusCode} without JSON: is that Vigil's collector?`);
   }
-  if (res.statusCode !== 201) throw new VigilError('UNAUTHENTICATED', `enrollment refused: ${body.error?.code ?? res.statusCode} ${body.error?.message ?? ''}`.trim());
+  if (res.statusCode !== 201)
+    throw new VigilError('UNAUTHENTICATED', `enrollment refused: ${body.error?.code ?? res.statusCode} ${body.error?.message ?? ''}`.trim());
   const state: AgentState = { agentId: body.agentId, agentToken: body.agentToken, clientId: body.clientId, siteId: body.siteId, collectorUrl: url, lastSeq: 0 };
   writeState(o.stateDir, state);
   return state;

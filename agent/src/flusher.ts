@@ -24,7 +24,12 @@ export class Flusher {
   private closed = false;
 
   /** `onFlushed`: after every flush, delivered or not (the agent trims its heap there when idle). */
-  constructor(private readonly target: Flushable, private readonly clock: Clock, private readonly gapMs: number, private readonly onFlushed?: () => void) {}
+  constructor(
+    private readonly target: Flushable,
+    private readonly clock: Clock,
+    private readonly gapMs: number,
+    private readonly onFlushed?: () => void,
+  ) {}
 
   /** A result was added; `idle`: no other check is running. */
   request(idle: boolean): void {

@@ -39,24 +39,47 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
   const runtime = new ProbeRuntime();
   const native = runtime.native;
   const trimmer = new HeapTrimmer(config.memoryTrim ? native?.mallocTrim : undefined, clock, TRIM_GAP_MS);
-  if (!native) logger.info('vigil-agent-native is not built (npm ci builds it with a C compiler): running without heap trimming, VoIP streams in JavaScript (docs/agent-footprint.md)');
+  if (!native)
+    logger.info(
+      'vigil-agent-native is not built (npm ci builds it with a C compiler): running without heap trimming, VoIP streams in JavaScript (docs/agent-footprint.md)',
+    );
   // after a flush that leaves the agent idle, a round is over and its garbage freed
   const flusher = new Flusher(transport, clock, config.flushIntervalMs, () => scheduler.idle && trimmer.idle());
-  const scheduler = new Scheduler(config.checks, registry, runtime, clock, logger, (r, idle) => {
-    transport.add(r);
-    flusher.request(idle);
-  }, config.scheduleSlotMs);
+  const scheduler = new Scheduler(
+    config.checks,
+    registry,
+    runtime,
+    clock,
+    logger,
+    (r, idle) => {
+      transport.add(r);
+      flusher.request(idle);
+    },
+    config.scheduleSlotMs,
+  );
   const host = new HostMetrics(clock, config.host.links);
   const started = clock.now();
   // The catalogue never changes while the agent runs: built once, not on every beat.
   const catalogue = config.checks.map((c) => ({
-    id: c.id, type: c.type, intervalSeconds: c.intervalMs / 1000, timeoutSeconds: c.timeoutMs / 1000, labels: c.labels,
-    target: registry.get(c.type)!.describe(c.options as never).slice(0, 512),
+    id: c.id,
+    type: c.type,
+    intervalSeconds: c.intervalMs / 1000,
+    timeoutSeconds: c.timeoutMs / 1000,
+    labels: c.labels,
+    target: registry
+      .get(c.type)!
+      .describe(c.options as never)
+      .slice(0, 512),
   }));
   const beat = async () => {
     const ok = await transport.heartbeat({
-      agentId: state.agentId, sentAt: clock.now(), agentVersion: VERSION, uptimeSeconds: (clock.now() - started) / 1000,
-      queuedBatches: transport.queuedBatches, intervalSeconds: config.heartbeatIntervalMs / 1000, checks: catalogue,
+      agentId: state.agentId,
+      sentAt: clock.now(),
+      agentVersion: VERSION,
+      uptimeSeconds: (clock.now() - started) / 1000,
+      queuedBatches: transport.queuedBatches,
+      intervalSeconds: config.heartbeatIntervalMs / 1000,
+      checks: catalogue,
     });
     if (!ok) logger.warn({ queuedBatches: transport.queuedBatches }, 'heartbeat not delivered');
   };
@@ -65,10 +88,14 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
   scheduler.start();
   timers.push(setInterval(() => void beat(), config.heartbeatIntervalMs));
   if (config.host.enabled) {
-    const sampleHost = () => host.sample().then((ms) => {
-      ms.forEach((m) => transport.add(m));
-      flusher.request(scheduler.idle);
-    }, (err) => logger.warn({ err }, 'host metrics failed'));
+    const sampleHost = () =>
+      host.sample().then(
+        (ms) => {
+          ms.forEach((m) => transport.add(m));
+          flusher.request(scheduler.idle);
+        },
+        (err) => logger.warn({ err }, 'host metrics failed'),
+      );
     void sampleHost();
     timers.push(setInterval(() => void sampleHost(), config.host.intervalMs));
   }

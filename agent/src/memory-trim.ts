@@ -14,7 +14,11 @@ export class HeapTrimmer {
   released = 0;
   trims = 0;
 
-  constructor(private readonly trim: (() => boolean | undefined) | undefined, private readonly clock: Clock, private readonly minGapMs: number) {}
+  constructor(
+    private readonly trim: (() => boolean | undefined) | undefined,
+    private readonly clock: Clock,
+    private readonly minGapMs: number,
+  ) {}
 
   get enabled(): boolean {
     return this.trim !== undefined;

@@ -46,7 +46,14 @@ export interface RunControl {
  * measures; each attempt's result is judged against the check's quality thresholds here
  * (judgeQuality), so a degraded attempt is retried like a down one, as before.
  */
-export async function runCheck(c: CheckConfig, registry: ProbeRegistry, runtime: ProbeRuntime, clock: Clock, logger: Logger, control?: RunControl): Promise<CheckResultSample> {
+export async function runCheck(
+  c: CheckConfig,
+  registry: ProbeRegistry,
+  runtime: ProbeRuntime,
+  clock: Clock,
+  logger: Logger,
+  control?: RunControl,
+): Promise<CheckResultSample> {
   const probe = registry.get(c.type)!;
   const ts = clock.now();
   let last: Awaited<ReturnType<typeof probe.run>> | undefined;
@@ -69,10 +76,17 @@ export async function runCheck(c: CheckConfig, registry: ProbeRegistry, runtime:
   }
   const r = last!;
   return {
-    kind: 'check', checkId: c.id, type: c.type, ts, status: r.status, durationMs: Math.max(0, r.durationMs),
-    ...(r.reason ? { reason: r.reason } : {}), ...(r.message ? { message: r.message.slice(0, 1024) } : {}),
+    kind: 'check',
+    checkId: c.id,
+    type: c.type,
+    ts,
+    status: r.status,
+    durationMs: Math.max(0, r.durationMs),
+    ...(r.reason ? { reason: r.reason } : {}),
+    ...(r.message ? { message: r.message.slice(0, 1024) } : {}),
     metrics: Object.fromEntries(Object.entries(r.metrics).filter(([, v]) => Number.isFinite(v))),
-    labels: c.labels, target: probe.describe(c.options as never).slice(0, 512),
+    labels: c.labels,
+    target: probe.describe(c.options as never).slice(0, 512),
   };
 }
 
@@ -132,7 +146,7 @@ export class Scheduler {
     for (const g of this.groups) {
       this.arm(g);
       const slot = slotLength(this.slotMs, g.intervalMs);
-      const soon = (((g.phaseMs % slot) - now) % slot + slot) % slot;
+      const soon = ((((g.phaseMs % slot) - now) % slot) + slot) % slot;
       if (now + soon >= g.nextAt!) continue;
       const t = setTimeout(() => {
         this.firstRuns.delete(t);
@@ -152,10 +166,13 @@ export class Scheduler {
     const now = this.clock.now();
     const nextPhase = now + ((((g.phaseMs - now) % g.intervalMs) + g.intervalMs) % g.intervalMs);
     g.nextAt = g.nextAt === undefined || g.nextAt + g.intervalMs < now - g.intervalMs ? nextPhase : g.nextAt + g.intervalMs;
-    const t = setTimeout(() => {
-      for (const c of g.checks) this.fire(c);
-      this.arm(g);
-    }, Math.max(0, g.nextAt - now));
+    const t = setTimeout(
+      () => {
+        for (const c of g.checks) this.fire(c);
+        this.arm(g);
+      },
+      Math.max(0, g.nextAt - now),
+    );
     this.timers.set(g, t);
   }
 

@@ -15,7 +15,8 @@ export interface AgentState {
 const file = (dir: string) => join(dir, 'agent.json');
 
 export function readState(dir: string): AgentState {
-  if (!existsSync(file(dir))) throw new VigilError('UNAUTHENTICATED', `no agent identity in ${dir}: run \`vigil agent enroll --collector URL --token T --state-dir ${dir}\` first`);
+  if (!existsSync(file(dir)))
+    throw new VigilError('UNAUTHENTICATED', `no agent identity in ${dir}: run \`vigil agent enroll --collector URL --token T --state-dir ${dir}\` first`);
   try {
     return JSON.parse(readFileSync(file(dir), 'utf8')) as AgentState;
   } catch (e) {

@@ -99,7 +99,10 @@ export class Transport {
         }
         this.failures++;
         this.nextAttemptAt = this.clock.now() + Math.min(60_000, 1000 * 2 ** Math.min(this.failures - 1, 6));
-        this.logger.warn({ status, queuedBatches: this.queue.length, retryInMs: this.nextAttemptAt - this.clock.now() }, 'collector unreachable: keeping batches in memory (bounded queue) and retrying');
+        this.logger.warn(
+          { status, queuedBatches: this.queue.length, retryInMs: this.nextAttemptAt - this.clock.now() },
+          'collector unreachable: keeping batches in memory (bounded queue) and retrying',
+        );
         return;
       }
     } finally {
@@ -114,7 +117,10 @@ export class Transport {
   private async post(path: string, body: unknown): Promise<number | string> {
     try {
       const res = await exchange(this.client, `${this.prefix}${path}`, {
-        method: 'POST', body: JSON.stringify(body), timeoutMs: 10_000, maxBodyBytes: 64 * 1024,
+        method: 'POST',
+        body: JSON.stringify(body),
+        timeoutMs: 10_000,
+        maxBodyBytes: 64 * 1024,
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.state.agentToken}` },
       });
       return res.statusCode;

@@ -47,14 +47,33 @@ export interface VigilApp {
 export async function buildApp(opts: BuildAppOptions): Promise<VigilApp> {
   const { config, store, clock, logger } = opts;
   const definitions = opts.definitions ?? (() => []);
-  const app = Fastify({ loggerInstance: logger, bodyLimit: config.bodyLimitBytes, ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } } }).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: config.bodyLimitBytes,
+    ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
   const metrics = new CollectorMetrics(store, clock, definitions);
   const incidents = await buildIncidents({
-    store, config, clock, logger, definitions, figures: () => metrics.slaFigures(), metrics, ...(opts.channels ? { channels: opts.channels } : {}),
+    store,
+    config,
+    clock,
+    logger,
+    definitions,
+    figures: () => metrics.slaFigures(),
+    metrics,
+    ...(opts.channels ? { channels: opts.channels } : {}),
   });
   metrics.watchIncidents(store.incidents, incidents.outbox);
   const listeners = [incidents.recorder, ...(opts.listeners ?? [])];
-  const engine: StateMachine = new StateMachine(store, clock, logger, config, listeners, new ServiceTracker((c, m) => engine.stateOf(c, m), clock, definitions), definitions);
+  const engine: StateMachine = new StateMachine(
+    store,
+    clock,
+    logger,
+    config,
+    listeners,
+    new ServiceTracker((c, m) => engine.stateOf(c, m), clock, definitions),
+    definitions,
+  );
   await engine.load();
   metrics.watchChecks(() => engine.snapshot());
   const ctx: AppContext = { config, store, clock, logger, engine, metrics, sinks: opts.sinks ?? [], definitions, incidents };
@@ -71,9 +90,12 @@ export async function buildApp(opts: BuildAppOptions): Promise<VigilApp> {
     }
     if (err.validation) {
       const problems = err.validation.map((v) => ({ path: v.instancePath || '/', message: v.message ?? 'invalid' }));
-      return reply.code(400).send(new VigilError('BODY_INVALID', `request ${err.validationContext ?? 'body'} is invalid (${problems.length} problems)`, problems).toJSON());
+      return reply
+        .code(400)
+        .send(new VigilError('BODY_INVALID', `request ${err.validationContext ?? 'body'} is invalid (${problems.length} problems)`, problems).toJSON());
     }
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send(new VigilError('BODY_TOO_LARGE', `request body is larger than ${config.bodyLimitBytes} bytes`).toJSON());
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return reply.code(413).send(new VigilError('BODY_TOO_LARGE', `request body is larger than ${config.bodyLimitBytes} bytes`).toJSON());
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.code(err.statusCode).send(new VigilError('BODY_INVALID', err.message).toJSON());
     }

@@ -9,10 +9,11 @@ import type { EscalationRule } from './incidents/escalation.js';
 import { channelConfigProblems, type ChannelConfig } from './notify/channel-config.js';
 import type { StoreConfig } from './store/open-store.js';
 
-
 export const CollectorConfigSchema = Type.Object(
   {
-    listen: Type.Optional(Type.Object({ host: Type.Optional(Type.String()), port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })) }, { additionalProperties: false })),
+    listen: Type.Optional(
+      Type.Object({ host: Type.Optional(Type.String()), port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })) }, { additionalProperties: false }),
+    ),
     dataDir: Type.String({ minLength: 1 }),
     store: Type.Optional(
       Type.Object(
@@ -52,12 +53,20 @@ export const CollectorConfigSchema = Type.Object(
           webhooks: Type.Optional(
             Type.Array(
               Type.Object(
-                { name: Type.String({ minLength: 1 }), url: Type.String({ pattern: '^https?://' }), secret: Type.Optional(Type.String()), clients: Type.Optional(Type.Array(Type.String())), timeout: Type.Optional(Duration) },
+                {
+                  name: Type.String({ minLength: 1 }),
+                  url: Type.String({ pattern: '^https?://' }),
+                  secret: Type.Optional(Type.String()),
+                  clients: Type.Optional(Type.Array(Type.String())),
+                  timeout: Type.Optional(Duration),
+                },
                 { additionalProperties: false },
               ),
             ),
           ),
-          retry: Type.Optional(Type.Object({ maxAttempts: Type.Optional(Type.Integer({ minimum: 1 })), baseDelay: Type.Optional(Duration) }, { additionalProperties: false })),
+          retry: Type.Optional(
+            Type.Object({ maxAttempts: Type.Optional(Type.Integer({ minimum: 1 })), baseDelay: Type.Optional(Duration) }, { additionalProperties: false }),
+          ),
           escalation: Type.Optional(
             Type.Array(
               Type.Object(
@@ -67,12 +76,16 @@ export const CollectorConfigSchema = Type.Object(
             ),
           ),
           ackSecret: Type.Optional(Type.String({ minLength: 16 })),
-          earlyWarning: Type.Optional(Type.Object({ enabled: Type.Optional(Type.Boolean()), interval: Type.Optional(Duration) }, { additionalProperties: false })),
+          earlyWarning: Type.Optional(
+            Type.Object({ enabled: Type.Optional(Type.Boolean()), interval: Type.Optional(Duration) }, { additionalProperties: false }),
+          ),
         },
         { additionalProperties: false },
       ),
     ),
-    log: Type.Optional(Type.Object({ level: Type.Optional(Type.Enum(['trace', 'debug', 'info', 'warn', 'error', 'silent'])) }, { additionalProperties: false })),
+    log: Type.Optional(
+      Type.Object({ level: Type.Optional(Type.Enum(['trace', 'debug', 'info', 'warn', 'error', 'silent'])) }, { additionalProperties: false }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -114,26 +127,33 @@ export function parseCollectorConfig(raw: unknown, source: string, baseDir = pro
   const notifications = (raw as { notifications?: { channels?: unknown; webhooks?: unknown; escalation?: unknown } } | null)?.notifications;
   if (notifications?.channels !== undefined) problems.push(...channelConfigProblems(notifications.channels));
   problems.push(...channelNameProblems(notifications));
-  if (problems.length > 0) throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
+  if (problems.length > 0)
+    throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
   const f = raw as CollectorConfigFile;
   const storeUrl = env.VIGIL_STORE_URL ?? f.store?.url;
   if (f.store?.type === 'postgres' && !storeUrl) {
-    throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid`, [{ path: '/store/url', message: 'store.type postgres needs a url (postgres://user:password@host:5432/db) or VIGIL_STORE_URL' }]);
+    throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid`, [
+      { path: '/store/url', message: 'store.type postgres needs a url (postgres://user:password@host:5432/db) or VIGIL_STORE_URL' },
+    ]);
   }
   if (env.VIGIL_STORE_URL !== undefined && !/^postgres(ql)?:\/\//.test(env.VIGIL_STORE_URL)) {
-    throw new VigilError('CONFIG_INVALID', 'VIGIL_STORE_URL must be a postgres:// URL', [{ path: 'env:VIGIL_STORE_URL', message: 'expected postgres://user:password@host:5432/db' }]);
+    throw new VigilError('CONFIG_INVALID', 'VIGIL_STORE_URL must be a postgres:// URL', [
+      { path: 'env:VIGIL_STORE_URL', message: 'expected postgres://user:password@host:5432/db' },
+    ]);
   }
   const dataDir = resolve(baseDir, f.dataDir);
-  const store: StoreConfig = storeUrl && f.store?.type !== 'sqlite'
-    ? { type: 'postgres', url: storeUrl, ...(f.store?.poolSize ? { poolSize: f.store.poolSize } : {}) }
-    : { type: 'sqlite', dataDir };
+  const store: StoreConfig =
+    storeUrl && f.store?.type !== 'sqlite'
+      ? { type: 'postgres', url: storeUrl, ...(f.store?.poolSize ? { poolSize: f.store.poolSize } : {}) }
+      : { type: 'sqlite', dataDir };
   let adminToken = env.VIGIL_ADMIN_TOKEN ?? f.adminToken;
   if (!adminToken && f.adminTokenFile) {
     const p = resolve(baseDir, f.adminTokenFile);
-    if (!existsSync(p)) throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid`, [{ path: '/adminTokenFile', message: `file ${p} does not exist` }]);
+    if (!existsSync(p))
+      throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid`, [{ path: '/adminTokenFile', message: `file ${p} does not exist` }]);
     adminToken = readFileSync(p, 'utf8').trim();
   }
-  const ms = (v: string | number | undefined, dflt: number) => (v === undefined ? dflt : parseDurationMs(v) ?? dflt);
+  const ms = (v: string | number | undefined, dflt: number) => (v === undefined ? dflt : (parseDurationMs(v) ?? dflt));
   const n = f.notifications;
   const channels = [...((n?.channels ?? []) as ChannelConfig[]), ...(n?.webhooks ?? []).map((w) => ({ ...w, type: 'webhook' as const }) as ChannelConfig)];
   return {
@@ -153,7 +173,11 @@ export function parseCollectorConfig(raw: unknown, source: string, baseDir = pro
     sweepIntervalMs: ms(f.state?.sweepInterval, 1000),
     slaDir: f.slaDir ? resolve(baseDir, f.slaDir) : undefined,
     channels,
-    escalation: (n?.escalation ?? []).map((e) => ({ afterMs: ms(e.after, 0), ...(e.priorities ? { priorities: e.priorities } : {}), ...(e.channels ? { channels: e.channels } : {}) })),
+    escalation: (n?.escalation ?? []).map((e) => ({
+      afterMs: ms(e.after, 0),
+      ...(e.priorities ? { priorities: e.priorities } : {}),
+      ...(e.channels ? { channels: e.channels } : {}),
+    })),
     ackSecret: n?.ackSecret,
     earlyWarningIntervalMs: n?.earlyWarning?.enabled === false ? 0 : ms(n?.earlyWarning?.interval, 30_000),
     retryMaxAttempts: f.notifications?.retry?.maxAttempts ?? 8,
@@ -170,7 +194,11 @@ export function parseCollectorConfig(raw: unknown, source: string, baseDir = pro
 function channelNameProblems(n: { channels?: unknown; webhooks?: unknown; escalation?: unknown } | undefined): Problem[] {
   const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
   const field = (o: unknown, k: string): unknown => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined);
-  const names = new Set(list(n?.channels).map((c) => field(c, 'name')).filter((x): x is string => typeof x === 'string'));
+  const names = new Set(
+    list(n?.channels)
+      .map((c) => field(c, 'name'))
+      .filter((x): x is string => typeof x === 'string'),
+  );
   const problems: Problem[] = [];
   list(n?.webhooks).forEach((w, i) => {
     const name = field(w, 'name');
@@ -178,9 +206,12 @@ function channelNameProblems(n: { channels?: unknown; webhooks?: unknown; escala
     if (names.has(name)) problems.push({ path: `/notifications/webhooks/${i}/name`, message: `duplicate channel name "${name}"` });
     names.add(name);
   });
-  list(n?.escalation).forEach((e, i) => list(field(e, 'channels')).forEach((c, j) => {
-    if (typeof c === 'string' && !names.has(c)) problems.push({ path: `/notifications/escalation/${i}/channels/${j}`, message: `unknown channel "${c}"; known: ${[...names].join(', ') || 'none'}` });
-  }));
+  list(n?.escalation).forEach((e, i) =>
+    list(field(e, 'channels')).forEach((c, j) => {
+      if (typeof c === 'string' && !names.has(c))
+        problems.push({ path: `/notifications/escalation/${i}/channels/${j}`, message: `unknown channel "${c}"; known: ${[...names].join(', ') || 'none'}` });
+    }),
+  );
   return problems;
 }
 

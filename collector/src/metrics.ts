@@ -15,13 +15,30 @@ const CHECK_LABELS = ['client', 'site', 'service', 'check', 'type'] as const;
  */
 export class CollectorMetrics {
   readonly registry = new Registry();
-  private readonly batches = new Counter({ name: 'vigil_ingest_batches_total', help: 'Ingested batches by result', labelNames: ['result'], registers: [this.registry] });
+  private readonly batches = new Counter({
+    name: 'vigil_ingest_batches_total',
+    help: 'Ingested batches by result',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
   private readonly samples = new Counter({ name: 'vigil_ingest_samples_total', help: 'Samples stored', registers: [this.registry] });
-  private readonly duration = new Histogram({ name: 'vigil_ingest_request_duration_seconds', help: 'Ingest request handling time', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: [this.registry] });
-  private readonly notifications = new Counter({ name: 'vigil_notifications_total', help: 'Notification attempts by channel and result (delivered, retry, failed)', labelNames: ['channel', 'result'], registers: [this.registry] });
+  private readonly duration = new Histogram({
+    name: 'vigil_ingest_request_duration_seconds',
+    help: 'Ingest request handling time',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+    registers: [this.registry],
+  });
+  private readonly notifications = new Counter({
+    name: 'vigil_notifications_total',
+    help: 'Notification attempts by channel and result (delivered, retry, failed)',
+    labelNames: ['channel', 'result'],
+    registers: [this.registry],
+  });
   private readonly timeToNotify = new Histogram({
-    name: 'vigil_incident_time_to_notify_seconds', help: 'From the start of an outage to its first delivered notification',
-    buckets: [5, 10, 15, 20, 30, 45, 60, 120, 300, 900], registers: [this.registry],
+    name: 'vigil_incident_time_to_notify_seconds',
+    help: 'From the start of an outage to its first delivered notification',
+    buckets: [5, 10, 15, 20, 30, 45, 60, 120, 300, 900],
+    registers: [this.registry],
   });
   private readonly dynamic = new Map<string, Gauge>();
   private slaCache: { at: number; rows: Promise<Awaited<ReturnType<typeof currentSlaFigures>>> } | undefined;
@@ -29,12 +46,21 @@ export class CollectorMetrics {
   private checks: () => readonly CheckRow[] = () => [];
   private readonly sla: Record<'target' | 'budget' | 'burn' | 'projected' | 'breach', Gauge>;
 
-  constructor(private readonly store: Store, private readonly clock: Clock, private readonly definitions: () => readonly SlaDefinition[]) {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly definitions: () => readonly SlaDefinition[],
+  ) {
     collectDefaultMetrics({ register: this.registry });
     for (const r of ['stored', 'duplicate', 'rejected']) this.batches.inc({ result: r }, 0);
     this.samples.inc(0);
     new Gauge({ name: 'vigil_check_up', help: '1 when the last result of a check was up, else 0', labelNames: CHECK_LABELS, registers: [this.registry] });
-    new Gauge({ name: 'vigil_sla_availability_ratio', help: 'Availability of the current period to date (0..1)', labelNames: ['client', 'service'], registers: [this.registry] });
+    new Gauge({
+      name: 'vigil_sla_availability_ratio',
+      help: 'Availability of the current period to date (0..1)',
+      labelNames: ['client', 'service'],
+      registers: [this.registry],
+    });
     // Registered now, not at the first scrape: prom-client lists the metrics before it collects them.
     const sla = (name: string, help: string, labels = ['client', 'service']) => new Gauge({ name, help, labelNames: labels, registers: [this.registry] });
     this.sla = {
@@ -42,7 +68,10 @@ export class CollectorMetrics {
       budget: sla('vigil_sla_error_budget_remaining_ratio', 'Share of the error budget left this period'),
       burn: sla('vigil_sla_burn_rate', 'Error-budget burn rate by window', ['client', 'service', 'window']),
       projected: sla('vigil_sla_projected_availability_ratio', 'Projected end-of-period availability (0..1)'),
-      breach: sla('vigil_sla_time_to_breach_seconds', 'Measured time until the error budget is used up at the last 24 h rate (0 = used up); absent when not this period'),
+      breach: sla(
+        'vigil_sla_time_to_breach_seconds',
+        'Measured time until the error budget is used up at the last 24 h rate (0 = used up); absent when not this period',
+      ),
     };
     new Gauge({ name: 'vigil_agent_up', help: '1 while the agent sends heartbeats', labelNames: ['client', 'site', 'agent'], registers: [this.registry] });
   }
@@ -85,13 +114,27 @@ export class CollectorMetrics {
 
   /** Open incidents (outages and early warnings) and the outbox backlog, read at scrape time. */
   watchIncidents(incidents: Store['incidents'], outbox: Outbox): void {
-    const open = new Gauge({ name: 'vigil_incidents_open', help: 'Open incidents by kind (service-down, site-unreachable, burn-rate, projected-breach)', labelNames: ['client', 'service', 'kind', 'priority', 'acknowledged'], registers: [this.registry],
+    const open = new Gauge({
+      name: 'vigil_incidents_open',
+      help: 'Open incidents by kind (service-down, site-unreachable, burn-rate, projected-breach)',
+      labelNames: ['client', 'service', 'kind', 'priority', 'acknowledged'],
+      registers: [this.registry],
       async collect() {
         const rows = await incidents.listOpen();
         open.reset();
-        for (const i of rows) if (!i.muted) open.inc({ client: i.client, service: i.service, kind: i.kind, priority: i.priority, acknowledged: i.acknowledgedAt === null ? 'false' : 'true' });
-      } });
-    const pending = new Gauge({ name: 'vigil_notifications_pending', help: 'Notifications queued and not yet delivered', registers: [this.registry], async collect() { pending.set(await outbox.pendingCount()); } });
+        for (const i of rows)
+          if (!i.muted)
+            open.inc({ client: i.client, service: i.service, kind: i.kind, priority: i.priority, acknowledged: i.acknowledgedAt === null ? 'false' : 'true' });
+      },
+    });
+    const pending = new Gauge({
+      name: 'vigil_notifications_pending',
+      help: 'Notifications queued and not yet delivered',
+      registers: [this.registry],
+      async collect() {
+        pending.set(await outbox.pendingCount());
+      },
+    });
   }
 
   /** Current-period SLA figures of every client, computed at most every 10 s (shared by /metrics and early warning). */
@@ -137,7 +180,9 @@ export class CollectorMetrics {
     for (const m of host) {
       const a = agents.get(m.agentId);
       const name = `vigil_host_${m.name.replace(/^host_/, '')}`;
-      const extra = Object.keys(m.labels).filter((k) => NAME.test(k) && !['client', 'site', 'agent'].includes(k)).sort();
+      const extra = Object.keys(m.labels)
+        .filter((k) => NAME.test(k) && !['client', 'site', 'agent'].includes(k))
+        .sort();
       if (!NAME.test(name) || !a) continue;
       const g = this.gauge(`${name}`, `Host metric ${m.name}`, ['client', 'site', 'agent', ...extra]);
       try {

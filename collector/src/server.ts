@@ -21,7 +21,11 @@ export async function startCollector(input: string | CollectorConfig, deps: { cl
   const store = await openStore(config.store, logger);
   if (store.appliedAtOpen.length > 0) logger.info({ store: store.location, applied: store.appliedAtOpen }, 'store migrated');
   const { app, engine, incidents } = await buildApp({
-    config, store, clock, logger, definitions: () => definitions,
+    config,
+    store,
+    clock,
+    logger,
+    definitions: () => definitions,
     reloadDefinitions: (defs) => {
       definitions = defs;
       logger.info({ clients: defs.map((d) => `${d.client}@${d.version}`) }, 'SLA definitions reloaded');
@@ -31,13 +35,22 @@ export async function startCollector(input: string | CollectorConfig, deps: { cl
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  const sweep = every(config.sweepIntervalMs, async () => {
-    await engine.sweep();
-    await incidents.escalator.sweep();
-  }, (err) => logger.error({ err }, 'sweep failed'));
-  const warn = config.earlyWarningIntervalMs > 0
-    ? every(config.earlyWarningIntervalMs, () => incidents.earlyWarning.evaluate(), (err) => logger.error({ err }, 'early-warning evaluation failed'))
-    : undefined;
+  const sweep = every(
+    config.sweepIntervalMs,
+    async () => {
+      await engine.sweep();
+      await incidents.escalator.sweep();
+    },
+    (err) => logger.error({ err }, 'sweep failed'),
+  );
+  const warn =
+    config.earlyWarningIntervalMs > 0
+      ? every(
+          config.earlyWarningIntervalMs,
+          () => incidents.earlyWarning.evaluate(),
+          (err) => logger.error({ err }, 'early-warning evaluation failed'),
+        )
+      : undefined;
   incidents.outbox.start();
   const prune = cron.schedule('17 3 * * *', async () => {
     try {
@@ -70,9 +83,11 @@ function every(ms: number, f: () => Promise<void>, onError: (err: unknown) => vo
   let running: Promise<void> | undefined;
   const timer = setInterval(() => {
     if (running) return;
-    running = f().catch(onError).finally(() => {
-      running = undefined;
-    });
+    running = f()
+      .catch(onError)
+      .finally(() => {
+        running = undefined;
+      });
   }, ms);
   return {
     async stop() {

@@ -11,12 +11,25 @@ export function generatedFiles(): Record<string, string> {
   return {
     [`${dash.uid}.json`]: JSON.stringify(dash, null, 2) + '\n',
     'provisioning/dashboards/vigil.yaml': [
-      'apiVersion: 1', 'providers:', '  - name: vigil', '    folder: Vigil', '    type: file', '    disableDeletion: false',
-      '    options:', '      path: /var/lib/grafana/dashboards/vigil   # copy dashboards/*.json here', '',
+      'apiVersion: 1',
+      'providers:',
+      '  - name: vigil',
+      '    folder: Vigil',
+      '    type: file',
+      '    disableDeletion: false',
+      '    options:',
+      '      path: /var/lib/grafana/dashboards/vigil   # copy dashboards/*.json here',
+      '',
     ].join('\n'),
     'provisioning/datasources/vigil.yaml': [
-      'apiVersion: 1', 'datasources:', '  - name: Vigil Prometheus', '    uid: vigil-prometheus', '    type: prometheus', '    access: proxy',
-      '    url: http://127.0.0.1:9090   # your Prometheus that scrapes the collector /metrics', '',
+      'apiVersion: 1',
+      'datasources:',
+      '  - name: Vigil Prometheus',
+      '    uid: vigil-prometheus',
+      '    type: prometheus',
+      '    access: proxy',
+      '    url: http://127.0.0.1:9090   # your Prometheus that scrapes the collector /metrics',
+      '',
     ].join('\n'),
   };
 }

@@ -29,7 +29,11 @@ export function parseDefinition(text: string, source: string, opts: ParseOptions
   const problems = fileValidator.problems(raw);
   if (problems.length === 0) problems.push(...semanticProblems(raw as DefinitionFile, opts));
   if (problems.length > 0) {
-    throw new VigilError('DEFINITION_INVALID', `${source}: SLA definition is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
+    throw new VigilError(
+      'DEFINITION_INVALID',
+      `${source}: SLA definition is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`,
+      problems,
+    );
   }
   return toDefinition(raw as DefinitionFile);
 }
@@ -38,7 +42,8 @@ function semanticProblems(f: DefinitionFile, opts: ParseOptions): Problem[] {
   const out: Problem[] = [];
   const zoneOk = DateTime.local().setZone(f.timezone).isValid;
   if (!zoneOk) out.push({ path: '/timezone', message: `unknown IANA time zone "${f.timezone}"` });
-  if (f.effectiveFrom !== undefined && !DateTime.fromISO(f.effectiveFrom).isValid) out.push({ path: '/effectiveFrom', message: 'must be an ISO date like 2026-11-01' });
+  if (f.effectiveFrom !== undefined && !DateTime.fromISO(f.effectiveFrom).isValid)
+    out.push({ path: '/effectiveFrom', message: 'must be an ISO date like 2026-11-01' });
   const ids = new Set<string>();
   f.services.forEach((s, i) => {
     const p = `/services/${i}`;
@@ -80,46 +85,48 @@ function toDefinition(f: DefinitionFile): SlaDefinition {
     timezone: zone,
     version: f.version === undefined ? '1' : String(f.version),
     effectiveFrom: f.effectiveFrom ? DateTime.fromISO(f.effectiveFrom, { zone }).toMillis() : 0,
-    services: f.services.map((s): ServiceDefinition => ({
-      id: s.id,
-      target: s.target,
-      period: s.period ?? 'calendar-month',
-      members: s.members,
-      downtime: { when: s.downtime?.when ?? { membersDown: 1 }, minDurationMs: parseDurationMs(s.downtime?.minDuration ?? 0) ?? 0 },
-      unknown: s.unknown ?? 'exclude',
-      maintenance: (s.maintenance ?? []).map((m): MaintenanceEntry => {
-        const durationMs = parseDurationMs(m.duration) ?? 0;
-        const reason = m.reason;
-        return 'rrule' in m ? { rrule: m.rrule, durationMs, ...(reason ? { reason } : {}) } : { start: m.start, durationMs, ...(reason ? { reason } : {}) };
+    services: f.services.map(
+      (s): ServiceDefinition => ({
+        id: s.id,
+        target: s.target,
+        period: s.period ?? 'calendar-month',
+        members: s.members,
+        downtime: { when: s.downtime?.when ?? { membersDown: 1 }, minDurationMs: parseDurationMs(s.downtime?.minDuration ?? 0) ?? 0 },
+        unknown: s.unknown ?? 'exclude',
+        maintenance: (s.maintenance ?? []).map((m): MaintenanceEntry => {
+          const durationMs = parseDurationMs(m.duration) ?? 0;
+          const reason = m.reason;
+          return 'rrule' in m ? { rrule: m.rrule, durationMs, ...(reason ? { reason } : {}) } : { start: m.start, durationMs, ...(reason ? { reason } : {}) };
+        }),
+        ...(s.businessHours ? { businessHours: s.businessHours } : {}),
+        ...(s.credits ? { credits: s.credits } : {}),
+        ...(s.priority ? { priority: s.priority } : {}),
+        ...(s.thresholds
+          ? {
+              thresholds: {
+                ...(s.thresholds.errorRateAbove !== undefined ? { errorRateAbove: s.thresholds.errorRateAbove } : {}),
+                ...(s.thresholds.latencyP95Above !== undefined ? { latencyP95AboveMs: parseDurationMs(s.thresholds.latencyP95Above) ?? 0 } : {}),
+                ...(s.thresholds.mosBelow !== undefined ? { mosBelow: s.thresholds.mosBelow } : {}),
+                ...(s.thresholds.degradedCounts ? { degradedCounts: s.thresholds.degradedCounts } : {}),
+              },
+            }
+          : {}),
+        ...(s.incidentTargets
+          ? {
+              incidentTargets: Object.fromEntries(
+                Object.entries(s.incidentTargets).map(([prio, t]) => [
+                  prio,
+                  {
+                    ...(t.notify !== undefined ? { notifySeconds: (parseDurationMs(t.notify) ?? 0) / 1000 } : {}),
+                    ...(t.response !== undefined ? { responseSeconds: (parseDurationMs(t.response) ?? 0) / 1000 } : {}),
+                    ...(t.resolution !== undefined ? { resolutionSeconds: (parseDurationMs(t.resolution) ?? 0) / 1000 } : {}),
+                  },
+                ]),
+              ),
+            }
+          : {}),
       }),
-      ...(s.businessHours ? { businessHours: s.businessHours } : {}),
-      ...(s.credits ? { credits: s.credits } : {}),
-      ...(s.priority ? { priority: s.priority } : {}),
-      ...(s.thresholds
-        ? {
-            thresholds: {
-              ...(s.thresholds.errorRateAbove !== undefined ? { errorRateAbove: s.thresholds.errorRateAbove } : {}),
-              ...(s.thresholds.latencyP95Above !== undefined ? { latencyP95AboveMs: parseDurationMs(s.thresholds.latencyP95Above) ?? 0 } : {}),
-              ...(s.thresholds.mosBelow !== undefined ? { mosBelow: s.thresholds.mosBelow } : {}),
-              ...(s.thresholds.degradedCounts ? { degradedCounts: s.thresholds.degradedCounts } : {}),
-            },
-          }
-        : {}),
-      ...(s.incidentTargets
-        ? {
-            incidentTargets: Object.fromEntries(
-              Object.entries(s.incidentTargets).map(([prio, t]) => [
-                prio,
-                {
-                  ...(t.notify !== undefined ? { notifySeconds: (parseDurationMs(t.notify) ?? 0) / 1000 } : {}),
-                  ...(t.response !== undefined ? { responseSeconds: (parseDurationMs(t.response) ?? 0) / 1000 } : {}),
-                  ...(t.resolution !== undefined ? { resolutionSeconds: (parseDurationMs(t.resolution) ?? 0) / 1000 } : {}),
-                },
-              ]),
-            ),
-          }
-        : {}),
-    })),
+    ),
   };
 }
 

@@ -33,7 +33,10 @@ export function maintenanceIntervals(entries: readonly MaintenanceEntry[], timez
 export function parseRule(text: string, anchor = new Date(Date.UTC(2000, 0, 3))): InstanceType<typeof RRule> {
   const hasStart = /DTSTART/i.test(text);
   const body = text.replace(/^RRULE:/i, '');
-  const stamp = anchor.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const stamp = anchor
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   const rule = hasStart ? rrulestr(text) : rrulestr(`DTSTART:${stamp}\nRRULE:${body}`);
   if (!(rule instanceof RRule)) throw new Error('only a single RRULE is supported');
   return rule;
@@ -54,8 +57,12 @@ function expandRule(text: string, durationMs: number, zone: string, window: Inte
   for (const occ of rule.between(from, to, true)) {
     const start = localToMillis(
       {
-        year: occ.getUTCFullYear(), month: occ.getUTCMonth() + 1, day: occ.getUTCDate(),
-        hour: occ.getUTCHours(), minute: occ.getUTCMinutes(), second: occ.getUTCSeconds(),
+        year: occ.getUTCFullYear(),
+        month: occ.getUTCMonth() + 1,
+        day: occ.getUTCDate(),
+        hour: occ.getUTCHours(),
+        minute: occ.getUTCMinutes(),
+        second: occ.getUTCSeconds(),
       },
       zone,
     );

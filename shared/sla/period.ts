@@ -12,10 +12,7 @@ const DAY_MS = 86_400_000;
 export function resolvePeriod(kind: PeriodKind, spec: string | { asOf: number }, timezone: string): PeriodWindow {
   if (!DateTime.local().setZone(timezone).isValid) throw new VigilError('QUERY_INVALID', `unknown time zone "${timezone}"`);
   if (kind === 'rolling-30d') {
-    const end =
-      typeof spec === 'string'
-        ? parseLocal(spec, 'yyyy-MM-dd', timezone).plus({ days: 1 }).toMillis()
-        : spec.asOf;
+    const end = typeof spec === 'string' ? parseLocal(spec, 'yyyy-MM-dd', timezone).plus({ days: 1 }).toMillis() : spec.asOf;
     const label = `rolling-30d@${new Date(end).toISOString()}`;
     return { label, start: end - 30 * DAY_MS, end };
   }

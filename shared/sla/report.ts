@@ -30,7 +30,12 @@ export function computeReport(def: SlaDefinition, transitions: readonly Transiti
 }
 
 /** In-scope instants of `window`: business hours (if any) minus maintenance minus exclusions. */
-export function scopeOf(def: SlaDefinition, service: ServiceDefinition, window: Interval, exclusions: readonly Exclusion[]): { scope: Interval[]; maintenance: Interval[] } {
+export function scopeOf(
+  def: SlaDefinition,
+  service: ServiceDefinition,
+  window: Interval,
+  exclusions: readonly Exclusion[],
+): { scope: Interval[]; maintenance: Interval[] } {
   const base = service.businessHours ? businessIntervals(service.businessHours, def.timezone, window) : [window];
   const maint = intersect(base, maintenanceIntervals(service.maintenance, def.timezone, window));
   const excl = normalize(exclusions.filter((e) => e.service === service.id).map((e) => ({ start: e.start, end: e.end })));
@@ -111,7 +116,12 @@ export function computeServiceFigures(
     if (budgetLeftMs <= 0) timeToBreachSeconds = 0;
     else if (fraction > 0 && budgetLeftMs / fraction <= remainingMs) timeToBreachSeconds = budgetLeftMs / fraction / 1000;
     figures.burnRate = burnRate;
-    figures.toDate = { availabilityPercent: availability, projectedAvailabilityPercent: projected, projectedBreach: projected !== null && projected < service.target, timeToBreachSeconds };
+    figures.toDate = {
+      availabilityPercent: availability,
+      projectedAvailabilityPercent: projected,
+      projectedBreach: projected !== null && projected < service.target,
+      timeToBreachSeconds,
+    };
   }
   return figures;
 }

@@ -10,13 +10,37 @@ type Make = (t: Targets, i: number) => Record<string, unknown> & { type: string 
 
 /** Per mix entry: weight and how to build the i-th check of it. Order = tie-break order. */
 const MIX: Array<{ key: string; type: string; weight: number; make: Make }> = [
-  { key: 'http', type: 'http', weight: 12, make: (t, i) => ({ type: 'http', url: `http://127.0.0.1:${t.httpPort}/${i % 2 ? 'health' : ''}`, ...(i % 2 ? { keyword: 'ok', expectStatus: [200] } : {}) }) },
-  { key: 'https', type: 'http', weight: 8, make: (t, i) => ({ type: 'http', url: `https://127.0.0.1:${t.httpsPort}/${i % 2 ? 'health' : ''}`, insecureSkipVerify: true }) },
+  {
+    key: 'http',
+    type: 'http',
+    weight: 12,
+    make: (t, i) => ({
+      type: 'http',
+      url: `http://127.0.0.1:${t.httpPort}/${i % 2 ? 'health' : ''}`,
+      ...(i % 2 ? { keyword: 'ok', expectStatus: [200] } : {}),
+    }),
+  },
+  {
+    key: 'https',
+    type: 'http',
+    weight: 8,
+    make: (t, i) => ({ type: 'http', url: `https://127.0.0.1:${t.httpsPort}/${i % 2 ? 'health' : ''}`, insecureSkipVerify: true }),
+  },
   { key: 'tcp', type: 'tcp', weight: 10, make: (t) => ({ type: 'tcp', host: '127.0.0.1', port: t.tcpPort }) },
   { key: 'icmp', type: 'icmp', weight: 8, make: () => ({ type: 'icmp', host: '127.0.0.1', packets: 5 }) },
   { key: 'tls', type: 'tls', weight: 7, make: (t) => ({ type: 'tls', host: '127.0.0.1', port: t.httpsPort, insecureSkipVerify: true, warnDays: 14 }) },
   { key: 'voip', type: 'voip', weight: 5, make: (t) => ({ type: 'voip', host: '127.0.0.1', port: t.voipPort, packets: 50 }) },
-  { key: 'dns', type: 'dns', weight: 6, make: (t, i) => ({ type: 'dns', name: `host${i}.bench.test`, server: `127.0.0.1:${t.dnsPort}`, ...(i % 2 ? { recordType: 'MX' } : { expect: ['192.0.2.10'] }) }) },
+  {
+    key: 'dns',
+    type: 'dns',
+    weight: 6,
+    make: (t, i) => ({
+      type: 'dns',
+      name: `host${i}.bench.test`,
+      server: `127.0.0.1:${t.dnsPort}`,
+      ...(i % 2 ? { recordType: 'MX' } : { expect: ['192.0.2.10'] }),
+    }),
+  },
   { key: 'sip', type: 'sip', weight: 4, make: (t, i) => ({ type: 'sip', host: '127.0.0.1', port: t.sipPort, transport: i % 3 === 2 ? 'tcp' : 'udp' }) },
 ];
 

@@ -9,7 +9,12 @@ import { readFileSync } from 'node:fs';
 
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
-export interface ProcReading { at: number; rssKb: number; hwmKb: number; cpuSeconds: number }
+export interface ProcReading {
+  at: number;
+  rssKb: number;
+  hwmKb: number;
+  cpuSeconds: number;
+}
 
 export function readProc(pid: number): ProcReading {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -37,7 +42,10 @@ export class ProcSampler {
   private readonly readings: ProcReading[] = [];
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(readonly pid: number, private readonly everyMs = 1000) {}
+  constructor(
+    readonly pid: number,
+    private readonly everyMs = 1000,
+  ) {}
 
   begin(): void {
     this.readings.push(readProc(this.pid));

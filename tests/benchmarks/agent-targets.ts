@@ -34,19 +34,39 @@ const listen = (s: HttpServer | TcpServer) =>
     s.once('error', reject);
     s.listen(0, '127.0.0.1', () => resolve((s.address() as { port: number }).port));
   });
-const close = (s: HttpServer | TcpServer) => new Promise<void>((resolve) => {
-  if ('closeAllConnections' in s) s.closeAllConnections();
-  s.close(() => resolve());
-});
+const close = (s: HttpServer | TcpServer) =>
+  new Promise<void>((resolve) => {
+    if ('closeAllConnections' in s) s.closeAllConnections();
+    s.close(() => resolve());
+  });
 
 /** A self-signed certificate for 127.0.0.1 / localhost in `dir`. */
 export function selfSignedCert(dir: string): { key: Buffer; cert: Buffer } {
   const key = join(dir, 'key.pem');
   const cert = join(dir, 'cert.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '365',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert,
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '365',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
   return { key: readFileSync(key), cert: readFileSync(cert) };
 }
 
@@ -60,9 +80,18 @@ async function startDns(): Promise<{ sock: Socket; port: number; queries(): numb
     if (!q) return;
     queries++;
     const known = q.name.toLowerCase().endsWith('.bench.test');
-    const answers: dnsPacket.Answer[] = !known ? [] : q.type === 'A' ? [{ name: q.name, ttl: 60, type: 'A', data: '192.0.2.10' }]
-      : q.type === 'MX' ? [{ name: q.name, ttl: 60, type: 'MX', data: { preference: 10, exchange: 'mail.bench.test' } }] : [];
-    sock.send(dnsPacket.encode({ type: 'response', id: query.id, flags: dnsPacket.AUTHORITATIVE_ANSWER | (known ? 0 : 3), questions: [q], answers }), from.port, from.address);
+    const answers: dnsPacket.Answer[] = !known
+      ? []
+      : q.type === 'A'
+        ? [{ name: q.name, ttl: 60, type: 'A', data: '192.0.2.10' }]
+        : q.type === 'MX'
+          ? [{ name: q.name, ttl: 60, type: 'MX', data: { preference: 10, exchange: 'mail.bench.test' } }]
+          : [];
+    sock.send(
+      dnsPacket.encode({ type: 'response', id: query.id, flags: dnsPacket.AUTHORITATIVE_ANSWER | (known ? 0 : 3), questions: [q], answers }),
+      from.port,
+      from.address,
+    );
   });
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
   return { sock, port: sock.address().port, queries: () => queries };
@@ -100,8 +129,15 @@ export async function startTargets(dir: string, vigil: string, want: { dns: bool
     if (want.dns) dns = await startDns();
     if (want.sip) kamailio = await startKamailio();
     return {
-      httpPort, httpsPort, tcpPort, voipPort, dnsPort: dns?.port ?? 0, sipPort: kamailio?.port ?? 0,
-      requests: () => requests, dnsQueries: () => dns?.queries() ?? 0, close: stop,
+      httpPort,
+      httpsPort,
+      tcpPort,
+      voipPort,
+      dnsPort: dns?.port ?? 0,
+      sipPort: kamailio?.port ?? 0,
+      requests: () => requests,
+      dnsQueries: () => dns?.queries() ?? 0,
+      close: stop,
     };
   } catch (e) {
     await stop();

@@ -62,41 +62,79 @@ async function ingestedSamples(base: string): Promise<number> {
 async function run(): Promise<Record<string, unknown>> {
   const [cPort, nePort] = [await freePort(), await freePort()];
   const base = `http://127.0.0.1:${cPort}`;
-  writeFileSync(join(dir.path, 'collector.yaml'), stringify({ listen: { host: '127.0.0.1', port: cPort }, dataDir: './data', adminToken: ADMIN, log: { level: 'warn' } }));
+  writeFileSync(
+    join(dir.path, 'collector.yaml'),
+    stringify({ listen: { host: '127.0.0.1', port: cPort }, dataDir: './data', adminToken: ADMIN, log: { level: 'warn' } }),
+  );
   const collector = start('node', [VIGIL, 'collector', 'run', '-c', join(dir.path, 'collector.yaml')]);
-  await waitFor(async () => (await fetch(`${base}/healthz`)).ok || undefined, 'collector', 20_000).catch((e) => { throw new Error(`${(e as Error).message}\n${collector.output()}`); });
+  await waitFor(async () => (await fetch(`${base}/healthz`)).ok || undefined, 'collector', 20_000).catch((e) => {
+    throw new Error(`${(e as Error).message}\n${collector.output()}`);
+  });
 
   const tokenRes = await fetch(`${base}/api/v1/admin/enrollment-tokens`, {
-    method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ clientId: 'bench', siteId: 'lab', maxUses: 1 }),
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ clientId: 'bench', siteId: 'lab', maxUses: 1 }),
   });
   const { token } = (await tokenRes.json()) as { token: string };
-  const enroll = start('node', [VIGIL, 'agent', 'enroll', '--collector', base, '--token', token, '--state-dir', join(dir.path, 'agent'), '--name', 'bench-agent']);
+  const enroll = start('node', [
+    VIGIL,
+    'agent',
+    'enroll',
+    '--collector',
+    base,
+    '--token',
+    token,
+    '--state-dir',
+    join(dir.path, 'agent'),
+    '--name',
+    'bench-agent',
+  ]);
   await new Promise((r) => enroll.proc.once('exit', r));
   if (enroll.proc.exitCode !== 0) throw new Error(`enroll failed: ${enroll.output()}`);
 
-  const { defaultRegistry } = (await import(pathToFileURL(join(ROOT, 'dist/agent/src/probes/registry.js')).href)) as { defaultRegistry(): ReadonlyMap<string, unknown> };
+  const { defaultRegistry } = (await import(pathToFileURL(join(ROOT, 'dist/agent/src/probes/registry.js')).href)) as {
+    defaultRegistry(): ReadonlyMap<string, unknown>;
+  };
   const types = new Set(defaultRegistry().keys());
   const skipped = unsupportedTypes(types);
   if (skipped.length > 0) log(`probe types without a loopback target in this bench (not in the mix): ${skipped.join(', ')}`);
   targets = await startTargets(dir.path, VIGIL, { dns: types.has('dns'), sip: types.has('sip') });
   const { checks, byKind } = buildChecks(CHECKS, types, targets, INTERVAL_S);
   log(`mix: ${JSON.stringify(byKind)}`);
-  writeFileSync(join(dir.path, 'agent.yaml'), stringify({
-    collector: { url: base }, stateDir: './agent', labels: { client: 'bench', site: 'lab' }, host: { enabled: true }, checks,
-  }));
+  writeFileSync(
+    join(dir.path, 'agent.yaml'),
+    stringify({
+      collector: { url: base },
+      stateDir: './agent',
+      labels: { client: 'bench', site: 'lab' },
+      host: { enabled: true },
+      checks,
+    }),
+  );
 
   // A/B and profiling knobs, agent only: BENCH_AGENT_LAUNCHER (another build's bin/vigil-agent),
   // BENCH_AGENT_NODE_ARGS (extra node flags after the launcher's, e.g. --cpu-prof; a later flag wins)
   const agent = start(AGENT, ['run', '-c', join(dir.path, 'agent.yaml')], { VIGIL_NODE_FLAGS: process.env.BENCH_AGENT_NODE_ARGS ?? '' });
   const nodeExporter = start('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${nePort}`]);
-  const scrape = () => fetch(`http://127.0.0.1:${nePort}/metrics`).then((r) => r.text()).then((t) => t.length, () => 0);
-  await waitFor(async () => (await scrape()) > 0 || undefined, 'node_exporter', 15_000).catch((e) => { throw new Error(`${(e as Error).message}\n${nodeExporter.output()}`); });
+  const scrape = () =>
+    fetch(`http://127.0.0.1:${nePort}/metrics`)
+      .then((r) => r.text())
+      .then(
+        (t) => t.length,
+        () => 0,
+      );
+  await waitFor(async () => (await scrape()) > 0 || undefined, 'node_exporter', 15_000).catch((e) => {
+    throw new Error(`${(e as Error).message}\n${nodeExporter.output()}`);
+  });
   let scrapes = 0;
   scraper = setInterval(() => void scrape().then((n) => n > 0 && scrapes++), INTERVAL_S * 1000);
 
-  const checkStates = async () => ((await (await fetch(`${base}/api/v1/checks?client=bench`)).json()) as { checks: Array<{ check: string; state: string; lastTs: number }> }).checks;
-  await waitFor(async () => ((await checkStates()).length === CHECKS) || undefined, `results of all ${CHECKS} checks at the collector`, 30_000)
-    .catch((e) => { throw new Error(`${(e as Error).message}\nagent: ${agent.output()}`); });
+  const checkStates = async () =>
+    ((await (await fetch(`${base}/api/v1/checks?client=bench`)).json()) as { checks: Array<{ check: string; state: string; lastTs: number }> }).checks;
+  await waitFor(async () => (await checkStates()).length === CHECKS || undefined, `results of all ${CHECKS} checks at the collector`, 30_000).catch((e) => {
+    throw new Error(`${(e as Error).message}\nagent: ${agent.output()}`);
+  });
   log(`agent pid ${agent.proc.pid}, node_exporter pid ${nodeExporter.proc.pid}; warm-up ${WARMUP_S} s`);
   await sleep(WARMUP_S * 1000);
 
@@ -124,15 +162,40 @@ async function run(): Promise<Record<string, unknown>> {
   const samplesInWindow = samplesAfter - samplesBefore;
   const checkResultsExpected = Math.floor((CHECKS * a.seconds) / INTERVAL_S);
   const working = up === CHECKS && stale === 0 && samplesInWindow >= 0.95 * checkResultsExpected;
-  if (!working) log(`agent not fully working: ${up}/${CHECKS} up, ${stale} stale, ${samplesInWindow} samples for ${checkResultsExpected} expected results\n${agent.output().slice(-4000)}`);
+  if (!working)
+    log(
+      `agent not fully working: ${up}/${CHECKS} up, ${stale} stale, ${samplesInWindow} samples for ${checkResultsExpected} expected results\n${agent.output().slice(-4000)}`,
+    );
   return {
-    bench: 'agent', checks: CHECKS, intervalSeconds: INTERVAL_S, seconds: a.seconds, warmupSeconds: WARMUP_S, mix: byKind, hostMetrics: true,
-    agentRssMeanMB: a.rssMeanMB, agentRssMaxMB: a.rssMaxMB, agentRssPeakMB: a.rssPeakMB, agentCpuPercent: a.cpuPercent,
-    nodeExporterRssMeanMB: n.rssMeanMB, nodeExporterRssMaxMB: n.rssMaxMB, nodeExporterCpuPercent: n.cpuPercent, nodeExporterScrapes: scrapes,
-    rssRatio: round(a.rssMeanMB / n.rssMeanMB, 2), cpuRatio: n.cpuPercent > 0 ? round(a.cpuPercent / n.cpuPercent, 2) : null,
-    goal: GOAL, met: working && a.rssMaxMB <= GOAL.rssMB && a.cpuPercent <= GOAL.cpuPercent, working,
-    samplesDelivered: samplesAfter, samplesInWindow, checkResultsExpected, checksUp: up, checksNotUpOrStale: notUp, targetHttpRequests: targets.requests() - requestsBefore, targetDnsQueries: targets.dnsQueries() - dnsBefore,
-    agentCommand: `${AGENT} run`, ...(process.env.BENCH_AGENT_NODE_ARGS ? { agentExtraNodeFlags: process.env.BENCH_AGENT_NODE_ARGS } : {}),
+    bench: 'agent',
+    checks: CHECKS,
+    intervalSeconds: INTERVAL_S,
+    seconds: a.seconds,
+    warmupSeconds: WARMUP_S,
+    mix: byKind,
+    hostMetrics: true,
+    agentRssMeanMB: a.rssMeanMB,
+    agentRssMaxMB: a.rssMaxMB,
+    agentRssPeakMB: a.rssPeakMB,
+    agentCpuPercent: a.cpuPercent,
+    nodeExporterRssMeanMB: n.rssMeanMB,
+    nodeExporterRssMaxMB: n.rssMaxMB,
+    nodeExporterCpuPercent: n.cpuPercent,
+    nodeExporterScrapes: scrapes,
+    rssRatio: round(a.rssMeanMB / n.rssMeanMB, 2),
+    cpuRatio: n.cpuPercent > 0 ? round(a.cpuPercent / n.cpuPercent, 2) : null,
+    goal: GOAL,
+    met: working && a.rssMaxMB <= GOAL.rssMB && a.cpuPercent <= GOAL.cpuPercent,
+    working,
+    samplesDelivered: samplesAfter,
+    samplesInWindow,
+    checkResultsExpected,
+    checksUp: up,
+    checksNotUpOrStale: notUp,
+    targetHttpRequests: targets.requests() - requestsBefore,
+    targetDnsQueries: targets.dnsQueries() - dnsBefore,
+    agentCommand: `${AGENT} run`,
+    ...(process.env.BENCH_AGENT_NODE_ARGS ? { agentExtraNodeFlags: process.env.BENCH_AGENT_NODE_ARGS } : {}),
   };
 }
 

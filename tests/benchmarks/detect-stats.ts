@@ -42,9 +42,12 @@ export function figures(outages: readonly OutageTimes[]): Figures {
   const d = outages.flatMap((o) => (o.detect === null ? [] : [o.detect]));
   const n = outages.flatMap((o) => (o.notify === null ? [] : [o.notify]));
   return {
-    detectP50: round(percentile(d, 50)), detectP95: round(percentile(d, 95)),
-    notifyP50: round(percentile(n, 50)), notifyP95: round(percentile(n, 95)),
-    missedDetect: outages.length - d.length, missedNotify: outages.length - n.length,
+    detectP50: round(percentile(d, 50)),
+    detectP95: round(percentile(d, 95)),
+    notifyP50: round(percentile(n, 50)),
+    notifyP95: round(percentile(n, 95)),
+    missedDetect: outages.length - d.length,
+    missedNotify: outages.length - n.length,
   };
 }
 
@@ -52,7 +55,9 @@ export function figures(outages: readonly OutageTimes[]): Figures {
 export function ratios(vigil: Figures, reference: Figures): Record<'detectP50' | 'detectP95' | 'notifyP50' | 'notifyP95', number | null> {
   const r = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : round(a / b));
   return {
-    detectP50: r(vigil.detectP50, reference.detectP50), detectP95: r(vigil.detectP95, reference.detectP95),
-    notifyP50: r(vigil.notifyP50, reference.notifyP50), notifyP95: r(vigil.notifyP95, reference.notifyP95),
+    detectP50: r(vigil.detectP50, reference.detectP50),
+    detectP95: r(vigil.detectP95, reference.detectP95),
+    notifyP50: r(vigil.notifyP50, reference.notifyP50),
+    notifyP95: r(vigil.notifyP95, reference.notifyP95),
   };
 }

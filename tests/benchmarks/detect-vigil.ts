@@ -27,10 +27,15 @@ export async function startVigil(dir: string, targets: readonly Target[], hookUr
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   mkdirSync(join(dir, 'sla'), { recursive: true });
-  writeFileSync(join(dir, 'sla', `${CLIENT}.yaml`), [
-    `client: ${CLIENT}`, 'timezone: UTC', 'services:',
-    ...targets.map((t) => `  - { id: ${t.name}, target: 99.9, members: [${t.name}], downtime: { when: { membersDown: 1 }, minDuration: 0s } }`),
-  ].join('\n') + '\n');
+  writeFileSync(
+    join(dir, 'sla', `${CLIENT}.yaml`),
+    [
+      `client: ${CLIENT}`,
+      'timezone: UTC',
+      'services:',
+      ...targets.map((t) => `  - { id: ${t.name}, target: 99.9, members: [${t.name}], downtime: { when: { membersDown: 1 }, minDuration: 0s } }`),
+    ].join('\n') + '\n',
+  );
   const common = [`listen: { host: 127.0.0.1, port: ${port} }`, 'dataDir: ./data', `adminToken: ${ADMIN}`, 'slaDir: ./sla', 'log: { level: warn }'];
   const variants = {
     channels: `notifications: { channels: [ { name: bench, type: webhook, url: "${hookUrl}/vigil" } ] }`,
@@ -55,18 +60,42 @@ export async function startVigil(dir: string, targets: readonly Target[], hookUr
   await waitFor(async () => (await fetch(`${base}/healthz`)).ok || undefined, 'collector', 20_000).catch((e) => {
     throw new Error(`${(e as Error).message}\n${collector.output()}`);
   });
-  const token = (await (await fetch(`${base}/api/v1/admin/enrollment-tokens`, {
-    method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ clientId: CLIENT, siteId: 'lab' }),
-  })).json()) as { token: string };
-  const enroll = startChild('node', [VIGIL, 'agent', 'enroll', '--collector', base, '--token', token.token, '--state-dir', join(dir, 'agent'), '--name', 'bench-agent']);
+  const token = (await (
+    await fetch(`${base}/api/v1/admin/enrollment-tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ clientId: CLIENT, siteId: 'lab' }),
+    })
+  ).json()) as { token: string };
+  const enroll = startChild('node', [
+    VIGIL,
+    'agent',
+    'enroll',
+    '--collector',
+    base,
+    '--token',
+    token.token,
+    '--state-dir',
+    join(dir, 'agent'),
+    '--name',
+    'bench-agent',
+  ]);
   children.push(enroll);
   await new Promise((r) => enroll.proc.once('exit', r));
   if (enroll.proc.exitCode !== 0) throw new Error(`agent enroll failed:\n${enroll.output()}`);
 
-  writeFileSync(join(dir, 'agent.yaml'), [
-    `collector: { url: "${base}" }`, 'stateDir: ./agent', `labels: { client: ${CLIENT}, site: lab }`, 'host: { enabled: false }', 'log: { level: warn }', 'checks:',
-    ...targets.map((t) => `  - { id: ${t.name}, type: http, interval: ${intervalS}s, timeout: 5s, url: "${t.url}", labels: { service: ${t.name} } }`),
-  ].join('\n') + '\n');
+  writeFileSync(
+    join(dir, 'agent.yaml'),
+    [
+      `collector: { url: "${base}" }`,
+      'stateDir: ./agent',
+      `labels: { client: ${CLIENT}, site: lab }`,
+      'host: { enabled: false }',
+      'log: { level: warn }',
+      'checks:',
+      ...targets.map((t) => `  - { id: ${t.name}, type: http, interval: ${intervalS}s, timeout: 5s, url: "${t.url}", labels: { service: ${t.name} } }`),
+    ].join('\n') + '\n',
+  );
   const agent = startChild('node', [VIGIL, 'agent', 'run', '-c', join(dir, 'agent.yaml')], dir);
   children.push(agent);
 
@@ -75,7 +104,9 @@ export async function startVigil(dir: string, targets: readonly Target[], hookUr
     return body.checks.filter((c) => c.state === 'up').length;
   };
   await waitFor(async () => (await checksUp()) === targets.length || undefined, 'every Vigil check up', 3 * intervalS * 1000 + 10_000).catch(async (e) => {
-    throw new Error(`${(e as Error).message} (${await checksUp().catch(() => '?')} of ${targets.length})\nagent: ${agent.output()}\ncollector: ${collector.output()}`);
+    throw new Error(
+      `${(e as Error).message} (${await checksUp().catch(() => '?')} of ${targets.length})\nagent: ${agent.output()}\ncollector: ${collector.output()}`,
+    );
   });
 
   return {

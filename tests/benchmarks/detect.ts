@@ -41,7 +41,13 @@ const began = Date.now();
 const log = (msg: string) => process.stderr.write(`[${((Date.now() - began) / 1000).toFixed(1).padStart(6)} s] ${msg}\n`);
 const sleepUntil = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
 
-interface Outage { target: Target; stopAfterMs: number; downMs: number; stoppedAt?: number; restoredAt?: number }
+interface Outage {
+  target: Target;
+  stopAfterMs: number;
+  downMs: number;
+  stoppedAt?: number;
+  restoredAt?: number;
+}
 
 function warnIfStaleBuild(): void {
   if (!existsSync(VIGIL)) throw new Error(`${VIGIL} is missing: run \`npm run build\` first`);
@@ -77,7 +83,9 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   // Last resort (e.g. an exception escaping cleanup): no child outlives the bench.
-  process.once('exit', () => { for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL'); });
+  process.once('exit', () => {
+    for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+  });
 
   try {
     await receiver.start();
@@ -98,21 +106,26 @@ async function main(): Promise<void> {
     const byName = new Map(outages.map((o) => [o.target.name, o]));
     receiver.onReceipt = (kind, r) => {
       const o = byName.get(r.target);
-      if (o?.stoppedAt !== undefined) log(`${r.target} ${kind === 'vigil' ? 'Vigil    ' : 'reference'} notified +${((r.at - o.stoppedAt) / 1000).toFixed(1)} s`);
+      if (o?.stoppedAt !== undefined)
+        log(`${r.target} ${kind === 'vigil' ? 'Vigil    ' : 'reference'} notified +${((r.at - o.stoppedAt) / 1000).toFixed(1)} s`);
     };
     const t0 = Date.now();
-    await Promise.all(outages.map(async (o) => {
-      await sleepUntil(t0 + o.stopAfterMs);
-      o.stoppedAt = Date.now();
-      await o.target.stop();
-      log(`${o.target.name} stopped for ${(o.downMs / 1000).toFixed(0)} s`);
-      await sleepUntil(o.stoppedAt + o.downMs);
-      o.restoredAt = Date.now();
-      await o.target.start();
-      log(`${o.target.name} back up`);
-    }));
+    await Promise.all(
+      outages.map(async (o) => {
+        await sleepUntil(t0 + o.stopAfterMs);
+        o.stoppedAt = Date.now();
+        await o.target.stop();
+        log(`${o.target.name} stopped for ${(o.downMs / 1000).toFixed(0)} s`);
+        await sleepUntil(o.stoppedAt + o.downMs);
+        o.restoredAt = Date.now();
+        await o.target.start();
+        log(`${o.target.name} back up`);
+      }),
+    );
     const all = (list: typeof receiver.vigil) => outages.every((o) => HookReceiver.first(list, o.target.name, o.stoppedAt!));
-    await waitFor(() => (all(receiver.vigil) && all(receiver.reference)) || undefined, 'late notifications', 15_000).catch(() => log('some notifications never arrived'));
+    await waitFor(() => (all(receiver.vigil) && all(receiver.reference)) || undefined, 'late notifications', 15_000).catch(() =>
+      log('some notifications never arrived'),
+    );
 
     const incidents = await vigil.incidents();
     const vigilTimes: OutageTimes[] = [];
@@ -127,25 +140,32 @@ async function main(): Promise<void> {
       vigilTimes.push({ detect: s(inc?.detectedAt), notify: s(vHook?.at) });
       refTimes.push({ detect: s(rHook?.startsAt), notify: s(rHook?.at) });
       const f = (v: number | null) => (v === null ? '   —' : v.toFixed(1).padStart(5));
-      rows.push(`${o.target.name}  down ${(o.downMs / 1000).toFixed(0)} s  Vigil detect ${f(vigilTimes.at(-1)!.detect)} notify ${f(vigilTimes.at(-1)!.notify)}  reference detect ${f(refTimes.at(-1)!.detect)} notify ${f(refTimes.at(-1)!.notify)}`);
+      rows.push(
+        `${o.target.name}  down ${(o.downMs / 1000).toFixed(0)} s  Vigil detect ${f(vigilTimes.at(-1)!.detect)} notify ${f(vigilTimes.at(-1)!.notify)}  reference detect ${f(refTimes.at(-1)!.detect)} notify ${f(refTimes.at(-1)!.notify)}`,
+      );
     }
     process.stderr.write(`${rows.join('\n')}\n`);
 
     const v = figures(vigilTimes);
     const r = figures(refTimes);
-    console.log(JSON.stringify({
-      bench: 'detect', intervalSeconds: INTERVAL_S, outages: OUTAGES, seed: SEED,
-      downSeconds: [DOWN_MIN_S, DOWN_MAX_S],
-      confirmation: `Vigil state.confirmDown=2 (default: DOWN after 2 consecutive failed results); reference: probe_success == 0 for: ${FOR_S}s (fires on the evaluation >= ${FOR_S} s after the first failed probe)`,
-      vigil: { ...v, notificationConfig: vigil.notificationConfig },
-      reference: r,
-      ratio: ratios(v, r),
-      goal: { notifyP95Seconds: GOAL_NOTIFY_P95_S },
-      met: v.missedNotify === 0 && v.notifyP95 !== null && v.notifyP95 <= GOAL_NOTIFY_P95_S,
-      totalSeconds: Math.round((Date.now() - began) / 1000),
-      // Other work on the machine shifts both systems' timings; recorded, not corrected for.
-      loadAverage1m: Math.round(loadavg()[0]! * 100) / 100,
-    }));
+    console.log(
+      JSON.stringify({
+        bench: 'detect',
+        intervalSeconds: INTERVAL_S,
+        outages: OUTAGES,
+        seed: SEED,
+        downSeconds: [DOWN_MIN_S, DOWN_MAX_S],
+        confirmation: `Vigil state.confirmDown=2 (default: DOWN after 2 consecutive failed results); reference: probe_success == 0 for: ${FOR_S}s (fires on the evaluation >= ${FOR_S} s after the first failed probe)`,
+        vigil: { ...v, notificationConfig: vigil.notificationConfig },
+        reference: r,
+        ratio: ratios(v, r),
+        goal: { notifyP95Seconds: GOAL_NOTIFY_P95_S },
+        met: v.missedNotify === 0 && v.notifyP95 !== null && v.notifyP95 <= GOAL_NOTIFY_P95_S,
+        totalSeconds: Math.round((Date.now() - began) / 1000),
+        // Other work on the machine shifts both systems' timings; recorded, not corrected for.
+        loadAverage1m: Math.round(loadavg()[0]! * 100) / 100,
+      }),
+    );
   } finally {
     await cleanup();
   }

@@ -9,7 +9,9 @@ const TIMEOUT_MS = 30_000;
 
 async function post<T>(url: string, body: unknown, token: string | undefined, want: number): Promise<T> {
   const res = await fetch(url, {
-    method: 'POST', signal: AbortSignal.timeout(TIMEOUT_MS), body: JSON.stringify(body),
+    method: 'POST',
+    signal: AbortSignal.timeout(TIMEOUT_MS),
+    body: JSON.stringify(body),
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
   });
   const text = await res.text();
@@ -20,18 +22,29 @@ async function post<T>(url: string, body: unknown, token: string | undefined, wa
 /** Runs `fn(i)` for i in [0, n) with at most `width` in flight. */
 async function each(n: number, width: number, fn: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(width, n) }, async () => {
-    while (next < n) await fn(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(width, n) }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
 }
 
 export async function enrollAgents(base: string, adminToken: string, n: number): Promise<BenchAgent[]> {
-  const { token } = await post<{ token: string }>(`${base}/api/v1/admin/enrollment-tokens`,
-    { clientId: 'bench', siteId: 'lab', maxUses: n, note: 'bench:ingest' }, adminToken, 201);
+  const { token } = await post<{ token: string }>(
+    `${base}/api/v1/admin/enrollment-tokens`,
+    { clientId: 'bench', siteId: 'lab', maxUses: n, note: 'bench:ingest' },
+    adminToken,
+    201,
+  );
   const agents: BenchAgent[] = new Array(n);
   await each(n, 8, async (i) => {
     const name = `agent-${String(i).padStart(4, '0')}`;
-    const r = await post<{ agentId: string; agentToken: string }>(`${base}/api/v1/enroll`, { token, hostname: `${name}.bench`, agentVersion: 'bench-ingest', name }, undefined, 201);
+    const r = await post<{ agentId: string; agentToken: string }>(
+      `${base}/api/v1/enroll`,
+      { token, hostname: `${name}.bench`, agentVersion: 'bench-ingest', name },
+      undefined,
+      201,
+    );
     agents[i] = { agentId: r.agentId, token: r.agentToken };
   });
   return agents;

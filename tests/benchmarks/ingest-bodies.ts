@@ -9,10 +9,17 @@ export const CHECKS_PER_AGENT = 10;
 export const CHECK_INTERVAL_S = 10;
 const TYPES = ['http', 'tcp', 'icmp', 'dns', 'tls'] as const;
 const METRIC: Record<(typeof TYPES)[number], string> = {
-  http: 'http_duration_seconds', tcp: 'connect_seconds', icmp: 'rtt_avg_seconds', dns: 'lookup_seconds', tls: 'tls_cert_expiry_days',
+  http: 'http_duration_seconds',
+  tcp: 'connect_seconds',
+  icmp: 'rtt_avg_seconds',
+  dns: 'lookup_seconds',
+  tls: 'tls_cert_expiry_days',
 };
 
-export interface BenchAgent { agentId: string; token: string }
+export interface BenchAgent {
+  agentId: string;
+  token: string;
+}
 
 const checkId = (i: number) => `chk-${String(i).padStart(2, '0')}`;
 const typeOf = (i: number) => TYPES[i % TYPES.length]!;
@@ -20,9 +27,18 @@ const typeOf = (i: number) => TYPES[i % TYPES.length]!;
 /** The catalogue every agent reports in its heartbeat: CHECKS_PER_AGENT checks of mixed types. */
 export function heartbeatOf(agentId: string, now: number): Heartbeat {
   return {
-    agentId, sentAt: now, agentVersion: 'bench-ingest', uptimeSeconds: 1, queuedBatches: 0, intervalSeconds: 30,
+    agentId,
+    sentAt: now,
+    agentVersion: 'bench-ingest',
+    uptimeSeconds: 1,
+    queuedBatches: 0,
+    intervalSeconds: 30,
     checks: Array.from({ length: CHECKS_PER_AGENT }, (_, i) => ({
-      id: checkId(i), type: typeOf(i), intervalSeconds: CHECK_INTERVAL_S, timeoutSeconds: 5, target: `svc-${i}.bench.invalid:443`,
+      id: checkId(i),
+      type: typeOf(i),
+      intervalSeconds: CHECK_INTERVAL_S,
+      timeoutSeconds: 5,
+      target: `svc-${i}.bench.invalid:443`,
     })),
   };
 }
@@ -38,7 +54,10 @@ export class BatchBuilder {
   private readonly head: string;
   private readonly parts: Array<[string, string]>;
 
-  constructor(agentId: string, private readonly samplesPerBatch: number) {
+  constructor(
+    agentId: string,
+    private readonly samplesPerBatch: number,
+  ) {
     this.head = `{"agentId":${JSON.stringify(agentId)},"seq":`;
     this.parts = Array.from({ length: CHECKS_PER_AGENT }, (_, i) => {
       const ms = 5 + ((i * 7) % 40) + 0.25;

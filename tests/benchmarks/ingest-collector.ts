@@ -20,8 +20,15 @@ try {
 }
 process.stdout.write(`${JSON.stringify({ ready: handle.url })}\n`);
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(sig, () => void handle.close().then(() => process.exit(0), (e: Error) => {
-    process.stderr.write(`close failed: ${e.stack ?? e.message}\n`);
-    process.exit(1);
-  }));
+  process.once(
+    sig,
+    () =>
+      void handle.close().then(
+        () => process.exit(0),
+        (e: Error) => {
+          process.stderr.write(`close failed: ${e.stack ?? e.message}\n`);
+          process.exit(1);
+        },
+      ),
+  );
 }

@@ -47,7 +47,13 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
   const origin = new URL(plan.url);
   if (!['127.0.0.1', 'localhost', '[::1]'].includes(origin.hostname)) throw new Error(`load goes to loopback only, not ${origin.hostname}`);
   if (plan.agents.length < plan.connections) throw new Error('need at least one agent per connection');
-  const pool = new Pool(origin.origin, { connections: plan.connections, pipelining: 1, headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS, keepAliveTimeout: 60_000 });
+  const pool = new Pool(origin.origin, {
+    connections: plan.connections,
+    pipelining: 1,
+    headersTimeout: TIMEOUT_MS,
+    bodyTimeout: TIMEOUT_MS,
+    keepAliveTimeout: 60_000,
+  });
   const agents = plan.agents.map((a) => ({ ...a, auth: `Bearer ${a.token}`, builder: new BatchBuilder(a.agentId, plan.samplesPerBatch), busy: false }));
   const latencies: number[] = [];
   const failures: Record<string, number> = {};
@@ -71,7 +77,9 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
       const started = performance.now();
       try {
         const res = await pool.request({
-          path: '/api/v1/ingest', method: 'POST', body,
+          path: '/api/v1/ingest',
+          method: 'POST',
+          body,
           headers: { 'content-type': 'application/json', authorization: agent.auth },
         });
         const text = await res.body.text();
@@ -96,10 +104,17 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
   const loadCpuPercent = round(((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100, 1);
   const sorted = Float64Array.from(latencies).sort();
   return {
-    requests, ackedBatches, ackedSamples: ackedBatches * plan.samplesPerBatch,
-    windowSeconds: round(windowSeconds), windowAckedSamples: windowAcked * plan.samplesPerBatch,
+    requests,
+    ackedBatches,
+    ackedSamples: ackedBatches * plan.samplesPerBatch,
+    windowSeconds: round(windowSeconds),
+    windowAckedSamples: windowAcked * plan.samplesPerBatch,
     samplesPerSec: Math.round((windowAcked * plan.samplesPerBatch) / windowSeconds),
-    p50Ms: round(percentile(sorted, 0.5)), p99Ms: round(percentile(sorted, 0.99)), maxMs: round(percentile(sorted, 1)), loadCpuPercent, failures,
+    p50Ms: round(percentile(sorted, 0.5)),
+    p99Ms: round(percentile(sorted, 0.99)),
+    maxMs: round(percentile(sorted, 1)),
+    loadCpuPercent,
+    failures,
   };
 }
 

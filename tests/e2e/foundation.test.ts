@@ -8,7 +8,10 @@ import { freePort, startChild, tempDir, VIGIL, VIGIL_AGENT, waitFor, type Child 
 const ADMIN = 'e2e-admin-token-0123456789';
 const INTERVAL_S = 1;
 
-interface Hook { at: number; body: { event: string; incident: Record<string, unknown> } }
+interface Hook {
+  at: number;
+  body: { event: string; incident: Record<string, unknown> };
+}
 
 describe('agent → collector → SLA figure → webhook (real processes)', () => {
   const dir = tempDir();
@@ -25,7 +28,11 @@ describe('agent → collector → SLA figure → webhook (real processes)', () =
     new Promise<void>((resolve) => {
       target = createServer((_q, r) => r.end('ok')).listen(targetPort, '127.0.0.1', () => resolve());
     });
-  const stopTarget = () => new Promise<void>((resolve) => { target!.closeAllConnections(); target!.close(() => resolve()); });
+  const stopTarget = () =>
+    new Promise<void>((resolve) => {
+      target!.closeAllConnections();
+      target!.close(() => resolve());
+    });
   const api = async (path: string, init?: RequestInit) => (await fetch(base + path, init)).json() as Promise<any>;
 
   beforeAll(async () => {
@@ -35,35 +42,76 @@ describe('agent → collector → SLA figure → webhook (real processes)', () =
     base = `http://127.0.0.1:${cPort}`;
     receiver = createServer((req, res) => {
       let s = '';
-      req.on('data', (d) => (s += d)).on('end', () => {
-        hooks.push({ at: Date.now(), body: JSON.parse(s) });
-        res.end();
-      });
+      req
+        .on('data', (d) => (s += d))
+        .on('end', () => {
+          hooks.push({ at: Date.now(), body: JSON.parse(s) });
+          res.end();
+        });
     }).listen(hookPort, '127.0.0.1');
     await startTarget();
     mkdirSync(join(dir.path, 'sla'));
-    writeFileSync(join(dir.path, 'sla', 'e2e.yaml'), 'client: e2e\ntimezone: UTC\nservices:\n  - { id: web, target: 99.9, members: [web-1], downtime: { when: { membersDown: 1 } } }\n');
-    writeFileSync(join(dir.path, 'collector.yaml'), [
-      `listen: { host: 127.0.0.1, port: ${cPort} }`, 'dataDir: ./data', `adminToken: ${ADMIN}`, 'slaDir: ./sla',
-      'state: { confirmDown: 1, confirmUp: 1, sweepInterval: 500ms }', 'log: { level: warn }',
-      `notifications: { webhooks: [ { name: noc, url: "http://127.0.0.1:${hookPort}/hook", secret: s3cret } ], retry: { baseDelay: 200ms } }`,
-    ].join('\n'));
+    writeFileSync(
+      join(dir.path, 'sla', 'e2e.yaml'),
+      'client: e2e\ntimezone: UTC\nservices:\n  - { id: web, target: 99.9, members: [web-1], downtime: { when: { membersDown: 1 } } }\n',
+    );
+    writeFileSync(
+      join(dir.path, 'collector.yaml'),
+      [
+        `listen: { host: 127.0.0.1, port: ${cPort} }`,
+        'dataDir: ./data',
+        `adminToken: ${ADMIN}`,
+        'slaDir: ./sla',
+        'state: { confirmDown: 1, confirmUp: 1, sweepInterval: 500ms }',
+        'log: { level: warn }',
+        `notifications: { webhooks: [ { name: noc, url: "http://127.0.0.1:${hookPort}/hook", secret: s3cret } ], retry: { baseDelay: 200ms } }`,
+      ].join('\n'),
+    );
     store = await e2eStore(join(dir.path, 'data'));
     collector = startChild('node', [VIGIL, 'collector', 'run', '-c', join(dir.path, 'collector.yaml')], undefined, store.env);
-    await waitFor(async () => (await fetch(`${base}/healthz`)).ok || undefined, 'collector', 15_000).catch((e) => { throw new Error(`${e.message}\n${collector.output()}`); });
-    const token = await api('/api/v1/admin/enrollment-tokens', { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ clientId: 'e2e', siteId: 'lab' }) });
-    const enrolled = startChild(VIGIL_AGENT, ['enroll', '--collector', base, '--token', token.token, '--state-dir', join(dir.path, 'agent'), '--name', 'site-agent']);
+    await waitFor(async () => (await fetch(`${base}/healthz`)).ok || undefined, 'collector', 15_000).catch((e) => {
+      throw new Error(`${e.message}\n${collector.output()}`);
+    });
+    const token = await api('/api/v1/admin/enrollment-tokens', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ clientId: 'e2e', siteId: 'lab' }),
+    });
+    const enrolled = startChild(VIGIL_AGENT, [
+      'enroll',
+      '--collector',
+      base,
+      '--token',
+      token.token,
+      '--state-dir',
+      join(dir.path, 'agent'),
+      '--name',
+      'site-agent',
+    ]);
     await new Promise((r) => enrolled.proc.once('exit', r));
     expect(enrolled.proc.exitCode, enrolled.output()).toBe(0);
     expect(await store.agents(), `the agent is enrolled in the collector's ${store.name} store`).toBe(1);
-    writeFileSync(join(dir.path, 'agent.yaml'), [
-      `collector: { url: "${base}" }`, 'stateDir: ./agent', 'labels: { client: e2e, site: lab }', 'send: { flushInterval: 300ms }',
-      'heartbeat: { interval: 2s }', 'host: { enabled: false }', 'log: { level: warn }',
-      `checks:\n  - { id: web-1, type: http, interval: ${INTERVAL_S}s, timeout: 500ms, url: "http://127.0.0.1:${targetPort}/", labels: { service: web } }`,
-    ].join('\n'));
+    writeFileSync(
+      join(dir.path, 'agent.yaml'),
+      [
+        `collector: { url: "${base}" }`,
+        'stateDir: ./agent',
+        'labels: { client: e2e, site: lab }',
+        'send: { flushInterval: 300ms }',
+        'heartbeat: { interval: 2s }',
+        'host: { enabled: false }',
+        'log: { level: warn }',
+        `checks:\n  - { id: web-1, type: http, interval: ${INTERVAL_S}s, timeout: 500ms, url: "http://127.0.0.1:${targetPort}/", labels: { service: web } }`,
+      ].join('\n'),
+    );
     agent = startChild(VIGIL_AGENT, ['run', '-c', join(dir.path, 'agent.yaml')]);
-    await waitFor(async () => (await api('/api/v1/checks?client=e2e')).checks.find((c: any) => c.check === 'web-1' && c.state === 'up'), 'web-1 up', 20_000)
-      .catch((e) => { throw new Error(`${e.message}\nagent: ${agent.output()}\ncollector: ${collector.output()}`); });
+    await waitFor(
+      async () => (await api('/api/v1/checks?client=e2e')).checks.find((c: any) => c.check === 'web-1' && c.state === 'up'),
+      'web-1 up',
+      20_000,
+    ).catch((e) => {
+      throw new Error(`${e.message}\nagent: ${agent.output()}\ncollector: ${collector.output()}`);
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -107,7 +155,10 @@ describe('agent → collector → SLA figure → webhook (real processes)', () =
     expect(inc.timeToDetectSeconds).toBeGreaterThanOrEqual(0);
     expect(inc.timeToNotifySeconds).toBeGreaterThanOrEqual(inc.timeToDetectSeconds);
     const { deliveries } = await api(`/api/v1/incidents/${inc.id}`);
-    expect(deliveries.map((d: any) => [d.event, d.status])).toEqual([['incident.opened', 'delivered'], ['incident.resolved', 'delivered']]);
+    expect(deliveries.map((d: any) => [d.event, d.status])).toEqual([
+      ['incident.opened', 'delivered'],
+      ['incident.resolved', 'delivered'],
+    ]);
     expect(Math.abs(deliveries[0].deliveredAt - hooks[0]!.at)).toBeLessThan(1000);
 
     const cli = startChild('node', [VIGIL, 'incident', 'list', '--client', 'e2e', '--collector', base]);

@@ -11,7 +11,12 @@ const ADMIN = 'e2e-admin-token-0123456789';
 const SECRET = 'hook-secret';
 const CHANNELS = ['webhook', 'slack', 'teams', 'psa', 'email'] as const;
 type Name = (typeof CHANNELS)[number];
-interface Receipt { at: number; key: string; body: string; headers: Record<string, string | string[] | undefined> }
+interface Receipt {
+  at: number;
+  key: string;
+  body: string;
+  headers: Record<string, string | string[] | undefined>;
+}
 
 /** The dedupe key inside X-Vigil-Delivery (`<incident>-<key>-<channel>`). */
 const keyOf = (delivery: string) => /^\d+-(.+)-[a-z]+$/.exec(delivery)?.[1] ?? `?${delivery}`;
@@ -28,8 +33,15 @@ describe('incidents e2e: every channel gets DOWN, ESCALATION / ACK and RESOLVED 
   let base: string;
   let targetPort: number;
 
-  const startTarget = () => new Promise<void>((r) => { target = createServer((_q, s) => s.end('ok')).listen(targetPort, '127.0.0.1', () => r()); });
-  const stopTarget = () => new Promise<void>((r) => { target!.closeAllConnections(); target!.close(() => r()); });
+  const startTarget = () =>
+    new Promise<void>((r) => {
+      target = createServer((_q, s) => s.end('ok')).listen(targetPort, '127.0.0.1', () => r());
+    });
+  const stopTarget = () =>
+    new Promise<void>((r) => {
+      target!.closeAllConnections();
+      target!.close(() => r());
+    });
   const api = async (path: string) => (await fetch(base + path)).json() as Promise<any>;
   const keys = (c: Name) => got.get(c)!.map((r) => r.key);
   const allHave = (key: string) => CHANNELS.every((c) => keys(c).filter((k) => k.startsWith(`${key}`)).length > 0) || undefined;
@@ -46,60 +58,98 @@ describe('incidents e2e: every channel gets DOWN, ESCALATION / ACK and RESOLVED 
     base = `http://127.0.0.1:${cPort}`;
     receiver = createServer((req, res) => {
       let body = '';
-      req.on('data', (d) => (body += d)).on('end', () => {
-        const name = req.url!.slice(1) as Name;
-        got.get(name)?.push({ at: Date.now(), key: keyOf(String(req.headers['x-vigil-delivery'])), body, headers: req.headers });
-        res.end(name === 'slack' ? 'ok' : '{}');
-      });
+      req
+        .on('data', (d) => (body += d))
+        .on('end', () => {
+          const name = req.url!.slice(1) as Name;
+          got.get(name)?.push({ at: Date.now(), key: keyOf(String(req.headers['x-vigil-delivery'])), body, headers: req.headers });
+          res.end(name === 'slack' ? 'ok' : '{}');
+        });
     }).listen(hookPort, '127.0.0.1');
     smtp = new SMTPServer({
-      authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
       onData(stream, _session, cb) {
         let raw = '';
-        stream.on('data', (d: Buffer) => (raw += d.toString('utf8'))).on('end', () => {
-          const delivery = /^X-Vigil-Delivery: (.+)$/im.exec(raw)?.[1]?.trim() ?? '';
-          got.get('email')!.push({ at: Date.now(), key: keyOf(delivery), body: raw, headers: {} });
-          cb();
-        });
+        stream
+          .on('data', (d: Buffer) => (raw += d.toString('utf8')))
+          .on('end', () => {
+            const delivery = /^X-Vigil-Delivery: (.+)$/im.exec(raw)?.[1]?.trim() ?? '';
+            got.get('email')!.push({ at: Date.now(), key: keyOf(delivery), body: raw, headers: {} });
+            cb();
+          });
       },
     });
     await new Promise<void>((r) => smtp.listen(smtpPort, '127.0.0.1', () => r()));
     await startTarget();
     mkdirSync(join(dir.path, 'sla'));
-    writeFileSync(join(dir.path, 'sla', 'e2e.yaml'), [
-      'client: e2e', 'timezone: UTC', 'services:',
-      '  - { id: web, target: 99.9, priority: p1, members: [web-1], downtime: { when: { membersDown: 1 } },',
-      '      incidentTargets: { p1: { notify: 1m, response: 5m, resolution: 1h } } }',
-    ].join('\n'));
+    writeFileSync(
+      join(dir.path, 'sla', 'e2e.yaml'),
+      [
+        'client: e2e',
+        'timezone: UTC',
+        'services:',
+        '  - { id: web, target: 99.9, priority: p1, members: [web-1], downtime: { when: { membersDown: 1 } },',
+        '      incidentTargets: { p1: { notify: 1m, response: 5m, resolution: 1h } } }',
+      ].join('\n'),
+    );
     const hook = (p: string) => `http://127.0.0.1:${hookPort}/${p}`;
-    writeFileSync(join(dir.path, 'collector.yaml'), [
-      `listen: { host: 127.0.0.1, port: ${cPort} }`, 'dataDir: ./data', `adminToken: ${ADMIN}`, 'slaDir: ./sla', `publicUrl: ${base}`,
-      'state: { confirmDown: 1, confirmUp: 1, sweepInterval: 250ms }', 'log: { level: warn }',
-      'notifications:',
-      '  retry: { baseDelay: 200ms }',
-      '  escalation: [ { after: 3s } ]',
-      '  channels:',
-      `    - { type: webhook, name: webhook, url: "${hook('webhook')}", secret: ${SECRET} }`,
-      `    - { type: slack, name: slack, url: "${hook('slack')}" }`,
-      `    - { type: teams, name: teams, url: "${hook('teams')}" }`,
-      `    - { type: psa, name: psa, url: "${hook('psa')}", template: connectwise, fields: { company: ACME, board: NOC }, events: [incident.opened, incident.escalated, incident.acknowledged, incident.resolved] }`,
-      `    - { type: email, name: email, host: 127.0.0.1, port: ${smtpPort}, secure: false, from: "vigil@msp.example", to: ["noc@msp.example"] }`,
-    ].join('\n'));
+    writeFileSync(
+      join(dir.path, 'collector.yaml'),
+      [
+        `listen: { host: 127.0.0.1, port: ${cPort} }`,
+        'dataDir: ./data',
+        `adminToken: ${ADMIN}`,
+        'slaDir: ./sla',
+        `publicUrl: ${base}`,
+        'state: { confirmDown: 1, confirmUp: 1, sweepInterval: 250ms }',
+        'log: { level: warn }',
+        'notifications:',
+        '  retry: { baseDelay: 200ms }',
+        '  escalation: [ { after: 3s } ]',
+        '  channels:',
+        `    - { type: webhook, name: webhook, url: "${hook('webhook')}", secret: ${SECRET} }`,
+        `    - { type: slack, name: slack, url: "${hook('slack')}" }`,
+        `    - { type: teams, name: teams, url: "${hook('teams')}" }`,
+        `    - { type: psa, name: psa, url: "${hook('psa')}", template: connectwise, fields: { company: ACME, board: NOC }, events: [incident.opened, incident.escalated, incident.acknowledged, incident.resolved] }`,
+        `    - { type: email, name: email, host: 127.0.0.1, port: ${smtpPort}, secure: false, from: "vigil@msp.example", to: ["noc@msp.example"] }`,
+      ].join('\n'),
+    );
     await run(['collector', 'check-config', '-c', join(dir.path, 'collector.yaml')]);
     store = await e2eStore(join(dir.path, 'data'));
     collector = startChild('node', [VIGIL, 'collector', 'run', '-c', join(dir.path, 'collector.yaml')], undefined, store.env);
-    await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.ok || undefined, 'collector', 15_000).catch((e) => { throw new Error(`${e.message}\n${collector.output()}`); });
-    const token = await (await fetch(`${base}/api/v1/admin/enrollment-tokens`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ clientId: 'e2e', siteId: 'lab' }) })).json() as { token: string };
+    await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.ok || undefined, 'collector', 15_000).catch((e) => {
+      throw new Error(`${e.message}\n${collector.output()}`);
+    });
+    const token = (await (
+      await fetch(`${base}/api/v1/admin/enrollment-tokens`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ clientId: 'e2e', siteId: 'lab' }),
+      })
+    ).json()) as { token: string };
     await run(['agent', 'enroll', '--collector', base, '--token', token.token, '--state-dir', join(dir.path, 'agent'), '--name', 'site-agent']);
     expect(await store.agents(), `the agent is enrolled in the collector's ${store.name} store`).toBe(1);
-    writeFileSync(join(dir.path, 'agent.yaml'), [
-      `collector: { url: "${base}" }`, 'stateDir: ./agent', 'labels: { client: e2e, site: lab }', 'send: { flushInterval: 200ms }',
-      'heartbeat: { interval: 2s }', 'host: { enabled: false }', 'log: { level: warn }',
-      `checks:\n  - { id: web-1, type: http, interval: 1s, timeout: 500ms, url: "http://127.0.0.1:${targetPort}/", labels: { service: web } }`,
-    ].join('\n'));
+    writeFileSync(
+      join(dir.path, 'agent.yaml'),
+      [
+        `collector: { url: "${base}" }`,
+        'stateDir: ./agent',
+        'labels: { client: e2e, site: lab }',
+        'send: { flushInterval: 200ms }',
+        'heartbeat: { interval: 2s }',
+        'host: { enabled: false }',
+        'log: { level: warn }',
+        `checks:\n  - { id: web-1, type: http, interval: 1s, timeout: 500ms, url: "http://127.0.0.1:${targetPort}/", labels: { service: web } }`,
+      ].join('\n'),
+    );
     agent = startChild(VIGIL_AGENT, ['run', '-c', join(dir.path, 'agent.yaml')]);
-    await waitFor(async () => (await api('/api/v1/checks')).checks?.find((c: any) => c.check === 'web-1' && c.state === 'up'), 'check up', 20_000)
-      .catch((e) => { throw new Error(`${e.message}\n${agent.output()}`); });
+    await waitFor(async () => (await api('/api/v1/checks')).checks?.find((c: any) => c.check === 'web-1' && c.state === 'up'), 'check up', 20_000).catch(
+      (e) => {
+        throw new Error(`${e.message}\n${agent.output()}`);
+      },
+    );
   }, 60_000);
 
   afterAll(async () => {

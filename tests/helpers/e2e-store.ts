@@ -9,10 +9,14 @@ import { startPostgres, type Postgres } from './postgres.js';
  * collector picks it up from VIGIL_STORE_URL, as an operator would set it. `agents()` reads
  * the store the collector really used, so a run can prove where its data went.
  */
-export async function e2eStore(dataDir: string): Promise<{ name: 'sqlite' | 'postgres'; env: Record<string, string>; agents(): Promise<number>; stop(): Promise<void> }> {
+export async function e2eStore(
+  dataDir: string,
+): Promise<{ name: 'sqlite' | 'postgres'; env: Record<string, string>; agents(): Promise<number>; stop(): Promise<void> }> {
   if (process.env.VIGIL_E2E_STORE !== 'postgres') {
     return {
-      name: 'sqlite', env: {}, stop: async () => undefined,
+      name: 'sqlite',
+      env: {},
+      stop: async () => undefined,
       async agents() {
         const db = new BetterSqlite3(join(dataDir, 'vigil.db'), { readonly: true });
         try {
@@ -26,7 +30,9 @@ export async function e2eStore(dataDir: string): Promise<{ name: 'sqlite' | 'pos
   const server: Postgres = await startPostgres();
   const url = await server.createDatabase();
   return {
-    name: 'postgres', env: { VIGIL_STORE_URL: url }, stop: () => server.stop(),
+    name: 'postgres',
+    env: { VIGIL_STORE_URL: url },
+    stop: () => server.stop(),
     async agents() {
       const c = new pg.Client({ connectionString: url });
       await c.connect();

@@ -69,11 +69,16 @@ export async function startKamailio(): Promise<Kamailio> {
     dir.remove();
   };
   try {
-    await waitFor(async () => {
-      if (child.proc.exitCode !== null) throw new Error(`kamailio exited with ${child.proc.exitCode}`);
-      const r = await sipsak(`sip:ping@127.0.0.1:${port}`);
-      return (r.exitCode === 0 && (await tcpOpen(port))) || undefined;
-    }, 'kamailio answering OPTIONS', 30_000, 200);
+    await waitFor(
+      async () => {
+        if (child.proc.exitCode !== null) throw new Error(`kamailio exited with ${child.proc.exitCode}`);
+        const r = await sipsak(`sip:ping@127.0.0.1:${port}`);
+        return (r.exitCode === 0 && (await tcpOpen(port))) || undefined;
+      },
+      'kamailio answering OPTIONS',
+      30_000,
+      200,
+    );
   } catch (e) {
     await stop();
     throw new Error(`${(e as Error).message}\n${child.output()}`);

@@ -22,7 +22,13 @@ export async function liveCollector(definitionYaml: string, extraConfig: Record<
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   const post = async (path: string, body: unknown, token = ADMIN) =>
-    (await fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>;
+    (
+      await fetch(base + path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    ).json() as Promise<any>;
   const t = await post('/api/v1/admin/enrollment-tokens', { clientId: def.client, siteId: 'hq' });
   const a = await post('/api/v1/enroll', { token: t.token, hostname: 'edge-1', agentVersion: 't' });
   let seq = 0;
@@ -31,7 +37,12 @@ export async function liveCollector(definitionYaml: string, extraConfig: Record<
     /** host:port, as a Prometheus scrape target. */
     target: base.replace('http://', ''),
     ingest: (samples: unknown[]) => post('/api/v1/ingest', { agentId: a.agentId, seq: ++seq, sentAt: Date.now(), samples }, a.agentToken),
-    heartbeat: () => post('/api/v1/heartbeat', { agentId: a.agentId, sentAt: Date.now(), agentVersion: 't', uptimeSeconds: 1, queuedBatches: 0, intervalSeconds: 15, checks: [] }, a.agentToken),
+    heartbeat: () =>
+      post(
+        '/api/v1/heartbeat',
+        { agentId: a.agentId, sentAt: Date.now(), agentVersion: 't', uptimeSeconds: 1, queuedBatches: 0, intervalSeconds: 15, checks: [] },
+        a.agentToken,
+      ),
     /** Sends what the outbox has due now and waits for every attempt (tests need not wait for its timer). */
     async deliver() {
       await incidents.outbox.tick();

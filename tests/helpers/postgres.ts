@@ -59,9 +59,12 @@ export function postgresAvailable(): boolean {
 /** uid/gid of the `postgres` system user from /etc/passwd; only needed (and used) when we are root. */
 function postgresIds(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'));
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('postgres:'));
   const [, , uid, gid] = line?.split(':') ?? [];
-  if (uid === undefined || gid === undefined) throw new Error('PostgreSQL refuses to run as root and there is no `postgres` user: install the postgresql package (install/test-peers.sh)');
+  if (uid === undefined || gid === undefined)
+    throw new Error('PostgreSQL refuses to run as root and there is no `postgres` user: install the postgresql package (install/test-peers.sh)');
   return { uid: Number(uid), gid: Number(gid) };
 }
 
@@ -93,7 +96,9 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
   const run = (name: string, args: string[]): Proc => {
     const [cmd, argv] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', bin(name), ...args]] : [bin(name), args];
     const child = spawn(cmd, argv, {
-      cwd: tmp.path, stdio: ['ignore', 'pipe', 'pipe'], ...(ids ?? {}),
+      cwd: tmp.path,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(ids ?? {}),
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', TZ: 'UTC' },
     });
     const keep = (d: Buffer) => (log = (log + d.toString()).slice(-20_000));
@@ -117,7 +122,17 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
   process.on('exit', onExit);
 
   const settings: Record<string, string | number> = { fsync: opts.fsync ? 'on' : 'off', max_connections: opts.maxConnections ?? 200, ...opts.settings };
-  const serverArgs = ['-D', pgdata, '-k', tmp.path, '-h', '127.0.0.1', '-p', String(port), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
+  const serverArgs = [
+    '-D',
+    pgdata,
+    '-k',
+    tmp.path,
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+  ];
 
   /** Starts the postmaster; a start that fails early (e.g. the backends of a killed server still hold its shared memory) is retried. */
   const startServer = async () => {
@@ -126,8 +141,12 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
       const p = run('postgres', serverArgs);
       current = p;
       // one wait for either outcome: accepting connections, or the postmaster gone
-      const ready = await waitFor(async () => (!isRunning(p.child) ? 'exited' : (await pgIsReady(port)) || undefined), `PostgreSQL on port ${port}`, Math.max(1000, until - Date.now()), 100)
-        .catch((e: Error) => e);
+      const ready = await waitFor(
+        async () => (!isRunning(p.child) ? 'exited' : (await pgIsReady(port)) || undefined),
+        `PostgreSQL on port ${port}`,
+        Math.max(1000, until - Date.now()),
+        100,
+      ).catch((e: Error) => e);
       if (ready === true) return;
       if (ready instanceof Error) {
         p.child.kill('SIGKILL');

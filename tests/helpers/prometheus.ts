@@ -20,9 +20,16 @@ export async function startPrometheus(targets: string[], opts: PrometheusOptions
   const port = await freePort();
   const config = join(dir.path, 'p.yml');
   const rules = opts.ruleFiles?.length ? `rule_files: ${JSON.stringify(opts.ruleFiles)}\n` : '';
-  writeFileSync(config, `global: { scrape_interval: 1s, evaluation_interval: 1s }\n${rules}scrape_configs:\n  - job_name: vigil\n    static_configs: [ { targets: ${JSON.stringify(targets)} } ]\n`);
+  writeFileSync(
+    config,
+    `global: { scrape_interval: 1s, evaluation_interval: 1s }\n${rules}scrape_configs:\n  - job_name: vigil\n    static_configs: [ { targets: ${JSON.stringify(targets)} } ]\n`,
+  );
   mkdirSync(join(dir.path, 'data'));
-  const child = startChild('prometheus', [`--config.file=${config}`, `--storage.tsdb.path=${join(dir.path, 'data')}`, `--web.listen-address=127.0.0.1:${port}`]);
+  const child = startChild('prometheus', [
+    `--config.file=${config}`,
+    `--storage.tsdb.path=${join(dir.path, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+  ]);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${url}/-/ready`)).ok || undefined, 'prometheus ready', 30_000).catch((e) => {
     throw new Error(`${e.message}\n${child.output()}`);

@@ -6,10 +6,9 @@ const Options = Type.Object(
   {
     /** Products whose open incidents on the Workspace Status Dashboard count (title or id); default: the core four. */
     products: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
-    endpoints: Type.Optional(Type.Object(
-      { accounts: BaseUrl, mail: BaseUrl, drive: BaseUrl, meet: BaseUrl, status: BaseUrl },
-      { additionalProperties: false },
-    )),
+    endpoints: Type.Optional(
+      Type.Object({ accounts: BaseUrl, mail: BaseUrl, drive: BaseUrl, meet: BaseUrl, status: BaseUrl }, { additionalProperties: false }),
+    ),
     insecureSkipVerify: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
@@ -33,10 +32,15 @@ export const googleWorkspaceTemplate = defineTemplate({
       frontDoor('mail', at(e.mail ?? 'https://mail.google.com', '/mail/'), o),
       frontDoor('drive', at(e.drive ?? 'https://drive.google.com', '/'), o),
       frontDoor('meet', at(e.meet ?? 'https://meet.google.com', '/'), o),
-      { part: 'status', check: {
-        type: 'google-status', url: at(e.status ?? 'https://www.google.com', '/appsstatus/dashboard/incidents.json'),
-        products: o.products ?? CORE_PRODUCTS, ...(o.insecureSkipVerify ? { insecureSkipVerify: true } : {}),
-      } },
+      {
+        part: 'status',
+        check: {
+          type: 'google-status',
+          url: at(e.status ?? 'https://www.google.com', '/appsstatus/dashboard/incidents.json'),
+          products: o.products ?? CORE_PRODUCTS,
+          ...(o.insecureSkipVerify ? { insecureSkipVerify: true } : {}),
+        },
+      },
     ];
   },
 });

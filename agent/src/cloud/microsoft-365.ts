@@ -15,10 +15,9 @@ const Options = Type.Object(
     healthTokenFile: Type.Optional(Type.String({ minLength: 1 })),
     /** Graph services to watch ("Exchange Online", "Microsoft Teams" or their ids); default: all. */
     services: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
-    endpoints: Type.Optional(Type.Object(
-      { login: BaseUrl, exchange: BaseUrl, teams: BaseUrl, sharepoint: BaseUrl, graph: BaseUrl },
-      { additionalProperties: false },
-    )),
+    endpoints: Type.Optional(
+      Type.Object({ login: BaseUrl, exchange: BaseUrl, teams: BaseUrl, sharepoint: BaseUrl, graph: BaseUrl }, { additionalProperties: false }),
+    ),
     insecureSkipVerify: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
@@ -52,10 +51,16 @@ export const microsoft365Template = defineTemplate({
     } else if (o.dnsServer) ctx.problem('/dnsServer', 'only used for the DNS checks of `domain`, which is not set');
     if (o.healthTokenFile) {
       const tokenFile = isAbsolute(o.healthTokenFile) ? o.healthTokenFile : resolve(ctx.baseDir, o.healthTokenFile);
-      parts.push({ part: 'health', check: {
-        type: 'm365-health', url: at(e.graph ?? 'https://graph.microsoft.com', HEALTH_PATH), tokenFile,
-        ...(o.services ? { services: o.services } : {}), ...(o.insecureSkipVerify ? { insecureSkipVerify: true } : {}),
-      } });
+      parts.push({
+        part: 'health',
+        check: {
+          type: 'm365-health',
+          url: at(e.graph ?? 'https://graph.microsoft.com', HEALTH_PATH),
+          tokenFile,
+          ...(o.services ? { services: o.services } : {}),
+          ...(o.insecureSkipVerify ? { insecureSkipVerify: true } : {}),
+        },
+      });
     } else {
       if (o.services) ctx.problem('/services', 'needs healthTokenFile: service health comes from Microsoft Graph');
       if (e.graph) ctx.problem('/endpoints/graph', 'needs healthTokenFile: service health comes from Microsoft Graph');

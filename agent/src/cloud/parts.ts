@@ -28,7 +28,10 @@ export function frontDoor(part: string, url: string, o: Common): TemplatePart {
 
 /** An OpenID Connect discovery document: the identity provider answers and serves its metadata, not just a page. */
 export function openIdConfiguration(part: string, base: string, pathPrefix: string, o: Common): TemplatePart {
-  return { part, check: { type: 'http', url: at(base, `${pathPrefix}/.well-known/openid-configuration`), expectStatus: [200], keyword: '"token_endpoint"', ...tls(o) } };
+  return {
+    part,
+    check: { type: 'http', url: at(base, `${pathPrefix}/.well-known/openid-configuration`), expectStatus: [200], keyword: '"token_endpoint"', ...tls(o) },
+  };
 }
 
 /** A DNS record the client's domain needs for the service (answers matched by the dns probe's `expect`). */

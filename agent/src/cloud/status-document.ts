@@ -11,9 +11,7 @@ export interface DocumentRequest {
   insecureSkipVerify?: boolean;
 }
 
-export type DocumentAnswer =
-  | { ok: true; json: unknown; metrics: Record<string, number>; t0: number }
-  | { ok: false; result: ProbeResult };
+export type DocumentAnswer = { ok: true; json: unknown; metrics: Record<string, number>; t0: number } | { ok: false; result: ProbeResult };
 
 /**
  * GETs a vendor's status document and parses it as JSON. Never throws: a transport error,
@@ -30,12 +28,20 @@ export async function fetchStatusDocument(o: DocumentRequest, ctx: ProbeContext)
     if (!c) clients.set(origin, (c = new Client(origin, { connect: { rejectUnauthorized: !o.insecureSkipVerify }, maxHeaderSize: MAX_HEADER_SIZE })));
     return c;
   };
-  const fail = (reason: ProbeResult['reason'], message: string): DocumentAnswer =>
-    ({ ok: false, result: { status: 'down', reason, message, durationMs: performance.now() - t0, metrics } });
+  const fail = (reason: ProbeResult['reason'], message: string): DocumentAnswer => ({
+    ok: false,
+    result: { status: 'down', reason, message, durationMs: performance.now() - t0, metrics },
+  });
   try {
     const res = await exchangeFollowing(clientFor, o.url, {
-      method: 'GET', headers: { accept: 'application/json', 'user-agent': 'vigil-agent', ...o.headers }, signal: ctx.signal,
-      timeoutMs: ctx.timeoutMs, reset: true, maxRedirects: 3, maxBodyBytes: MAX_BODY_BYTES, rejectLargerBody: true,
+      method: 'GET',
+      headers: { accept: 'application/json', 'user-agent': 'vigil-agent', ...o.headers },
+      signal: ctx.signal,
+      timeoutMs: ctx.timeoutMs,
+      reset: true,
+      maxRedirects: 3,
+      maxBodyBytes: MAX_BODY_BYTES,
+      rejectLargerBody: true,
     });
     metrics.first_byte_seconds = (res.headAt - t0) / 1000;
     metrics.status_code = res.statusCode;

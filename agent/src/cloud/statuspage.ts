@@ -21,8 +21,16 @@ export const statuspageTemplate = defineTemplate({
   options: Options,
   parts: ['status'],
   expand(o): TemplatePart[] {
-    return [{ part: 'status', check: {
-      type: 'statuspage', url: o.url, ...(o.components ? { components: o.components } : {}), ...(o.insecureSkipVerify ? { insecureSkipVerify: true } : {}),
-    } }];
+    return [
+      {
+        part: 'status',
+        check: {
+          type: 'statuspage',
+          url: o.url,
+          ...(o.components ? { components: o.components } : {}),
+          ...(o.insecureSkipVerify ? { insecureSkipVerify: true } : {}),
+        },
+      },
+    ];
   },
 });

@@ -28,7 +28,12 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * options, unknown part) go to `problems` at the entry's path, and the entry yields no checks.
  * Entries without `template` pass through unchanged at `/checks/<i>`.
  */
-export function expandTemplates(checks: readonly unknown[], problems: Problem[], baseDir: string, templates: TemplateRegistry = defaultTemplates()): CheckEntry[] {
+export function expandTemplates(
+  checks: readonly unknown[],
+  problems: Problem[],
+  baseDir: string,
+  templates: TemplateRegistry = defaultTemplates(),
+): CheckEntry[] {
   const out: CheckEntry[] = [];
   const validators = new Map<string, ReturnType<typeof validator>>();
   checks.forEach((c, i) => {
@@ -38,18 +43,24 @@ export function expandTemplates(checks: readonly unknown[], problems: Problem[],
     const problem = (at: string, message: string) => problems.push({ path: `${path}${at}`, message });
     const { id, template, interval, timeout, retries, labels, parts, ...options } = c;
     if ('type' in c) problem('/type', 'a check has either `type` or `template`, not both');
-    if (typeof id !== 'string' || !ID.test(id)) problem('/id', 'must be an identifier of up to 100 characters (letters, digits, _ . : -), the prefix of the checks the template creates');
+    if (typeof id !== 'string' || !ID.test(id))
+      problem('/id', 'must be an identifier of up to 100 characters (letters, digits, _ . : -), the prefix of the checks the template creates');
     const t = typeof template === 'string' ? templates.get(template) : undefined;
     if (!t) return void problem('/template', `unknown template ${JSON.stringify(template)}; known: ${[...templates.keys()].join(', ')}`);
     let v = validators.get(t.name);
     if (!v) validators.set(t.name, (v = validator(t.options)));
     for (const p of v.problems(options)) problem(p.path === '/' ? '' : p.path, p.message);
     if (parts !== undefined && (!Array.isArray(parts) || parts.length === 0)) problem('/parts', `must be a non-empty list of: ${t.parts.join(', ')}`);
-    else if (Array.isArray(parts)) parts.forEach((p, j) => t.parts.includes(p as string) || problem(`/parts/${j}`, `unknown part ${JSON.stringify(p)}; ${t.name} has: ${t.parts.join(', ')}`));
+    else if (Array.isArray(parts))
+      parts.forEach(
+        (p, j) => t.parts.includes(p as string) || problem(`/parts/${j}`, `unknown part ${JSON.stringify(p)}; ${t.name} has: ${t.parts.join(', ')}`),
+      );
     if (problems.length > before) return;
     const expanded = t.expand(options as never, { baseDir, problem });
     const chosen = Array.isArray(parts) ? expanded.filter((p) => parts.includes(p.part)) : expanded;
-    if (Array.isArray(parts)) for (const p of parts) if (!chosen.some((x) => x.part === p)) problem('/parts', `part "${String(p)}" needs options that are not set (e.g. tenant, domain, healthTokenFile)`);
+    if (Array.isArray(parts))
+      for (const p of parts)
+        if (!chosen.some((x) => x.part === p)) problem('/parts', `part "${String(p)}" needs options that are not set (e.g. tenant, domain, healthTokenFile)`);
     if (problems.length > before) return;
     for (const p of chosen) {
       const common = { interval, timeout, retries, labels };

@@ -5,7 +5,13 @@ import { counterRate, daysToFull, type Point } from './rates.js';
 
 const PSEUDO_FS = /^(tmpfs|devtmpfs|overlay|squashfs|proc|sysfs|cgroup2?|nsfs|ramfs|autofs)$/;
 
-interface NetSnapshot { ts: number; rx: number; tx: number; errors: number; drops: number }
+interface NetSnapshot {
+  ts: number;
+  rx: number;
+  tx: number;
+  errors: number;
+  drops: number;
+}
 
 /** Host capacity and throughput (from /proc on Linux, systeminformation elsewhere), as wire MetricSamples. */
 export class HostMetrics {
@@ -13,7 +19,11 @@ export class HostMetrics {
   private readonly disk = new Map<string, Point[]>();
   private source: Promise<HostSource> | undefined;
 
-  constructor(private readonly clock: Clock, private readonly links: Record<string, number>, source?: HostSource) {
+  constructor(
+    private readonly clock: Clock,
+    private readonly links: Record<string, number>,
+    source?: HostSource,
+  ) {
     if (source) this.source = Promise.resolve(source);
   }
 

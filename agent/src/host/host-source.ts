@@ -1,6 +1,18 @@
 /** Raw host readings, before rates and filtering: what HostMetrics needs from the OS. */
-export interface DiskReading { mount: string; type: string; size: number; used: number; available: number }
-export interface NetReading { iface: string; rxBytes: number; txBytes: number; errors: number; drops: number }
+export interface DiskReading {
+  mount: string;
+  type: string;
+  size: number;
+  used: number;
+  available: number;
+}
+export interface NetReading {
+  iface: string;
+  rxBytes: number;
+  txBytes: number;
+  errors: number;
+  drops: number;
+}
 
 export interface HostReadings {
   /** Busy share of all CPUs since the previous reading (the first reading primes over 500 ms), 0..1. */

@@ -43,20 +43,33 @@ export class ProcfsSource implements HostSource {
     const mounts = dfMounts(parseMounts(this.file('/proc/self/mounts')));
     // df shows a ZFS dataset's own usage only; systeminformation corrects it with `zfs list`: keep that path for ZFS hosts
     if (mounts.some((m) => m.type === 'zfs')) return (this.zfs ??= new (await import('./si-source.js')).SystemInformationSource()).disks();
-    const read = await Promise.all(mounts.map(async (m) => {
-      if (this.pending.has(m.mount)) return undefined;
-      this.pending.add(m.mount);
-      try {
-        const [fs, st] = await Promise.all([statfs(this.root + m.mount), stat(this.root + m.mount)]);
-        return { ...m, dev: st.dev, size: ceilKiB(fs.blocks * fs.bsize), used: ceilKiB((fs.blocks - fs.bfree) * fs.bsize), available: ceilKiB(fs.bavail * fs.bsize) };
-      } catch {
-        return undefined; // df skips what it cannot stat (permissions, vanished mount)
-      } finally {
-        this.pending.delete(m.mount);
-      }
+    const read = await Promise.all(
+      mounts.map(async (m) => {
+        if (this.pending.has(m.mount)) return undefined;
+        this.pending.add(m.mount);
+        try {
+          const [fs, st] = await Promise.all([statfs(this.root + m.mount), stat(this.root + m.mount)]);
+          return {
+            ...m,
+            dev: st.dev,
+            size: ceilKiB(fs.blocks * fs.bsize),
+            used: ceilKiB((fs.blocks - fs.bfree) * fs.bsize),
+            available: ceilKiB(fs.bavail * fs.bsize),
+          };
+        } catch {
+          return undefined; // df skips what it cannot stat (permissions, vanished mount)
+        } finally {
+          this.pending.delete(m.mount);
+        }
+      }),
+    );
+    return dedupeByDevice(read.filter((d): d is NonNullable<typeof d> => d !== undefined && d.size > 0)).map(({ mount, type, size, used, available }) => ({
+      mount,
+      type,
+      size,
+      used,
+      available,
     }));
-    return dedupeByDevice(read.filter((d): d is NonNullable<typeof d> => d !== undefined && d.size > 0))
-      .map(({ mount, type, size, used, available }) => ({ mount, type, size, used, available }));
   }
 
   /** Interfaces with an address (systeminformation's list), counters from /sys/class/net/<iface>/statistics. */
@@ -77,7 +90,10 @@ export class ProcfsSource implements HostSource {
   }
 }
 
-export interface CpuTicks { busy: number; idle: number }
+export interface CpuTicks {
+  busy: number;
+  idle: number;
+}
 
 /**
  * Aggregate `cpu` line of /proc/stat. Busy and idle are counted as systeminformation did
@@ -102,21 +118,41 @@ export function parseMeminfo(text: string): HostReadings['memory'] {
   return { total, available, active: total - available };
 }
 
-export interface MountEntry { device: string; mount: string; type: string }
+export interface MountEntry {
+  device: string;
+  mount: string;
+  type: string;
+}
 
 /** /proc/self/mounts, with its octal escapes (\040 for a space) undone. */
 export function parseMounts(text: string): MountEntry[] {
-  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
+  const unescapeOctal = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
   const out: MountEntry[] = [];
   for (const line of text.split('\n')) {
     const [device, mount, type] = line.split(' ');
-    if (device && mount && type) out.push({ device: unescape(device), mount: unescape(mount), type });
+    if (device && mount && type) out.push({ device: unescapeOctal(device), mount: unescapeOctal(mount), type });
   }
   return out;
 }
 
 /** gnulib's ME_DUMMY types: `df` never lists them. */
-const DF_DUMMY = new Set(['autofs', 'proc', 'subfs', 'debugfs', 'devpts', 'fusectl', 'fuse.portal', 'mqueue', 'rpc_pipefs', 'sysfs', 'devfs', 'kernfs', 'ignore', 'none', 'rootfs']);
+const DF_DUMMY = new Set([
+  'autofs',
+  'proc',
+  'subfs',
+  'debugfs',
+  'devpts',
+  'fusectl',
+  'fuse.portal',
+  'mqueue',
+  'rpc_pipefs',
+  'sysfs',
+  'devfs',
+  'kernfs',
+  'ignore',
+  'none',
+  'rootfs',
+]);
 /** systeminformation dropped these types unless the device looks like a real one. */
 const SI_TMP = ['rootfs', 'unionfs', 'squashfs', 'cramfs', 'initrd', 'initramfs', 'devtmpfs', 'tmpfs', 'udev', 'devfs', 'specfs', 'type', 'appimaged'];
 
@@ -137,10 +173,8 @@ export function dedupeByDevice<T extends MountEntry & { dev: number }>(entries: 
   const byDev = new Map<number, T>();
   for (const e of entries) {
     const old = byDev.get(e.dev);
-    const replace = !old
-      || (e.device.includes('/') && !old.device.includes('/'))
-      || old.mount.length > e.mount.length
-      || (old.device !== e.device && old.mount === e.mount);
+    const replace =
+      !old || (e.device.includes('/') && !old.device.includes('/')) || old.mount.length > e.mount.length || (old.device !== e.device && old.mount === e.mount);
     if (replace) byDev.set(e.dev, e);
   }
   return [...byDev.values()];

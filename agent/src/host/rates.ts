@@ -1,4 +1,7 @@
-export interface Point { ts: number; value: number }
+export interface Point {
+  ts: number;
+  value: number;
+}
 
 /** Per-second rate of a monotonically increasing counter; undefined on a reset or no elapsed time. */
 export function counterRate(prev: number, cur: number, prevTs: number, curTs: number): number | undefined {
@@ -15,10 +18,16 @@ export function daysToFull(points: readonly Point[], capacity: number): number |
   if (points.length < 3) return undefined;
   const n = points.length;
   const t0 = points[0]!.ts;
-  let sx = 0, sy = 0, sxx = 0, sxy = 0;
+  let sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0;
   for (const p of points) {
     const x = (p.ts - t0) / 86_400_000;
-    sx += x; sy += p.value; sxx += x * x; sxy += x * p.value;
+    sx += x;
+    sy += p.value;
+    sxx += x * x;
+    sxy += x * p.value;
   }
   const denom = n * sxx - sx * sx;
   if (denom === 0) return undefined;

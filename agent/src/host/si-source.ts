@@ -17,7 +17,13 @@ export class SystemInformationSource implements HostSource {
       cpuUsageRatio: load.currentLoad / 100,
       memory: { total: mem.total, available: mem.available, active: mem.active },
       disks: fs.map((d) => ({ mount: d.mount, type: d.type, size: d.size, used: d.used, available: d.available })),
-      nets: nets.map((n) => ({ iface: n.iface, rxBytes: n.rx_bytes, txBytes: n.tx_bytes, errors: n.rx_errors + n.tx_errors, drops: n.rx_dropped + n.tx_dropped })),
+      nets: nets.map((n) => ({
+        iface: n.iface,
+        rxBytes: n.rx_bytes,
+        txBytes: n.tx_bytes,
+        errors: n.rx_errors + n.tx_errors,
+        drops: n.rx_dropped + n.tx_dropped,
+      })),
     };
   }
 

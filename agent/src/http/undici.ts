@@ -76,8 +76,13 @@ export function exchange(client: Dispatcher, path: string, o: ExchangeOptions = 
     o.signal?.addEventListener('abort', onAbort, { once: true });
     client.dispatch(
       {
-        path, method: o.method ?? 'GET', headers: o.headers, body: o.body, reset: o.reset,
-        headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs,
+        path,
+        method: o.method ?? 'GET',
+        headers: o.headers,
+        body: o.body,
+        reset: o.reset,
+        headersTimeout: o.timeoutMs,
+        bodyTimeout: o.timeoutMs,
       },
       {
         onRequestStart(c) {
@@ -116,7 +121,9 @@ const CREDENTIALS = ['authorization', 'cookie', 'proxy-authorization', 'host'];
  * the dispatcher for an origin. After `maxRedirects` the last 3xx is the answer.
  */
 export async function exchangeFollowing(
-  clientFor: (origin: string) => Dispatcher, url: string, o: ExchangeOptions & { maxRedirects: number },
+  clientFor: (origin: string) => Dispatcher,
+  url: string,
+  o: ExchangeOptions & { maxRedirects: number },
 ): Promise<Answer & { url: URL; redirects: number }> {
   let at = new URL(url);
   let req = { ...o };
@@ -127,10 +134,12 @@ export async function exchangeFollowing(
     const next = new URL(location, at);
     const method = req.method ?? 'GET';
     const toGet = (answer.statusCode === 303 && method !== 'HEAD') || ((answer.statusCode === 301 || answer.statusCode === 302) && method === 'POST');
-    const headers = Object.fromEntries(Object.entries(req.headers ?? {}).filter(([k]) => {
-      const key = k.toLowerCase();
-      return !(next.origin !== at.origin && CREDENTIALS.includes(key)) && !(toGet && key.startsWith('content-'));
-    }));
+    const headers = Object.fromEntries(
+      Object.entries(req.headers ?? {}).filter(([k]) => {
+        const key = k.toLowerCase();
+        return !(next.origin !== at.origin && CREDENTIALS.includes(key)) && !(toGet && key.startsWith('content-'));
+      }),
+    );
     req = { ...req, headers, ...(toGet ? { method: 'GET', body: undefined } : {}) };
     at = next;
   }

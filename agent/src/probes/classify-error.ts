@@ -5,7 +5,8 @@ export function classifyError(e: unknown, signal?: AbortSignal): { reason: Failu
   const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
   const code = err?.code ?? err?.cause?.code ?? '';
   const message = err?.cause?.message ?? err?.message ?? String(e);
-  if (signal?.aborted || /TIMEOUT|ETIMEDOUT|AbortError/i.test(code) || err?.name === 'AbortError' || err?.name === 'TimeoutError') return { reason: 'timeout', message: 'timed out' };
+  if (signal?.aborted || /TIMEOUT|ETIMEDOUT|AbortError/i.test(code) || err?.name === 'AbortError' || err?.name === 'TimeoutError')
+    return { reason: 'timeout', message: 'timed out' };
   if (code === 'ECONNREFUSED') return { reason: 'refused', message };
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return { reason: 'dns', message };
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return { reason: 'reset', message };

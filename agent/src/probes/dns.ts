@@ -21,8 +21,13 @@ const Options = Type.Object(
 
 /** c-ares error codes that mean "the server answered, with this rcode or an empty answer". */
 const ANSWERED: Readonly<Record<string, string>> = {
-  ENOTFOUND: 'NXDOMAIN', ENODATA: 'NODATA', ESERVFAIL: 'SERVFAIL', EREFUSED: 'REFUSED',
-  EFORMERR: 'FORMERR', ENOTIMP: 'NOTIMP', EBADRESP: 'malformed response',
+  ENOTFOUND: 'NXDOMAIN',
+  ENODATA: 'NODATA',
+  ESERVFAIL: 'SERVFAIL',
+  EREFUSED: 'REFUSED',
+  EFORMERR: 'FORMERR',
+  ENOTIMP: 'NOTIMP',
+  EBADRESP: 'malformed response',
 };
 /** Empty answers: with `expect` set they are a wrong answer rather than a resolver fault. */
 const EMPTY = new Set(['NXDOMAIN', 'NODATA']);
@@ -67,7 +72,12 @@ export const dnsProbe = defineProbe({
       const metrics = { lookup_seconds: (performance.now() - lookupStart) / 1000, answers: answers.length };
       const missing = (o.expect ?? []).filter((_, i) => !answers.some(matchers[i]!));
       if (missing.length > 0) {
-        return result({ status: 'down', reason: 'answer', message: `expected ${missing.map((m) => JSON.stringify(m)).join(', ')} not in answers [${answers.join(', ')}]`, metrics });
+        return result({
+          status: 'down',
+          reason: 'answer',
+          message: `expected ${missing.map((m) => JSON.stringify(m)).join(', ')} not in answers [${answers.join(', ')}]`,
+          metrics,
+        });
       }
       return result({ status: 'up', metrics });
     } catch (e) {
@@ -78,7 +88,8 @@ export const dnsProbe = defineProbe({
         return result({ status: 'down', reason, message: `${where}: ${message}`, metrics: {} });
       }
       const metrics = { lookup_seconds: (performance.now() - lookupStart) / 1000, answers: 0 };
-      if (matchers.length > 0 && EMPTY.has(rcode)) return result({ status: 'down', reason: 'answer', message: `${rcode} for ${where}; expected ${o.expect!.join(', ')}`, metrics });
+      if (matchers.length > 0 && EMPTY.has(rcode))
+        return result({ status: 'down', reason: 'answer', message: `${rcode} for ${where}; expected ${o.expect!.join(', ')}`, metrics });
       return result({ status: 'down', reason: 'dns', message: `${rcode} for ${where}`, metrics });
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
@@ -111,22 +122,31 @@ async function serverAddress(server: string): Promise<string> {
 /** One query, answers rendered as the zone-file-like strings that `expect` matches against. */
 async function query(r: Resolver, name: string, type: RecordType): Promise<string[]> {
   switch (type) {
-    case 'A': return r.resolve4(name);
-    case 'AAAA': return r.resolve6(name);
-    case 'CNAME': return r.resolveCname(name);
-    case 'NS': return r.resolveNs(name);
-    case 'PTR': return r.resolvePtr(isIP(name) ? arpaName(name) : name);
-    case 'MX': return (await r.resolveMx(name)).map((x) => `${x.priority} ${x.exchange}`);
-    case 'TXT': return (await r.resolveTxt(name)).map((chunks) => chunks.join(''));
-    case 'SRV': return (await r.resolveSrv(name)).map((x) => `${x.priority} ${x.weight} ${x.port} ${x.name}`);
+    case 'A':
+      return r.resolve4(name);
+    case 'AAAA':
+      return r.resolve6(name);
+    case 'CNAME':
+      return r.resolveCname(name);
+    case 'NS':
+      return r.resolveNs(name);
+    case 'PTR':
+      return r.resolvePtr(isIP(name) ? arpaName(name) : name);
+    case 'MX':
+      return (await r.resolveMx(name)).map((x) => `${x.priority} ${x.exchange}`);
+    case 'TXT':
+      return (await r.resolveTxt(name)).map((chunks) => chunks.join(''));
+    case 'SRV':
+      return (await r.resolveSrv(name)).map((x) => `${x.priority} ${x.weight} ${x.port} ${x.name}`);
     case 'SOA': {
       const s = await r.resolveSoa(name);
       return [`${s.nsname} ${s.hostmaster} ${s.serial} ${s.refresh} ${s.retry} ${s.expire} ${s.minttl}`];
     }
-    case 'CAA': return (await r.resolveCaa(name)).map(({ critical, ...rest }) => {
-      const [tag, value] = Object.entries(rest).find(([, v]) => v !== undefined) ?? ['', ''];
-      return `${critical} ${tag} ${String(value)}`;
-    });
+    case 'CAA':
+      return (await r.resolveCaa(name)).map(({ critical, ...rest }) => {
+        const [tag, value] = Object.entries(rest).find(([, v]) => v !== undefined) ?? ['', ''];
+        return `${critical} ${tag} ${String(value)}`;
+      });
   }
 }
 

@@ -16,14 +16,21 @@ const Options = Type.Object(
 /** `most_recent_update.status` (or `status_impact`) of an incident on Vigil's scale; an unknown word counts as degraded. */
 const IMPACT: Record<string, Level> = { SERVICE_OUTAGE: 2, SERVICE_DISRUPTION: 1, SERVICE_INFORMATION: 0, AVAILABLE: 0 };
 
-interface Product { title: string; id: string }
+interface Product {
+  title: string;
+  id: string;
+}
 
 /** The products an incident names; older entries carry only `service_name`/`service_key`. */
 function productsOf(incident: Record<string, unknown>): Product[] {
   const list = Array.isArray(incident.affected_products) ? incident.affected_products : [];
-  const named = list.filter((p): p is Product => isObject(p) && typeof p.title === 'string').map((p) => ({ title: p.title, id: typeof p.id === 'string' ? p.id : '' }));
+  const named = list
+    .filter((p): p is Product => isObject(p) && typeof p.title === 'string')
+    .map((p) => ({ title: p.title, id: typeof p.id === 'string' ? p.id : '' }));
   if (named.length > 0) return named;
-  return typeof incident.service_name === 'string' ? [{ title: incident.service_name, id: typeof incident.service_key === 'string' ? incident.service_key : '' }] : [];
+  return typeof incident.service_name === 'string'
+    ? [{ title: incident.service_name, id: typeof incident.service_key === 'string' ? incident.service_key : '' }]
+    : [];
 }
 
 function impactOf(incident: Record<string, unknown>): string {
@@ -43,7 +50,8 @@ export const googleStatusProbe = defineProbe({
   async run(o, ctx): Promise<ProbeResult> {
     const answer = await fetchStatusDocument({ url: o.url, insecureSkipVerify: o.insecureSkipVerify }, ctx);
     if (!answer.ok) return answer.result;
-    if (!Array.isArray(answer.json) || !answer.json.every(isObject)) return notTheFormat(answer, 'Google Workspace incidents.json (an array of incidents expected)');
+    if (!Array.isArray(answer.json) || !answer.json.every(isObject))
+      return notTheFormat(answer, 'Google Workspace incidents.json (an array of incidents expected)');
     const wanted = o.products?.map((p) => p.toLowerCase());
     const worst = new Map<string, Affected>();
     for (const incident of answer.json as Record<string, unknown>[]) {

@@ -78,7 +78,12 @@ export class HttpConnections {
         cb(err, address as never, family);
       });
     };
-    const connector = buildConnector({ rejectUnauthorized: !o.insecureSkipVerify, lookup, maxCachedSessions: 0, secureContext: createSecureContext() } as never);
+    const connector = buildConnector({
+      rejectUnauthorized: !o.insecureSkipVerify,
+      lookup,
+      maxCachedSessions: 0,
+      secureContext: createSecureContext(),
+    } as never);
     conn.connect = (opts, cb) => {
       const s = performance.now();
       connector(opts, (err, socket) => {

@@ -34,7 +34,12 @@ export const httpProbe = defineProbe({
     const lease = ctx.runtime.http.begin(o, run);
     try {
       const res = await exchangeFollowing(lease.clientFor, o.url, {
-        method: o.method ?? 'GET', headers: o.headers, body: o.body, signal: ctx.signal, timeoutMs: ctx.timeoutMs, reset: true,
+        method: o.method ?? 'GET',
+        headers: o.headers,
+        body: o.body,
+        signal: ctx.signal,
+        timeoutMs: ctx.timeoutMs,
+        reset: true,
         maxRedirects: o.maxRedirects ?? 5,
       });
       m.first_byte_seconds = (res.headAt - t0) / 1000;
@@ -48,7 +53,14 @@ export const httpProbe = defineProbe({
       if (o.keyword !== undefined || o.regex !== undefined) {
         const text = res.body.toString('utf8');
         const found = o.keyword !== undefined ? text.includes(o.keyword) : new RegExp(o.regex!).test(text);
-        if (found === !!o.invertKeyword) return { status: 'down', reason: 'keyword', message: `${o.invertKeyword ? 'unwanted' : 'expected'} content ${found ? 'found' : 'not found'}`, durationMs, metrics: m };
+        if (found === !!o.invertKeyword)
+          return {
+            status: 'down',
+            reason: 'keyword',
+            message: `${o.invertKeyword ? 'unwanted' : 'expected'} content ${found ? 'found' : 'not found'}`,
+            durationMs,
+            metrics: m,
+          };
       }
       return { status: 'up', durationMs, metrics: m };
     } catch (e) {

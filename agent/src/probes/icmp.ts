@@ -15,7 +15,8 @@ const Options = Type.Object(
   { additionalProperties: false },
 );
 
-const FIX = 'run the agent as root, or grant the capability: `setcap cap_net_raw+ep $(readlink -f $(which node))`, or AmbientCapabilities=CAP_NET_RAW in the systemd unit (install/systemd/vigil-agent.service)';
+const FIX =
+  'run the agent as root, or grant the capability: `setcap cap_net_raw+ep $(readlink -f $(which node))`, or AmbientCapabilities=CAP_NET_RAW in the systemd unit (install/systemd/vigil-agent.service)';
 
 /** ICMP echo rounds: loss, min/avg/max RTT, jitter and an E-model MOS estimate (one-way = RTT/2). Any loss is degraded. */
 export const icmpProbe = defineProbe({
@@ -56,10 +57,14 @@ export const icmpProbe = defineProbe({
         });
         return sent < count;
       });
-      ctx.signal.addEventListener('abort', () => {
-        stop();
-        resolve();
-      }, { once: true });
+      ctx.signal.addEventListener(
+        'abort',
+        () => {
+          stop();
+          resolve();
+        },
+        { once: true },
+      );
     });
     const rtts = replies.filter((r): r is number => r !== undefined);
     const loss = 1 - rtts.length / count;
@@ -71,8 +76,12 @@ export const icmpProbe = defineProbe({
     jitter = rtts.length > 1 ? jitter / (rtts.length - 1) : 0;
     const mos = estimateMos({ oneWayDelayMs: avg / 2, jitterMs: jitter, lossRatio: loss });
     const metrics = {
-      loss_ratio: loss, rtt_min_seconds: Math.min(...rtts) / 1000, rtt_avg_seconds: avg / 1000, rtt_max_seconds: Math.max(...rtts) / 1000,
-      jitter_seconds: jitter / 1000, mos,
+      loss_ratio: loss,
+      rtt_min_seconds: Math.min(...rtts) / 1000,
+      rtt_avg_seconds: avg / 1000,
+      rtt_max_seconds: Math.max(...rtts) / 1000,
+      jitter_seconds: jitter / 1000,
+      mos,
     };
     if (loss > 0) return { status: 'degraded', reason: 'loss', message: `${(loss * 100).toFixed(0)} % loss`, durationMs, metrics };
     return { status: 'up', durationMs, metrics }; // MOS against mosThreshold: judgeQuality (quality.ts)

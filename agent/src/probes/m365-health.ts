@@ -22,13 +22,30 @@ const Options = Type.Object(
  * so is a value Microsoft adds later (`unknownFutureValue`).
  */
 const HEALTH: Record<string, Level> = {
-  serviceOperational: 0, serviceRestored: 0, falsePositive: 0, resolved: 0, resolvedExternal: 0, mitigated: 0, mitigatedExternal: 0,
-  postIncidentReviewPublished: 0, investigationSuspended: 0,
-  investigating: 1, restoringService: 1, verifyingService: 1, serviceDegradation: 1, extendedRecovery: 1, confirmed: 1, reported: 1,
+  serviceOperational: 0,
+  serviceRestored: 0,
+  falsePositive: 0,
+  resolved: 0,
+  resolvedExternal: 0,
+  mitigated: 0,
+  mitigatedExternal: 0,
+  postIncidentReviewPublished: 0,
+  investigationSuspended: 0,
+  investigating: 1,
+  restoringService: 1,
+  verifyingService: 1,
+  serviceDegradation: 1,
+  extendedRecovery: 1,
+  confirmed: 1,
+  reported: 1,
   serviceInterruption: 2,
 };
 
-interface Health { service: string; id: string; status: string }
+interface Health {
+  service: string;
+  id: string;
+  status: string;
+}
 const isHealth = (v: unknown): v is Health => isObject(v) && typeof v.service === 'string' && typeof v.status === 'string';
 
 /** Microsoft 365 service health as the tenant sees it (Graph service communications API). */
@@ -56,11 +73,17 @@ export const m365HealthProbe = defineProbe({
     const missing = (o.services ?? []).filter((want) => !all.some((h) => matches(h, want)));
     if (missing.length > 0) {
       return {
-        status: 'down', reason: 'config', durationMs: performance.now() - answer.t0, metrics: answer.metrics,
+        status: 'down',
+        reason: 'config',
+        durationMs: performance.now() - answer.t0,
+        metrics: answer.metrics,
         message: `service(s) not in this tenant's health overview: ${missing.join(', ')}; it has: ${all.map((h) => h.service).join(', ')}`.slice(0, 1024),
       };
     }
     const watched = o.services ? all.filter((h) => o.services!.some((want) => matches(h, want))) : all;
-    return vendorResult(answer, watched.map((h): Affected => ({ name: h.service, level: HEALTH[h.status] ?? 1, says: h.status })));
+    return vendorResult(
+      answer,
+      watched.map((h): Affected => ({ name: h.service, level: HEALTH[h.status] ?? 1, says: h.status })),
+    );
   },
 });

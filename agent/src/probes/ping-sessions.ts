@@ -3,8 +3,14 @@ import { createRequire } from 'node:module';
 import { endianness } from 'node:os';
 
 const require = createRequire(import.meta.url);
-interface RawSocket { setOption(level: number, option: number, value: Buffer, length: number): void }
-export interface PingSession { pingHost(target: string, cb: (err: Error | null, target: string, sent?: Date, rcvd?: Date) => void): void; close(): void; getSocket(): RawSocket }
+interface RawSocket {
+  setOption(level: number, option: number, value: Buffer, length: number): void;
+}
+export interface PingSession {
+  pingHost(target: string, cb: (err: Error | null, target: string, sent?: Date, rcvd?: Date) => void): void;
+  close(): void;
+  getSocket(): RawSocket;
+}
 const netPing = require('net-ping') as { createSession(o: object): PingSession };
 
 /** A net-ping session of its own (the ICMP preflight's try); throws without CAP_NET_RAW. */

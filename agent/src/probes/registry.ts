@@ -14,6 +14,17 @@ import { m365HealthProbe } from './m365-health.js';
 export type ProbeRegistry = ReadonlyMap<string, Probe>;
 
 export function defaultRegistry(): ProbeRegistry {
-  const probes: Probe[] = [httpProbe, tcpProbe, icmpProbe, tlsProbe, voipProbe, dnsProbe, sipProbe, statuspageProbe, googleStatusProbe, m365HealthProbe] as unknown as Probe[];
+  const probes: Probe[] = [
+    httpProbe,
+    tcpProbe,
+    icmpProbe,
+    tlsProbe,
+    voipProbe,
+    dnsProbe,
+    sipProbe,
+    statuspageProbe,
+    googleStatusProbe,
+    m365HealthProbe,
+  ] as unknown as Probe[];
   return new Map(probes.map((p) => [p.type, p]));
 }

@@ -20,7 +20,16 @@ export interface SipResponse {
 
 /** RFC 3261 §7.3.3 compact header forms that a server may answer with. */
 const COMPACT: Readonly<Record<string, string>> = {
-  i: 'call-id', v: 'via', f: 'from', t: 'to', l: 'content-length', m: 'contact', c: 'content-type', k: 'supported', s: 'subject', e: 'content-encoding',
+  i: 'call-id',
+  v: 'via',
+  f: 'from',
+  t: 'to',
+  l: 'content-length',
+  m: 'contact',
+  c: 'content-type',
+  k: 'supported',
+  s: 'subject',
+  e: 'content-encoding',
 };
 /** A header block larger than this is not a SIP response we want to keep buffering. */
 const MAX_HEADER_BYTES = 65_536;

@@ -47,7 +47,8 @@ export const sipProbe = defineProbe({
     const { code, reason } = x.res;
     const metrics = { ...x.extra, rtt_seconds: x.rttMs / 1000, status_code: code };
     const ok = o.expectCodes ? o.expectCodes.includes(code) : code >= 200 && code < 300;
-    if (!ok) return { status: 'down', reason: 'status', message: `SIP ${code} ${reason} (expected ${o.expectCodes?.join(', ') ?? '2xx'})`, durationMs, metrics };
+    if (!ok)
+      return { status: 'down', reason: 'status', message: `SIP ${code} ${reason} (expected ${o.expectCodes?.join(', ') ?? '2xx'})`, durationMs, metrics };
     return { status: 'up', durationMs, metrics };
   },
 });
@@ -83,7 +84,12 @@ async function overUdp(t: Target, ctx: ProbeContext): Promise<Exchange> {
     };
     const fail = (e: unknown) => {
       const { reason, message } = classifyError(e, ctx.signal);
-      finish({ ok: false, reason, message: reason === 'refused' ? `ICMP port unreachable: nothing listens on this UDP port (${message})` : message, extra: {} });
+      finish({
+        ok: false,
+        reason,
+        message: reason === 'refused' ? `ICMP port unreachable: nothing listens on this UDP port (${message})` : message,
+        extra: {},
+      });
     };
     const onAbort = () => finish({ ok: false, reason: 'timeout', message: `no final response within ${ctx.timeoutMs} ms (${sent} transmissions)`, extra: {} });
     const transmit = () => {

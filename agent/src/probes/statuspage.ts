@@ -22,7 +22,12 @@ export function summaryUrl(url: string): string {
   return /\.json(\?.*)?$/.test(url) ? url : `${url.replace(/\/+$/, '')}/api/v2/summary.json`;
 }
 
-interface Component { id: string; name: string; status: string; group?: boolean }
+interface Component {
+  id: string;
+  name: string;
+  status: string;
+  group?: boolean;
+}
 const isComponent = (c: unknown): c is Component => isObject(c) && typeof c.name === 'string' && typeof c.status === 'string';
 
 /**
@@ -58,7 +63,10 @@ export const statuspageProbe = defineProbe({
     }
     if (missing.length > 0) {
       return {
-        status: 'down', reason: 'config', durationMs: performance.now() - answer.t0, metrics: answer.metrics,
+        status: 'down',
+        reason: 'config',
+        durationMs: performance.now() - answer.t0,
+        metrics: answer.metrics,
         message: `component(s) not on this page: ${missing.join(', ')}; it has: ${components.map((c) => c.name).join(', ')}`.slice(0, 1024),
       };
     }

@@ -29,7 +29,13 @@ export const tlsProbe = defineProbe({
   run: (o, ctx) =>
     new Promise<ProbeResult>((resolve) => {
       const t0 = performance.now();
-      const socket = connect({ host: o.host, port: o.port ?? 443, servername: o.serverName ?? (/^[\d.:]+$/.test(o.host) ? undefined : o.host), rejectUnauthorized: !o.insecureSkipVerify, secureContext: ctx.runtime.tls.contextFor(o) });
+      const socket = connect({
+        host: o.host,
+        port: o.port ?? 443,
+        servername: o.serverName ?? (/^[\d.:]+$/.test(o.host) ? undefined : o.host),
+        rejectUnauthorized: !o.insecureSkipVerify,
+        secureContext: ctx.runtime.tls.contextFor(o),
+      });
       const done = (r: ProbeResult) => {
         ctx.signal.removeEventListener('abort', onAbort);
         socket.destroy();

@@ -29,13 +29,32 @@ export const voipProbe = defineProbe({
     const t0 = performance.now();
     const s = await runStream({ host: o.host, port: o.port, packets: o.packets ?? 50, intervalMs: o.intervalMs ?? 20, signal: ctx.signal }, ctx.runtime);
     const durationMs = performance.now() - t0;
-    if (s.error === 'ECONNREFUSED') return { status: 'down', reason: 'refused', message: `nothing answers on udp ${o.host}:${o.port} (port unreachable): is \`vigil agent responder\` running?`, durationMs, metrics: { loss_ratio: 1 } };
-    if (s.received === 0) return { status: 'down', reason: ctx.signal.aborted ? 'timeout' : 'loss', message: `no packet of ${s.sent} came back${s.error ? ` (${s.error})` : ''}`, durationMs, metrics: { loss_ratio: 1 } };
+    if (s.error === 'ECONNREFUSED')
+      return {
+        status: 'down',
+        reason: 'refused',
+        message: `nothing answers on udp ${o.host}:${o.port} (port unreachable): is \`vigil agent responder\` running?`,
+        durationMs,
+        metrics: { loss_ratio: 1 },
+      };
+    if (s.received === 0)
+      return {
+        status: 'down',
+        reason: ctx.signal.aborted ? 'timeout' : 'loss',
+        message: `no packet of ${s.sent} came back${s.error ? ` (${s.error})` : ''}`,
+        durationMs,
+        metrics: { loss_ratio: 1 },
+      };
     const q = { oneWayDelayMs: s.rttAvgMs / 2, jitterMs: s.jitterMs, lossRatio: s.lossRatio };
     const mos = estimateMos(q);
     const metrics = {
-      mos, r_factor: rFactor(q), loss_ratio: s.lossRatio, jitter_seconds: s.jitterMs / 1000, rtt_avg_seconds: s.rttAvgMs / 1000,
-      latency_one_way_seconds: s.rttAvgMs / 2000, packets_sent: s.sent,
+      mos,
+      r_factor: rFactor(q),
+      loss_ratio: s.lossRatio,
+      jitter_seconds: s.jitterMs / 1000,
+      rtt_avg_seconds: s.rttAvgMs / 1000,
+      latency_one_way_seconds: s.rttAvgMs / 2000,
+      packets_sent: s.sent,
     };
     return { status: 'up', durationMs, metrics };
   },

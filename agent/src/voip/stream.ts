@@ -117,24 +117,30 @@ export function runJsStream(o: StreamOptions, pacer: Pacer): Promise<StreamResul
       let max = 0;
       for (let i = 0; i < sent; i++) {
         const t = rtt[i]!;
-        if (t !== t) continue; // NaN: lost
+        if (Number.isNaN(t)) continue; // lost
         sum += t;
         if (t < min) min = t;
         if (t > max) max = t;
       }
       resolve({
-        sent, received, lossRatio: sent === 0 ? 1 : 1 - received / sent, jitterMs: jitter,
-        rttAvgMs: received ? sum / received : 0, rttMinMs: received ? min : 0, rttMaxMs: max, ...(error ? { error } : {}),
+        sent,
+        received,
+        lossRatio: sent === 0 ? 1 : 1 - received / sent,
+        jitterMs: jitter,
+        rttAvgMs: received ? sum / received : 0,
+        rttMinMs: received ? min : 0,
+        rttMaxMs: max,
+        ...(error ? { error } : {}),
       });
     };
     sock.on('message', (msg: Buffer) => {
       if (msg.length < RTP_HEADER) return;
       const n = (msg[2]! << 8) | msg[3]!;
-      if (n >= sent || rtt[n] === rtt[n]) return; // not ours, or a duplicate
+      if (n >= sent || !Number.isNaN(rtt[n]!)) return; // not ours, or a duplicate
       const transit = performance.now() - sentAt[n]!;
       rtt[n] = transit;
       received++;
-      if (lastTransit === lastTransit) jitter += (Math.abs(transit - lastTransit) - jitter) / 16;
+      if (!Number.isNaN(lastTransit)) jitter += (Math.abs(transit - lastTransit) - jitter) / 16;
       lastTransit = transit;
       if (received === o.packets) finish();
     });

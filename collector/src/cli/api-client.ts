@@ -11,7 +11,7 @@ export async function callApi(t: ApiTarget, method: 'GET' | 'POST' | 'DELETE', p
   const headers: Record<string, string> = {};
   if (t.adminToken) headers.authorization = `Bearer ${t.adminToken}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  let res;
+  let res: Awaited<ReturnType<typeof request>>;
   try {
     res = await request(new URL(path, t.collector), { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   } catch (e) {

@@ -34,7 +34,9 @@ export function collectorCommand(): Command {
       try {
         const { version } = await store.migrate();
         const applied = store.appliedAtOpen;
-        process.stdout.write(`${store.engine} ${store.location}: schema version ${version}${applied.length ? ` (applied ${applied.join(', ')})` : ' (up to date)'}\n`);
+        process.stdout.write(
+          `${store.engine} ${store.location}: schema version ${version}${applied.length ? ` (applied ${applied.join(', ')})` : ' (up to date)'}\n`,
+        );
       } finally {
         await store.close();
       }

@@ -31,7 +31,7 @@ export function slaCommand(): Command {
     });
   cmd
     .command('exclude')
-    .description('carve a stretch out of a service\'s SLA (vendor outage, force majeure); past reports recompute with it')
+    .description("carve a stretch out of a service's SLA (vendor outage, force majeure); past reports recompute with it")
     .requiredOption('--client <id>', 'client id')
     .requiredOption('--service <id>', 'service id')
     .requiredOption('--from <iso>', 'start instant, ISO-8601 with offset')
@@ -41,7 +41,14 @@ export function slaCommand(): Command {
     .option('--collector <url>', 'collector URL (env VIGIL_COLLECTOR_URL)')
     .option('--admin-token <token>', 'admin token (env VIGIL_ADMIN_TOKEN)')
     .action(async (o: { client: string; service: string; from: string; to: string; reason: string; by: string; collector?: string; adminToken?: string }) => {
-      const res = await callApi(targetFrom(o), 'POST', '/api/v1/admin/exclusions', { clientId: o.client, service: o.service, start: o.from, end: o.to, reason: o.reason, addedBy: o.by });
+      const res = await callApi(targetFrom(o), 'POST', '/api/v1/admin/exclusions', {
+        clientId: o.client,
+        service: o.service,
+        start: o.from,
+        end: o.to,
+        reason: o.reason,
+        addedBy: o.by,
+      });
       process.stdout.write(JSON.stringify(res, null, 2) + '\n');
     });
   return cmd;

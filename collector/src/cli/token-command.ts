@@ -3,7 +3,10 @@ import { parseDurationMs } from '../../../shared/sla/duration.js';
 import { VigilError } from '../../../shared/errors.js';
 import { callApi, targetFrom } from './api-client.js';
 
-interface Common { collector?: string; adminToken?: string }
+interface Common {
+  collector?: string;
+  adminToken?: string;
+}
 const common = (c: Command) =>
   c.option('--collector <url>', 'collector URL (env VIGIL_COLLECTOR_URL)').option('--admin-token <token>', 'admin token (env VIGIL_ADMIN_TOKEN)');
 
@@ -19,7 +22,11 @@ export function tokenCommand(): Command {
       const ttl = parseDurationMs(o.ttl);
       if (ttl === undefined) throw new VigilError('QUERY_INVALID', `--ttl "${o.ttl}" is not a duration like 7d`);
       const res = await callApi(targetFrom(o), 'POST', '/api/v1/admin/enrollment-tokens', {
-        clientId: o.client, siteId: o.site, ttlSeconds: Math.round(ttl / 1000), ...(o.maxUses ? { maxUses: Number(o.maxUses) } : {}), ...(o.note ? { note: o.note } : {}),
+        clientId: o.client,
+        siteId: o.site,
+        ttlSeconds: Math.round(ttl / 1000),
+        ...(o.maxUses ? { maxUses: Number(o.maxUses) } : {}),
+        ...(o.note ? { note: o.note } : {}),
       });
       process.stdout.write(JSON.stringify(res, null, 2) + '\n');
     });

@@ -37,7 +37,7 @@ export class ServiceTracker {
         this.known.set(key, { state: now, down });
         if (last === undefined) {
           // first sight: what was the state just before this member changed?
-          const prior = serviceStateOf(s.downtime, s.members, (m) => (m === e.check ? e.from : states.get(m) ?? 'unknown'));
+          const prior = serviceStateOf(s.downtime, s.members, (m) => (m === e.check ? e.from : (states.get(m) ?? 'unknown')));
           if (prior === now) continue;
           out.push(this.event(e, s.id, prior, now, states));
         } else if (last.state !== now || (now === 'down' && last.down !== down)) out.push(this.event(e, s.id, last.state, now, states));

@@ -23,7 +23,11 @@ const RECENT = 20;
 const key = (client: string, check: string) => `${client}\u0000${check}`;
 
 /** What a batch changed, before it is written: the rows to save, the transitions, the events to emit after commit. */
-interface Plan { rows: Map<string, CheckRow>; transitions: TransitionRow[]; events: CheckTransitionEvent[] }
+interface Plan {
+  rows: Map<string, CheckRow>;
+  transitions: TransitionRow[];
+  events: CheckTransitionEvent[];
+}
 
 /**
  * Turns check results into confirmed state transitions. A new state is confirmed after
@@ -64,14 +68,23 @@ export class StateMachine {
 
   /** Stores a batch once with the state it implies; false for a replay. Events are emitted after the commit, awaited. */
   async ingest(agent: AgentRef, seq: number, results: CheckResultSample[], metrics: MetricSample[]): Promise<boolean> {
-    const { stored, events } = await this.locks.run(results.map((r) => key(agent.clientId, r.checkId)), async () => {
-      const plan = await this.plan(agent, results);
-      const ok = await this.store.checks.ingestBatch({
-        agent, seq, receivedAt: this.clock.now(), results, metrics, checks: [...plan.rows.values()], transitions: plan.transitions,
-      });
-      if (ok) this.commit(plan);
-      return { stored: ok, events: ok ? plan.events : [] };
-    });
+    const { stored, events } = await this.locks.run(
+      results.map((r) => key(agent.clientId, r.checkId)),
+      async () => {
+        const plan = await this.plan(agent, results);
+        const ok = await this.store.checks.ingestBatch({
+          agent,
+          seq,
+          receivedAt: this.clock.now(),
+          results,
+          metrics,
+          checks: [...plan.rows.values()],
+          transitions: plan.transitions,
+        });
+        if (ok) this.commit(plan);
+        return { stored: ok, events: ok ? plan.events : [] };
+      },
+    );
     if (events.length > 0) await this.publish(events);
     return stored;
   }
@@ -111,9 +124,24 @@ export class StateMachine {
   private draft(agent: AgentRef, r: CheckResultSample, known: CheckRow | undefined): CheckRow {
     if (known) return { ...known, labels: { ...known.labels }, lastMetrics: { ...known.lastMetrics } };
     return {
-      clientId: agent.clientId, checkId: r.checkId, agentId: agent.id, siteId: agent.siteId, type: r.type, target: r.target ?? null,
-      labels: r.labels ?? {}, intervalMs: null, timeoutMs: null, lastTs: null, lastStatus: null, lastDurationMs: null, lastMetrics: {},
-      state: 'unknown', stateSince: null, runStatus: null, runCount: 0, runStart: null,
+      clientId: agent.clientId,
+      checkId: r.checkId,
+      agentId: agent.id,
+      siteId: agent.siteId,
+      type: r.type,
+      target: r.target ?? null,
+      labels: r.labels ?? {},
+      intervalMs: null,
+      timeoutMs: null,
+      lastTs: null,
+      lastStatus: null,
+      lastDurationMs: null,
+      lastMetrics: {},
+      state: 'unknown',
+      stateSince: null,
+      runStatus: null,
+      runCount: 0,
+      runStart: null,
     };
   }
 
@@ -135,7 +163,15 @@ export class StateMachine {
     return def ? def.services.filter((s) => s.members.includes(check)) : [];
   }
 
-  private observe(c: CheckRow, seen: MemberState, ts: number, agent: AgentRef, out: TransitionRow[], reason?: string, message?: string): CheckTransitionEvent | undefined {
+  private observe(
+    c: CheckRow,
+    seen: MemberState,
+    ts: number,
+    agent: AgentRef,
+    out: TransitionRow[],
+    reason?: string,
+    message?: string,
+  ): CheckTransitionEvent | undefined {
     if (seen === c.state) {
       c.runStatus = null;
       c.runCount = 0;
@@ -153,7 +189,15 @@ export class StateMachine {
     return this.transition(c, seen, c.runStart ?? ts, agent, out, reason, message);
   }
 
-  private transition(c: CheckRow, to: MemberState, ts: number, agent: Pick<AgentRow, 'id' | 'siteId'>, out: TransitionRow[], reason?: string, message?: string): CheckTransitionEvent {
+  private transition(
+    c: CheckRow,
+    to: MemberState,
+    ts: number,
+    agent: Pick<AgentRow, 'id' | 'siteId'>,
+    out: TransitionRow[],
+    reason?: string,
+    message?: string,
+  ): CheckTransitionEvent {
     const from = c.state;
     c.state = to;
     c.stateSince = ts;
@@ -163,8 +207,16 @@ export class StateMachine {
     const detectedAt = this.clock.now();
     out.push({ clientId: c.clientId, checkId: c.checkId, ts, state: to, detectedAt, reason: reason ?? null });
     return {
-      client: c.clientId, site: agent.siteId, agentId: agent.id, check: c.checkId, from, to, ts, detectedAt,
-      ...(reason ? { reason } : {}), ...(message ? { message } : {}),
+      client: c.clientId,
+      site: agent.siteId,
+      agentId: agent.id,
+      check: c.checkId,
+      from,
+      to,
+      ts,
+      detectedAt,
+      ...(reason ? { reason } : {}),
+      ...(message ? { message } : {}),
     };
   }
 
@@ -195,7 +247,15 @@ export class StateMachine {
           await tx.checks.saveStates([...plan.rows.values()], plan.transitions);
         });
         this.commit(plan);
-        const e: AgentReachabilityEvent = { client: agent.clientId, site: agent.siteId, agentId: agent.id, reachable: false, ts: lastSeen, detectedAt: now, checks: mine.map((c) => c.checkId) };
+        const e: AgentReachabilityEvent = {
+          client: agent.clientId,
+          site: agent.siteId,
+          agentId: agent.id,
+          reachable: false,
+          ts: lastSeen,
+          detectedAt: now,
+          checks: mine.map((c) => c.checkId),
+        };
         return { events: plan.events, e };
       });
       await this.publish(lost.events, [lost.e]);
@@ -206,20 +266,23 @@ export class StateMachine {
       if (now - c.lastTs > this.opts.staleAfterIntervals * c.intervalMs) stale.set(c.clientId, [...(stale.get(c.clientId) ?? []), c]);
     }
     for (const rows of stale.values()) {
-      const events = await this.locks.run(rows.map((c) => key(c.clientId, c.checkId)), async () => {
-        const plan: Plan = { rows: new Map(), transitions: [], events: [] };
-        for (const known of rows) {
-          const current = this.checks.get(key(known.clientId, known.checkId));
-          if (!current || current.state === 'unknown' || current.lastTs === null || current.intervalMs === null) continue;
-          if (now - current.lastTs <= this.opts.staleAfterIntervals * current.intervalMs) continue; // a result came meanwhile
-          const c = { ...current };
-          plan.rows.set(key(c.clientId, c.checkId), c);
-          plan.events.push(this.transition(c, 'unknown', c.lastTs! + c.intervalMs!, { id: c.agentId, siteId: c.siteId }, plan.transitions, 'stale'));
-        }
-        if (plan.rows.size > 0) await this.store.checks.saveStates([...plan.rows.values()], plan.transitions);
-        this.commit(plan);
-        return plan.events;
-      });
+      const events = await this.locks.run(
+        rows.map((c) => key(c.clientId, c.checkId)),
+        async () => {
+          const plan: Plan = { rows: new Map(), transitions: [], events: [] };
+          for (const known of rows) {
+            const current = this.checks.get(key(known.clientId, known.checkId));
+            if (!current || current.state === 'unknown' || current.lastTs === null || current.intervalMs === null) continue;
+            if (now - current.lastTs <= this.opts.staleAfterIntervals * current.intervalMs) continue; // a result came meanwhile
+            const c = { ...current };
+            plan.rows.set(key(c.clientId, c.checkId), c);
+            plan.events.push(this.transition(c, 'unknown', c.lastTs! + c.intervalMs!, { id: c.agentId, siteId: c.siteId }, plan.transitions, 'stale'));
+          }
+          if (plan.rows.size > 0) await this.store.checks.saveStates([...plan.rows.values()], plan.transitions);
+          this.commit(plan);
+          return plan.events;
+        },
+      );
       await this.publish(events);
     }
   }
@@ -232,12 +295,37 @@ export class StateMachine {
       for (const d of catalogue) {
         const k = key(agent.clientId, d.id);
         const known = this.checks.get(k);
-        const c: CheckRow = known ? { ...known } : {
-          clientId: agent.clientId, checkId: d.id, agentId: agent.id, siteId: agent.siteId, type: d.type, target: null, labels: {}, intervalMs: null,
-          timeoutMs: null, lastTs: null, lastStatus: null, lastDurationMs: null, lastMetrics: {}, state: 'unknown', stateSince: null, runStatus: null, runCount: 0, runStart: null,
-        };
-        Object.assign(c, { agentId: agent.id, siteId: agent.siteId, type: d.type, target: d.target ?? null, labels: d.labels ?? {},
-          intervalMs: Math.round(d.intervalSeconds * 1000), timeoutMs: Math.round(d.timeoutSeconds * 1000) });
+        const c: CheckRow = known
+          ? { ...known }
+          : {
+              clientId: agent.clientId,
+              checkId: d.id,
+              agentId: agent.id,
+              siteId: agent.siteId,
+              type: d.type,
+              target: null,
+              labels: {},
+              intervalMs: null,
+              timeoutMs: null,
+              lastTs: null,
+              lastStatus: null,
+              lastDurationMs: null,
+              lastMetrics: {},
+              state: 'unknown',
+              stateSince: null,
+              runStatus: null,
+              runCount: 0,
+              runStart: null,
+            };
+        Object.assign(c, {
+          agentId: agent.id,
+          siteId: agent.siteId,
+          type: d.type,
+          target: d.target ?? null,
+          labels: d.labels ?? {},
+          intervalMs: Math.round(d.intervalSeconds * 1000),
+          timeoutMs: Math.round(d.timeoutSeconds * 1000),
+        });
         this.checks.set(k, c);
       }
       await this.store.agents.touch(agent.id, now, intervalMs);
@@ -245,7 +333,15 @@ export class StateMachine {
       if (!fresh || fresh.reachable) return undefined;
       await this.store.agents.setReachable(agent.id, true);
       const checks = [...this.checks.values()].filter((c) => c.clientId === agent.clientId && c.agentId === agent.id).map((c) => c.checkId);
-      return { client: agent.clientId, site: agent.siteId, agentId: agent.id, reachable: true, ts: now, detectedAt: now, checks } satisfies AgentReachabilityEvent;
+      return {
+        client: agent.clientId,
+        site: agent.siteId,
+        agentId: agent.id,
+        reachable: true,
+        ts: now,
+        detectedAt: now,
+        checks,
+      } satisfies AgentReachabilityEvent;
     });
     if (back) await this.publish([], [back]);
   }

@@ -9,7 +9,11 @@ import type { SettingsStore } from '../store/types.js';
  * link previews fetch links with GET and must not acknowledge anything.
  */
 export class AckLinks {
-  constructor(private readonly secret: Buffer, private readonly publicUrl: string | undefined, private readonly ttlMs = 7 * 86_400_000) {}
+  constructor(
+    private readonly secret: Buffer,
+    private readonly publicUrl: string | undefined,
+    private readonly ttlMs = 7 * 86_400_000,
+  ) {}
 
   /** The configured secret, else one generated once and kept in the database (the first writer wins when collectors race). */
   static async secretFrom(settings: SettingsStore, configured: string | undefined): Promise<Buffer> {

@@ -8,7 +8,11 @@ import type { IncidentNotifier } from './notifier.js';
 import { DEFAULT_PRIORITY } from './recorder.js';
 
 type Window = keyof NonNullable<ServiceFigures['burnRate']>;
-export interface BurnRule { long: Window; short: Window; factor: number }
+export interface BurnRule {
+  long: Window;
+  short: Window;
+  factor: number;
+}
 
 /**
  * Multi-window, multi-burn-rate rules (Google SRE workbook, ch. 5): an alert needs both
@@ -47,8 +51,11 @@ export class EarlyWarning {
       if (!f.burnRate || !f.toDate) continue;
       const burn = this.rules.find((r) => (f.burnRate![r.long] ?? 0) >= r.factor && (f.burnRate![r.short] ?? 0) >= r.factor);
       const facts = (b?: BurnRule): WarningFacts => ({
-        target: f.target, availabilityPercent: f.toDate!.availabilityPercent, projectedAvailabilityPercent: f.toDate!.projectedAvailabilityPercent,
-        timeToBreachSeconds: f.toDate!.timeToBreachSeconds, ...(b ? { burn: { window: b.long, rate: f.burnRate![b.long] ?? 0, threshold: b.factor } } : {}),
+        target: f.target,
+        availabilityPercent: f.toDate!.availabilityPercent,
+        projectedAvailabilityPercent: f.toDate!.projectedAvailabilityPercent,
+        timeToBreachSeconds: f.toDate!.timeToBreachSeconds,
+        ...(b ? { burn: { window: b.long, rate: f.burnRate![b.long] ?? 0, threshold: b.factor } } : {}),
       });
       const fast = burn !== undefined && burn.factor >= 6;
       // told once when opened, and once more if a slow burn turns fast; never for a fast one slowing down
@@ -61,10 +68,28 @@ export class EarlyWarning {
     }
   }
 
-  private async track(client: string, service: string, kind: IncidentKind, active: boolean, now: number, notify: (i: IncidentRow, opened: boolean) => Promise<void>): Promise<void> {
+  private async track(
+    client: string,
+    service: string,
+    kind: IncidentKind,
+    active: boolean,
+    now: number,
+    notify: (i: IncidentRow, opened: boolean) => Promise<void>,
+  ): Promise<void> {
     const open = await this.incidents.findOpen(client, service, kind);
     if (active) {
-      const i = open ?? await this.incidents.open({ client, service, kind, priority: this.priorityOf(client, service, now), startedAt: now, detectedAt: now, members: [], muted: false });
+      const i =
+        open ??
+        (await this.incidents.open({
+          client,
+          service,
+          kind,
+          priority: this.priorityOf(client, service, now),
+          startedAt: now,
+          detectedAt: now,
+          members: [],
+          muted: false,
+        }));
       if (!open) this.logger.warn({ incident: i.id, client, service, kind }, 'SLA early warning');
       await notify(i, !open);
     } else if (open && (await this.incidents.resolve(open.id, now, now))) {

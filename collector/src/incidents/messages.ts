@@ -29,9 +29,16 @@ const subject = (i: IncidentRow) => (i.kind === 'site-unreachable' ? `${i.client
 const urgent = (p: string) => p === 'p1' || p === 'p2';
 
 /** The channel-neutral message for an incident event; channels only format it. */
-export function incidentMessage(i: IncidentRow, event: NotificationEvent, now: number, links: MessageLinks, opts: { level?: number; warning?: WarningFacts } = {}): NotificationMessage {
+export function incidentMessage(
+  i: IncidentRow,
+  event: NotificationEvent,
+  now: number,
+  links: MessageLinks,
+  opts: { level?: number; warning?: WarningFacts } = {},
+): NotificationMessage {
   const who = subject(i);
-  const what = i.kind === 'site-unreachable' ? 'site unreachable (agent heartbeats stopped)' : i.kind === 'service-down' ? 'service down' : i.kind.replace('-', ' ');
+  const what =
+    i.kind === 'site-unreachable' ? 'site unreachable (agent heartbeats stopped)' : i.kind === 'service-down' ? 'service down' : i.kind.replace('-', ' ');
   let title: string;
   let severity: Severity;
   const lines: string[] = [];
@@ -65,10 +72,19 @@ export function incidentMessage(i: IncidentRow, event: NotificationEvent, now: n
   if (i.members.length > 0 && event !== 'incident.resolved') lines.push(`Members down: ${i.members.join(', ')}.`);
   if (links.ackUrl && (event === 'incident.opened' || event === 'incident.escalated')) lines.push(`Acknowledge: ${links.ackUrl}`);
   return {
-    event, title, text: lines.join('\n'), severity, client: i.client, service: i.kind === 'site-unreachable' ? (i.site ?? i.service) : i.service, priority: i.priority,
+    event,
+    title,
+    text: lines.join('\n'),
+    severity,
+    client: i.client,
+    service: i.kind === 'site-unreachable' ? (i.site ?? i.service) : i.service,
+    priority: i.priority,
     incident: {
-      id: i.id, kind: i.kind, status: i.status === 'resolved' ? 'resolved' : i.acknowledgedAt !== null ? 'acknowledged' : 'open',
-      startedAt: iso(i.startedAt), detectedAt: iso(i.detectedAt),
+      id: i.id,
+      kind: i.kind,
+      status: i.status === 'resolved' ? 'resolved' : i.acknowledgedAt !== null ? 'acknowledged' : 'open',
+      startedAt: iso(i.startedAt),
+      detectedAt: iso(i.detectedAt),
       ...(i.acknowledgedAt !== null ? { acknowledgedAt: iso(i.acknowledgedAt), acknowledgedBy: i.acknowledgedBy ?? '' } : {}),
       ...(i.resolvedAt !== null ? { resolvedAt: iso(i.resolvedAt), durationSeconds: (i.resolvedAt - i.startedAt) / 1000 } : {}),
       ...(i.members.length > 0 ? { membersDown: i.members } : {}),
@@ -85,19 +101,28 @@ function warningTitle(i: IncidentRow, event: NotificationEvent, w: WarningFacts 
   const who = `${i.client}/${i.service}`;
   if (event === 'sla.projected_breach') {
     const t = w?.timeToBreachSeconds;
-    const when = t === null || t === undefined ? 'before the period ends' : t <= 0 ? 'now: the error budget is used up' : `in about ${humanDuration(t)} at the current rate`;
+    const when =
+      t === null || t === undefined
+        ? 'before the period ends'
+        : t <= 0
+          ? 'now: the error budget is used up'
+          : `in about ${humanDuration(t)} at the current rate`;
     return { title: `${who} will breach ${w?.target ?? '?'} % ${when}`, severity: 'warning' };
   }
   const b = w?.burn;
   const fast = b ? b.threshold >= 6 : false;
-  return { title: `${fast ? 'FAST' : 'SLOW'} BURN ${who}: error budget burning ${b ? b.rate.toFixed(1) : '?'}× over ${b?.window ?? '?'}`, severity: fast ? 'critical' : 'warning' };
+  return {
+    title: `${fast ? 'FAST' : 'SLOW'} BURN ${who}: error budget burning ${b ? b.rate.toFixed(1) : '?'}× over ${b?.window ?? '?'}`,
+    severity: fast ? 'critical' : 'warning',
+  };
 }
 
 function warningLines(w: WarningFacts | undefined): string[] {
   if (!w) return [];
   const pct = (v: number | null) => (v === null ? '—' : `${v.toFixed(3)} %`);
   const out = [`Target ${w.target} %, to date ${pct(w.availabilityPercent)}, projected end of period ${pct(w.projectedAvailabilityPercent)}.`];
-  if (w.timeToBreachSeconds !== null && w.timeToBreachSeconds > 0) out.push(`At the last 24 h's rate the error budget is gone in about ${humanDuration(w.timeToBreachSeconds)} of measured time.`);
+  if (w.timeToBreachSeconds !== null && w.timeToBreachSeconds > 0)
+    out.push(`At the last 24 h's rate the error budget is gone in about ${humanDuration(w.timeToBreachSeconds)} of measured time.`);
   if (w.burn) out.push(`Burn rate ${w.burn.rate.toFixed(2)} over ${w.burn.window} (alert at ${w.burn.threshold}).`);
   return out;
 }

@@ -27,7 +27,12 @@ export class IncidentNotifier {
   }
 
   /** Queues `event` under dedupe `key`; `to` limits the channels (default: routing rules). */
-  async send(i: IncidentRow, event: NotificationEvent, key: string, opts: { to?: readonly string[]; level?: number; warning?: WarningFacts } = {}): Promise<string[]> {
+  async send(
+    i: IncidentRow,
+    event: NotificationEvent,
+    key: string,
+    opts: { to?: readonly string[]; level?: number; warning?: WarningFacts } = {},
+  ): Promise<string[]> {
     if (i.muted) return [];
     if (opts.to && opts.to.length === 0) return [];
     const now = this.clock.now();

@@ -34,8 +34,14 @@ export class IncidentRecorder implements EngineListener {
       const svc = def?.services.find((s) => s.id === e.service);
       const muted = !!(def && svc && isInMaintenance(svc, def.timezone, e.ts));
       const i = await this.incidents.open({
-        client: e.client, service: e.service, kind: 'service-down', priority: svc?.priority ?? DEFAULT_PRIORITY,
-        startedAt: e.ts, detectedAt: e.detectedAt, members: e.membersDown, muted,
+        client: e.client,
+        service: e.service,
+        kind: 'service-down',
+        priority: svc?.priority ?? DEFAULT_PRIORITY,
+        startedAt: e.ts,
+        detectedAt: e.detectedAt,
+        members: e.membersDown,
+        muted,
       });
       this.logger.warn({ incident: i.id, client: e.client, service: e.service, muted }, 'incident opened');
       await this.notifier.send(i, 'incident.opened', 'incident.opened');
@@ -51,8 +57,15 @@ export class IncidentRecorder implements EngineListener {
     const open = await this.incidents.findOpen(e.client, key, 'site-unreachable');
     if (!e.reachable && !open) {
       const i = await this.incidents.open({
-        client: e.client, service: key, kind: 'site-unreachable', priority: this.sitePriority(e), site: e.site,
-        startedAt: e.ts, detectedAt: e.detectedAt, members: [], muted: false,
+        client: e.client,
+        service: key,
+        kind: 'site-unreachable',
+        priority: this.sitePriority(e),
+        site: e.site,
+        startedAt: e.ts,
+        detectedAt: e.detectedAt,
+        members: [],
+        muted: false,
       });
       await this.incidents.audit(i.id, e.detectedAt, 'agent', null, { agentId: e.agentId, checks: e.checks });
       this.logger.warn({ incident: i.id, client: e.client, site: e.site, agent: e.agentId }, 'site unreachable');

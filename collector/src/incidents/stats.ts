@@ -15,8 +15,19 @@ export interface IncidentFigures {
   within: Record<Measure, boolean | null>;
 }
 
-export interface Distribution { count: number; p50: number | null; p95: number | null; mean: number | null; max: number | null }
-export interface Adherence { percent: number | null; within: number; total: number; pending: number }
+export interface Distribution {
+  count: number;
+  p50: number | null;
+  p95: number | null;
+  mean: number | null;
+  max: number | null;
+}
+export interface Adherence {
+  percent: number | null;
+  within: number;
+  total: number;
+  pending: number;
+}
 
 export interface IncidentSummary {
   count: number;
@@ -66,7 +77,11 @@ export function incidentFigures(i: IncidentRow, firstNotifiedAt: number | null, 
     timeToAcknowledgeSeconds: s(i.acknowledgedAt),
     timeToResolveSeconds: values.resolution,
     targets,
-    within: { notify: judge('notify', targets.notifySeconds), response: judge('response', targets.responseSeconds), resolution: judge('resolution', targets.resolutionSeconds) },
+    within: {
+      notify: judge('notify', targets.notifySeconds),
+      response: judge('response', targets.responseSeconds),
+      resolution: judge('resolution', targets.resolutionSeconds),
+    },
   };
 }
 
@@ -95,10 +110,12 @@ export function summarize(rows: ReadonlyArray<{ incident: IncidentRow; figures: 
   const adh = (m: Measure) => {
     const withTarget = rows.filter((r) => r.figures.targets[`${m}Seconds` as keyof Targets] !== undefined);
     const judged = withTarget.map((r) => r.figures.within[m]);
-    const prios = Object.fromEntries(Object.keys(byPriority).map((p) => {
-      const mine = withTarget.filter((r) => r.incident.priority === p).map((r) => r.figures.within[m]);
-      return [p, adherence(mine)];
-    }));
+    const prios = Object.fromEntries(
+      Object.keys(byPriority).map((p) => {
+        const mine = withTarget.filter((r) => r.incident.priority === p).map((r) => r.figures.within[m]);
+        return [p, adherence(mine)];
+      }),
+    );
     return { ...adherence(judged), byPriority: prios };
   };
   const tta = distribution(rows.map((r) => r.figures.timeToAcknowledgeSeconds));

@@ -28,14 +28,25 @@ export function routedChannels(config: CollectorConfig): RoutedChannel[] {
 
 /** Everything behind incidents and notifications, wired once per collector. */
 export async function buildIncidents(deps: {
-  store: Store; config: CollectorConfig; clock: Clock; logger: Logger; definitions: () => readonly SlaDefinition[];
-  figures: CurrentFigures; metrics?: Pick<CollectorMetrics, 'notificationAttempt' | 'incidentNotified'>; channels?: RoutedChannel[];
+  store: Store;
+  config: CollectorConfig;
+  clock: Clock;
+  logger: Logger;
+  definitions: () => readonly SlaDefinition[];
+  figures: CurrentFigures;
+  metrics?: Pick<CollectorMetrics, 'notificationAttempt' | 'incidentNotified'>;
+  channels?: RoutedChannel[];
 }): Promise<Incidents> {
   const { store, config, clock, logger, definitions, metrics } = deps;
   const observer: OutboxObserver = {
     attempted: (channel, result) => metrics?.notificationAttempt(channel, result),
     async settled(incidentId, key, channel, delivered, at, attempts, error) {
-      await store.incidents.audit(incidentId, at, delivered ? 'notification-delivered' : 'notification-failed', null, { event: key, channel, attempts, ...(error ? { error } : {}) });
+      await store.incidents.audit(incidentId, at, delivered ? 'notification-delivered' : 'notification-failed', null, {
+        event: key,
+        channel,
+        attempts,
+        ...(error ? { error } : {}),
+      });
       // time to notify is the first delivered opening, once per incident
       if (delivered && key === 'incident.opened' && (await store.outbox.firstDelivered(incidentId, 'incident.opened')).count === 1) {
         const i = await store.incidents.get(incidentId);
@@ -43,7 +54,14 @@ export async function buildIncidents(deps: {
       }
     },
   };
-  const outbox = new Outbox(store.outbox, deps.channels ?? routedChannels(config), clock, logger, { maxAttempts: config.retryMaxAttempts, baseDelayMs: config.retryBaseDelayMs }, observer);
+  const outbox = new Outbox(
+    store.outbox,
+    deps.channels ?? routedChannels(config),
+    clock,
+    logger,
+    { maxAttempts: config.retryMaxAttempts, baseDelayMs: config.retryBaseDelayMs },
+    observer,
+  );
   const links = new AckLinks(await AckLinks.secretFrom(store.settings, config.ackSecret), config.publicUrl);
   const notifier = new IncidentNotifier(store.incidents, outbox, clock, links, config.publicUrl, store.outbox);
   const recorder = new IncidentRecorder(store.incidents, notifier, clock, logger, definitions);

@@ -23,11 +23,16 @@ const common = {
 };
 const HttpUrl = Type.String({ pattern: '^https?://[^\\s]+$' });
 // Header names per RFC 9110 token; values without CR/LF (header injection).
-const Headers = Type.Record(Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$" }), Type.String({ pattern: '^[^\\r\\n]*$' }), { additionalProperties: false });
+const Headers = Type.Record(Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$" }), Type.String({ pattern: '^[^\\r\\n]*$' }), {
+  additionalProperties: false,
+});
 const Scalar = Type.Union([Type.String(), Type.Number()]);
 const strict = { additionalProperties: false } as const;
 
-export const WebhookChannelSchema = Type.Object({ type: Type.Literal('webhook'), ...common, url: HttpUrl, secret: Type.Optional(Type.String({ minLength: 1 })), headers: Type.Optional(Headers) }, strict);
+export const WebhookChannelSchema = Type.Object(
+  { type: Type.Literal('webhook'), ...common, url: HttpUrl, secret: Type.Optional(Type.String({ minLength: 1 })), headers: Type.Optional(Headers) },
+  strict,
+);
 export const SlackChannelSchema = Type.Object({ type: Type.Literal('slack'), ...common, url: HttpUrl }, strict);
 export const TeamsChannelSchema = Type.Object({ type: Type.Literal('teams'), ...common, url: HttpUrl }, strict);
 export const EmailChannelSchema = Type.Object(
@@ -128,9 +133,13 @@ export function routeOf(cfg: ChannelConfig): ChannelRoute {
  * Builds every channel once, at start-up. Refuses (VIGIL_ERR_CONFIG_INVALID, all problems
  * listed) rather than starting with a channel that cannot work.
  */
-export function buildChannels(cfgs: readonly ChannelConfig[], opts: Partial<Omit<ChannelOptions, 'timeoutMs'>> & { basePath?: string } = {}): ConfiguredChannel[] {
+export function buildChannels(
+  cfgs: readonly ChannelConfig[],
+  opts: Partial<Omit<ChannelOptions, 'timeoutMs'>> & { basePath?: string } = {},
+): ConfiguredChannel[] {
   const problems = channelConfigProblems(cfgs, opts.basePath);
-  if (problems.length > 0) throw new VigilError('CONFIG_INVALID', `notification channels are invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
+  if (problems.length > 0)
+    throw new VigilError('CONFIG_INVALID', `notification channels are invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
   return cfgs.map((cfg) => {
     const o = channelOptions(cfg.timeout, { ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}) });
     const ch = makeChannel(cfg, o);
@@ -140,10 +149,15 @@ export function buildChannels(cfgs: readonly ChannelConfig[], opts: Partial<Omit
 
 function makeChannel(cfg: ChannelConfig, o: ChannelOptions): Channel {
   switch (cfg.type) {
-    case 'webhook': return webhookChannel(cfg, o);
-    case 'slack': return slackChannel(cfg, o);
-    case 'teams': return teamsChannel(cfg, o);
-    case 'email': return emailChannel(cfg, o);
-    case 'psa': return psaChannel(cfg, o);
+    case 'webhook':
+      return webhookChannel(cfg, o);
+    case 'slack':
+      return slackChannel(cfg, o);
+    case 'teams':
+      return teamsChannel(cfg, o);
+    case 'email':
+      return emailChannel(cfg, o);
+    case 'psa':
+      return psaChannel(cfg, o);
   }
 }

@@ -14,7 +14,12 @@ export type NotificationEvent =
   | 'sla.projected_breach';
 
 export const NOTIFICATION_EVENTS: readonly NotificationEvent[] = [
-  'incident.opened', 'incident.escalated', 'incident.acknowledged', 'incident.resolved', 'sla.burn_rate', 'sla.projected_breach',
+  'incident.opened',
+  'incident.escalated',
+  'incident.acknowledged',
+  'incident.resolved',
+  'sla.burn_rate',
+  'sla.projected_breach',
 ];
 
 import type { IncidentKind } from '../store/types.js';
@@ -82,7 +87,9 @@ export interface ChannelRoute {
 }
 
 export function routeMatches(route: ChannelRoute, msg: Pick<NotificationMessage, 'client' | 'priority' | 'event'>): boolean {
-  return (!route.clients || route.clients.includes(msg.client))
-    && (!route.priorities || route.priorities.includes(msg.priority))
-    && (!route.events || route.events.includes(msg.event));
+  return (
+    (!route.clients || route.clients.includes(msg.client)) &&
+    (!route.priorities || route.priorities.includes(msg.priority)) &&
+    (!route.events || route.events.includes(msg.event))
+  );
 }

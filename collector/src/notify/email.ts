@@ -115,7 +115,9 @@ export function emailHtml(msg: NotificationMessage): string {
     .map((f) => `<tr><td style="padding:2px 12px 2px 0;color:#555">${escapeHtml(f.label)}</td><td style="padding:2px 0">${escapeHtml(f.value)}</td></tr>`)
     .join('');
   const links = [
-    ack ? `<a href="${escapeHtml(ack)}" style="display:inline-block;padding:8px 14px;background:${colour};color:#fff;text-decoration:none;border-radius:4px">Acknowledge</a>` : '',
+    ack
+      ? `<a href="${escapeHtml(ack)}" style="display:inline-block;padding:8px 14px;background:${colour};color:#fff;text-decoration:none;border-radius:4px">Acknowledge</a>`
+      : '',
     msg.incidentUrl ? `<a href="${escapeHtml(msg.incidentUrl)}" style="margin-left:12px">Open incident</a>` : '',
   ].join('');
   return [

@@ -109,6 +109,9 @@ export function ackLink(msg: Pick<NotificationMessage, 'event' | 'ackUrl'>): str
 
 /** Lines of the engine's text, without blank ones, at most `max` of them. */
 export function textLines(text: string, max = 40): string[] {
-  const lines = text.split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== '');
   return lines.length <= max ? lines : [...lines.slice(0, max - 1), `… (${lines.length - max + 1} more lines)`];
 }

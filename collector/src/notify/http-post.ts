@@ -19,7 +19,11 @@ export interface ChannelOptions {
 /** Fills in defaults, so a factory can also be called with just its config entry. */
 export function channelOptions(timeout: string | number | undefined, given: Partial<ChannelOptions> = {}): ChannelOptions {
   const fromConfig = timeout === undefined ? undefined : parseDurationMs(timeout);
-  return { timeoutMs: given.timeoutMs ?? fromConfig ?? DEFAULT_TIMEOUT_MS, clock: given.clock ?? systemClock, ...(given.dispatcher ? { dispatcher: given.dispatcher } : {}) };
+  return {
+    timeoutMs: given.timeoutMs ?? fromConfig ?? DEFAULT_TIMEOUT_MS,
+    clock: given.clock ?? systemClock,
+    ...(given.dispatcher ? { dispatcher: given.dispatcher } : {}),
+  };
 }
 
 export interface HttpPostOptions {

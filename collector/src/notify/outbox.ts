@@ -78,7 +78,10 @@ export class Outbox {
   }
 
   start(intervalMs = 250): void {
-    this.timer = setInterval(() => void this.tick().catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'outbox tick failed')), intervalMs);
+    this.timer = setInterval(
+      () => void this.tick().catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'outbox tick failed')),
+      intervalMs,
+    );
     this.timer.unref();
   }
 
@@ -86,7 +89,12 @@ export class Outbox {
   async stop(graceMs = 2000): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.settle(), new Promise((r) => { timer = setTimeout(r, graceMs); })]);
+    await Promise.race([
+      this.settle(),
+      new Promise((r) => {
+        timer = setTimeout(r, graceMs);
+      }),
+    ]);
     clearTimeout(timer);
   }
 
@@ -105,15 +113,22 @@ export class Outbox {
     if (this.ticking) return this.ticking;
     const round = (async () => {
       const due = await this.store.claimDue(this.clock.now(), [...this.byName.keys()], this.worker, this.leaseMs, CLAIM_LIMIT);
-      return due.filter((d) => !this.inFlight.has(d.id)).map((d) => {
-        const p = this.deliver(d);
-        this.inFlight.set(d.id, p);
-        return p;
-      });
+      return due
+        .filter((d) => !this.inFlight.has(d.id))
+        .map((d) => {
+          const p = this.deliver(d);
+          this.inFlight.set(d.id, p);
+          return p;
+        });
     })();
-    this.ticking = round.then(() => undefined, () => undefined).finally(() => {
-      this.ticking = undefined;
-    });
+    this.ticking = round
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        this.ticking = undefined;
+      });
     return round.then((sends) => Promise.all(sends)).then(() => undefined);
   }
 
@@ -150,13 +165,20 @@ export class Outbox {
     const backoff = Math.min(this.retry.baseDelayMs * 2 ** (attempts - 1), MAX_BACKOFF_MS) * (0.8 + this.random() * 0.4);
     const wait = res.retryAfterMs !== undefined ? Math.min(Math.max(res.retryAfterMs, 0), MAX_RETRY_AFTER_MS) : backoff;
     const error = res.error ?? `status ${res.status ?? '?'}`;
-    if (!(await this.store.settle(d.id, d.claim, { status: giveUp ? 'failed' : 'pending', at: now, nextAttemptAt: now + wait, error }))) return this.lostClaim(d);
-    this.logger.warn({ incident: d.incidentId, event: d.event, channel: d.channel, attempts, error: res.error, status: res.status, giveUp }, 'notification not delivered');
+    if (!(await this.store.settle(d.id, d.claim, { status: giveUp ? 'failed' : 'pending', at: now, nextAttemptAt: now + wait, error })))
+      return this.lostClaim(d);
+    this.logger.warn(
+      { incident: d.incidentId, event: d.event, channel: d.channel, attempts, error: res.error, status: res.status, giveUp },
+      'notification not delivered',
+    );
     this.observer.attempted?.(d.channel, giveUp ? 'failed' : 'retry');
     if (giveUp) await this.observer.settled?.(d.incidentId, d.event, d.channel, false, now, attempts, res.error);
   }
 
   private lostClaim(d: ClaimedDelivery): void {
-    this.logger.warn({ incident: d.incidentId, event: d.event, channel: d.channel }, 'notification claim expired before its result was recorded; another worker owns it');
+    this.logger.warn(
+      { incident: d.incidentId, event: d.event, channel: d.channel },
+      'notification claim expired before its result was recorded; another worker owns it',
+    );
   }
 }

@@ -34,7 +34,8 @@ export function placeholderNames(node: unknown, out = new Set<string>()): Set<st
 export function malformedPlaceholders(node: unknown, path: string, out: Problem[] = []): Problem[] {
   if (typeof node === 'string') {
     const rest = node.replace(PLACEHOLDER, '');
-    if (rest.includes('{{') || rest.includes('}}')) out.push({ path, message: `malformed placeholder in "${truncate(node, 80)}" (expected {{name}} or {{name:maxLength}})` });
+    if (rest.includes('{{') || rest.includes('}}'))
+      out.push({ path, message: `malformed placeholder in "${truncate(node, 80)}" (expected {{name}} or {{name:maxLength}})` });
   } else if (Array.isArray(node)) node.forEach((v, i) => malformedPlaceholders(v, `${path}/${i}`, out));
   else if (node !== null && typeof node === 'object') for (const [k, v] of Object.entries(node)) malformedPlaceholders(v, `${path}/${k}`, out);
   return out;
@@ -72,7 +73,19 @@ function renderString(s: string, lookup: Lookup): unknown {
 }
 
 const MESSAGE_KEYS = ['event', 'title', 'text', 'severity', 'client', 'service', 'priority', 'sentAt', 'ackUrl', 'incidentUrl', 'escalationLevel'] as const;
-const INCIDENT_KEYS = ['id', 'kind', 'status', 'startedAt', 'detectedAt', 'acknowledgedAt', 'acknowledgedBy', 'resolvedAt', 'durationSeconds', 'membersDown', 'site'] as const;
+const INCIDENT_KEYS = [
+  'id',
+  'kind',
+  'status',
+  'startedAt',
+  'detectedAt',
+  'acknowledgedAt',
+  'acknowledgedBy',
+  'resolvedAt',
+  'durationSeconds',
+  'membersDown',
+  'site',
+] as const;
 
 /** Names a template may use besides `fields.*` and the channel's own derived ones. */
 export const MESSAGE_PLACEHOLDERS: readonly string[] = [...MESSAGE_KEYS, ...INCIDENT_KEYS.map((k) => `incident.${k}`)];

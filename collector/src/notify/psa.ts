@@ -38,7 +38,12 @@ const PRESETS: Readonly<Record<PsaPreset, Preset>> = {
       status: { name: '{{psaStatus}}' },
       initialDescription: '{{details}}',
     },
-    priorityMap: { p1: 'Priority 1 - Emergency Response', p2: 'Priority 2 - Quick Response', p3: 'Priority 3 - Normal Response', p4: 'Priority 4 - Schedule Maintenance' },
+    priorityMap: {
+      p1: 'Priority 1 - Emergency Response',
+      p2: 'Priority 2 - Quick Response',
+      p3: 'Priority 3 - Normal Response',
+      p4: 'Priority 4 - Schedule Maintenance',
+    },
     statusMap: {},
   },
   // Autotask REST: POST {zone}/ATServicesRest/V1.0/Tickets. Default picklists: priority
@@ -96,9 +101,13 @@ export function psaConfigProblems(cfg: PsaChannelConfig, path: string): Problem[
   for (const name of placeholderNames(tree)) {
     if (name.startsWith('fields.')) {
       const key = name.slice('fields.'.length);
-      if (!fieldNames.has(key)) problems.push({ path: `${path}/fields`, message: `the template uses {{${name}}}: set fields.${key} (or clientFields.<client>.${key})` });
+      if (!fieldNames.has(key))
+        problems.push({ path: `${path}/fields`, message: `the template uses {{${name}}}: set fields.${key} (or clientFields.<client>.${key})` });
     } else if (!MESSAGE_PLACEHOLDERS.includes(name) && !DERIVED.includes(name)) {
-      problems.push({ path: `${path}/template`, message: `unknown placeholder {{${name}}}; known: ${[...MESSAGE_PLACEHOLDERS, ...DERIVED].join(', ')}, fields.<name>` });
+      problems.push({
+        path: `${path}/template`,
+        message: `unknown placeholder {{${name}}}; known: ${[...MESSAGE_PLACEHOLDERS, ...DERIVED].join(', ')}, fields.<name>`,
+      });
     }
   }
   return problems;
@@ -115,13 +124,20 @@ export function psaChannel(cfg: PsaChannelConfig, opts?: Partial<ChannelOptions>
     const lookup = (name: string): TemplateValue => {
       if (name.startsWith('fields.')) return fields[name.slice('fields.'.length)];
       switch (name) {
-        case 'psaPriority': return priorityMap[msg.priority] ?? msg.priority;
-        case 'psaStatus': return msg.event === 'incident.resolved' ? statusMap.resolved : statusMap.open;
-        case 'details': return psaDetails(msg);
-        case 'reference': return `vigil-incident-${msg.incident.id}`;
-        case 'deliveryId': return deliveryId;
-        case 'duration': return msg.incident.durationSeconds === undefined ? undefined : formatDuration(msg.incident.durationSeconds);
-        default: return messageValue(msg, name);
+        case 'psaPriority':
+          return priorityMap[msg.priority] ?? msg.priority;
+        case 'psaStatus':
+          return msg.event === 'incident.resolved' ? statusMap.resolved : statusMap.open;
+        case 'details':
+          return psaDetails(msg);
+        case 'reference':
+          return `vigil-incident-${msg.incident.id}`;
+        case 'deliveryId':
+          return deliveryId;
+        case 'duration':
+          return msg.incident.durationSeconds === undefined ? undefined : formatDuration(msg.incident.durationSeconds);
+        default:
+          return messageValue(msg, name);
       }
     };
     return {
@@ -137,10 +153,13 @@ export function psaChannel(cfg: PsaChannelConfig, opts?: Partial<ChannelOptions>
 export function psaDetails(msg: NotificationMessage): string {
   const i = msg.incident;
   const ack = ackLink(msg);
-  const when = [i.resolvedAt ? formatTime(i.resolvedAt) : '', i.durationSeconds !== undefined ? `after ${formatDuration(i.durationSeconds)}` : ''].filter(Boolean).join(', ');
-  const closing = msg.event === 'incident.resolved'
-    ? [`RESOLVED: Vigil incident #${i.id} is over${when ? ` (${when})` : ''}. This closes the ticket raised for vigil-incident-${i.id}.`, '']
-    : [];
+  const when = [i.resolvedAt ? formatTime(i.resolvedAt) : '', i.durationSeconds !== undefined ? `after ${formatDuration(i.durationSeconds)}` : '']
+    .filter(Boolean)
+    .join(', ');
+  const closing =
+    msg.event === 'incident.resolved'
+      ? [`RESOLVED: Vigil incident #${i.id} is over${when ? ` (${when})` : ''}. This closes the ticket raised for vigil-incident-${i.id}.`, '']
+      : [];
   return [
     ...closing,
     msg.text.trimEnd(),

@@ -43,7 +43,10 @@ export function slackPayload(msg: NotificationMessage): SlackPayload {
   if (ack) buttons.push({ type: 'button', action_id: 'vigil_ack', text: { type: 'plain_text', text: 'Acknowledge' }, url: ack, style: 'primary' });
   if (msg.incidentUrl) buttons.push({ type: 'button', action_id: 'vigil_incident', text: { type: 'plain_text', text: 'Open incident' }, url: msg.incidentUrl });
   if (buttons.length > 0) blocks.push({ type: 'actions', elements: buttons });
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Vigil · incident #${msg.incident.id} · detected ${slackDate(msg.incident.detectedAt)}` }] });
+  blocks.push({
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: `Vigil · incident #${msg.incident.id} · detected ${slackDate(msg.incident.detectedAt)}` }],
+  });
   return { text: `${emoji} ${escapeMrkdwn(msg.title)}`, blocks };
 }
 

@@ -6,8 +6,15 @@ import type { EnrollmentTokenRow } from '../store/types.js';
 import type { AppContext, VigilFastify } from '../app-context.js';
 
 const info = (t: EnrollmentTokenRow) => ({
-  id: t.id, clientId: t.clientId, siteId: t.siteId, createdAt: t.createdAt, expiresAt: t.expiresAt,
-  maxUses: t.maxUses, uses: t.uses, revokedAt: t.revokedAt, note: t.note,
+  id: t.id,
+  clientId: t.clientId,
+  siteId: t.siteId,
+  createdAt: t.createdAt,
+  expiresAt: t.expiresAt,
+  maxUses: t.maxUses,
+  uses: t.uses,
+  revokedAt: t.revokedAt,
+  note: t.note,
 });
 
 /** Enrollment tokens (admin) and agent enrollment. */
@@ -17,8 +24,16 @@ export function enrollRoutes(app: VigilFastify, ctx: AppContext): void {
     const now = ctx.clock.now();
     const token = `vet_${randomBytes(24).toString('hex')}`;
     const row: EnrollmentTokenRow = {
-      id: randomUUID(), tokenHash: sha256(token), clientId: req.body.clientId, siteId: req.body.siteId, createdAt: now,
-      expiresAt: now + (req.body.ttlSeconds ?? 7 * 86400) * 1000, maxUses: req.body.maxUses ?? null, uses: 0, revokedAt: null, note: req.body.note ?? null,
+      id: randomUUID(),
+      tokenHash: sha256(token),
+      clientId: req.body.clientId,
+      siteId: req.body.siteId,
+      createdAt: now,
+      expiresAt: now + (req.body.ttlSeconds ?? 7 * 86400) * 1000,
+      maxUses: req.body.maxUses ?? null,
+      uses: 0,
+      revokedAt: null,
+      note: req.body.note ?? null,
     };
     await ctx.store.agents.insertEnrollmentToken(row);
     return reply.code(201).send({ ...info(row), token });
@@ -31,7 +46,8 @@ export function enrollRoutes(app: VigilFastify, ctx: AppContext): void {
 
   app.delete<{ Params: { id: string } }>('/api/v1/admin/enrollment-tokens/:id', async (req) => {
     requireAdmin(req, ctx.config.adminToken);
-    if (!(await ctx.store.agents.revokeEnrollmentToken(req.params.id, ctx.clock.now()))) throw new VigilError('NOT_FOUND', `no active enrollment token ${req.params.id}`);
+    if (!(await ctx.store.agents.revokeEnrollmentToken(req.params.id, ctx.clock.now())))
+      throw new VigilError('NOT_FOUND', `no active enrollment token ${req.params.id}`);
     return { revoked: req.params.id };
   });
 
@@ -48,13 +64,25 @@ export function enrollRoutes(app: VigilFastify, ctx: AppContext): void {
     if (t.revokedAt !== null) throw new VigilError('TOKEN_REVOKED', 'this enrollment token has been revoked');
     if (t.expiresAt <= now) throw new VigilError('TOKEN_EXPIRED', 'this enrollment token has expired; ask for a new one');
     if (t.maxUses !== null && t.uses >= t.maxUses) throw new VigilError('TOKEN_EXPIRED', 'this enrollment token has been used up');
-    const base = (req.body.name ?? req.body.hostname).toLowerCase().replace(/[^a-z0-9_.:-]/g, '-').slice(0, 100) || 'agent';
+    const base =
+      (req.body.name ?? req.body.hostname)
+        .toLowerCase()
+        .replace(/[^a-z0-9_.:-]/g, '-')
+        .slice(0, 100) || 'agent';
     let id = `${t.clientId}.${base}`;
     for (let n = 2; await ctx.store.agents.get(id); n++) id = `${t.clientId}.${base}-${n}`;
     const agentToken = randomBytes(32).toString('hex'); // 256 bits; only its hash is kept
     const enrolled = await ctx.store.agents.enroll(t.id, {
-      id, clientId: t.clientId, siteId: t.siteId, hostname: req.body.hostname, createdAt: now, revokedAt: null,
-      lastSeen: null, heartbeatIntervalMs: null, reachable: true, tokenHash: sha256(agentToken),
+      id,
+      clientId: t.clientId,
+      siteId: t.siteId,
+      hostname: req.body.hostname,
+      createdAt: now,
+      revokedAt: null,
+      lastSeen: null,
+      heartbeatIntervalMs: null,
+      reachable: true,
+      tokenHash: sha256(agentToken),
     });
     // another enrollment used the token up (or it was revoked) between the check above and now
     if (!enrolled) throw new VigilError('TOKEN_EXPIRED', 'this enrollment token has been used up or revoked');

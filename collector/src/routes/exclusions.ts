@@ -38,7 +38,11 @@ export function exclusionRoutes(app: VigilFastify, ctx: AppContext, reload: (def
   });
 
   app.get<{ Params: { client: string } }>('/api/v1/exclusions/:client', async (req) => ({
-    exclusions: (await ctx.store.exclusions.list(req.params.client, 0, Number.MAX_SAFE_INTEGER)).map((e) => ({ ...e, start: new Date(e.start).toISOString(), end: new Date(e.end).toISOString() })),
+    exclusions: (await ctx.store.exclusions.list(req.params.client, 0, Number.MAX_SAFE_INTEGER)).map((e) => ({
+      ...e,
+      start: new Date(e.start).toISOString(),
+      end: new Date(e.end).toISOString(),
+    })),
   }));
 
   app.post('/api/v1/admin/definitions/reload', async (req) => {

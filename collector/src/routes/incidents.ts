@@ -18,21 +18,48 @@ export function incidentRoutes(app: VigilFastify, ctx: AppContext): void {
     return resolvePeriod(def?.services[0]?.period ?? 'calendar-month', label ?? { asOf: clock.now() }, def?.timezone ?? 'UTC');
   };
 
-  app.get('/api/v1/incidents', {
-    schema: { querystring: Type.Object({ client: Type.Optional(Type.String()), status: Type.Optional(Type.Enum(['open', 'resolved'])), kind: Type.Optional(Kind), period: Type.Optional(Type.String()) }, { additionalProperties: false }) },
-  }, async (req) => {
-    const q = req.query;
-    const range = q.period && q.client ? periodOf(q.client, q.period) : undefined;
-    const rows = await store.incidents.list({ ...(q.client ? { clients: [q.client] } : {}), ...(q.status ? { status: q.status } : {}), ...(q.kind ? { kind: q.kind } : {}), ...(range ? { from: range.start, to: range.end } : {}) });
-    return { incidents: await Promise.all(rows.map((i) => views.summary(i, clock.now()))) };
-  });
+  app.get(
+    '/api/v1/incidents',
+    {
+      schema: {
+        querystring: Type.Object(
+          {
+            client: Type.Optional(Type.String()),
+            status: Type.Optional(Type.Enum(['open', 'resolved'])),
+            kind: Type.Optional(Kind),
+            period: Type.Optional(Type.String()),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const range = q.period && q.client ? periodOf(q.client, q.period) : undefined;
+      const rows = await store.incidents.list({
+        ...(q.client ? { clients: [q.client] } : {}),
+        ...(q.status ? { status: q.status } : {}),
+        ...(q.kind ? { kind: q.kind } : {}),
+        ...(range ? { from: range.start, to: range.end } : {}),
+      });
+      return { incidents: await Promise.all(rows.map((i) => views.summary(i, clock.now()))) };
+    },
+  );
 
-  app.get('/api/v1/incidents/stats', {
-    schema: { querystring: Type.Object({ client: Type.String({ minLength: 1 }), period: Type.Optional(Type.String()) }, { additionalProperties: false }) },
-  }, async (req) => {
-    const p = periodOf(req.query.client, req.query.period);
-    return { client: req.query.client, period: { label: p.label, start: new Date(p.start).toISOString(), end: new Date(p.end).toISOString() }, ...(await views.stats(req.query.client, p.start, p.end, clock.now())) };
-  });
+  app.get(
+    '/api/v1/incidents/stats',
+    {
+      schema: { querystring: Type.Object({ client: Type.String({ minLength: 1 }), period: Type.Optional(Type.String()) }, { additionalProperties: false }) },
+    },
+    async (req) => {
+      const p = periodOf(req.query.client, req.query.period);
+      return {
+        client: req.query.client,
+        period: { label: p.label, start: new Date(p.start).toISOString(), end: new Date(p.end).toISOString() },
+        ...(await views.stats(req.query.client, p.start, p.end, clock.now())),
+      };
+    },
+  );
 
   app.get('/api/v1/incidents/:id', { schema: { params: IdParam } }, async (req) => {
     const i = await store.incidents.get(Number(req.params.id));
@@ -40,14 +67,25 @@ export function incidentRoutes(app: VigilFastify, ctx: AppContext): void {
     return views.detail(i, clock.now());
   });
 
-  app.post('/api/v1/incidents/:id/ack', {
-    schema: {
-      params: IdParam,
-      body: Type.Object({ by: Type.String({ minLength: 1, maxLength: 200 }), note: Type.Optional(Type.String({ maxLength: 2000 })), via: Type.Optional(Type.Enum(['api', 'cli'])) }, { additionalProperties: false }),
+  app.post(
+    '/api/v1/incidents/:id/ack',
+    {
+      schema: {
+        params: IdParam,
+        body: Type.Object(
+          {
+            by: Type.String({ minLength: 1, maxLength: 200 }),
+            note: Type.Optional(Type.String({ maxLength: 2000 })),
+            via: Type.Optional(Type.Enum(['api', 'cli'])),
+          },
+          { additionalProperties: false },
+        ),
+      },
     },
-  }, async (req) => {
-    requireAdmin(req, ctx.config.adminToken);
-    const i = await incidents.recorder.acknowledge(Number(req.params.id), req.body.by, req.body.via ?? 'api', req.body.note);
-    return views.detail(i, clock.now());
-  });
+    async (req) => {
+      requireAdmin(req, ctx.config.adminToken);
+      const i = await incidents.recorder.acknowledge(Number(req.params.id), req.body.by, req.body.via ?? 'api', req.body.note);
+      return views.detail(i, clock.now());
+    },
+  );
 }

@@ -11,8 +11,19 @@ export function statusRoutes(app: VigilFastify, ctx: AppContext): void {
   });
   app.get('/api/v1/checks', { schema: { querystring: Type.Object({ client: Type.Optional(Type.String()) }) } }, async (req) => ({
     checks: (await ctx.store.checks.list(req.query.client === undefined ? undefined : [req.query.client])).map((c) => ({
-      client: c.clientId, check: c.checkId, agent: c.agentId, site: c.siteId, type: c.type, target: c.target, labels: c.labels,
-      state: c.state, stateSince: c.stateSince, lastStatus: c.lastStatus, lastTs: c.lastTs, lastDurationMs: c.lastDurationMs, metrics: c.lastMetrics,
+      client: c.clientId,
+      check: c.checkId,
+      agent: c.agentId,
+      site: c.siteId,
+      type: c.type,
+      target: c.target,
+      labels: c.labels,
+      state: c.state,
+      stateSince: c.stateSince,
+      lastStatus: c.lastStatus,
+      lastTs: c.lastTs,
+      lastDurationMs: c.lastDurationMs,
+      metrics: c.lastMetrics,
     })),
   }));
   app.get('/api/v1/agents', async () => ({ agents: await ctx.store.agents.list() }));

@@ -12,58 +12,130 @@ const numOrNull = (v: unknown): number | null => (v === null || v === undefined 
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 export const toToken = (r: Raw): EnrollmentTokenRow => ({
-  id: String(r.id), tokenHash: String(r.token_hash), clientId: String(r.client_id), siteId: String(r.site_id),
-  createdAt: num(r.created_at), expiresAt: num(r.expires_at), maxUses: numOrNull(r.max_uses), uses: num(r.uses),
-  revokedAt: numOrNull(r.revoked_at), note: strOrNull(r.note),
+  id: String(r.id),
+  tokenHash: String(r.token_hash),
+  clientId: String(r.client_id),
+  siteId: String(r.site_id),
+  createdAt: num(r.created_at),
+  expiresAt: num(r.expires_at),
+  maxUses: numOrNull(r.max_uses),
+  uses: num(r.uses),
+  revokedAt: numOrNull(r.revoked_at),
+  note: strOrNull(r.note),
 });
 
 export const toAgent = (r: Raw): AgentRow => ({
-  id: String(r.id), clientId: String(r.client_id), siteId: String(r.site_id), hostname: String(r.hostname),
-  createdAt: num(r.created_at), revokedAt: numOrNull(r.revoked_at), lastSeen: numOrNull(r.last_seen),
-  heartbeatIntervalMs: numOrNull(r.heartbeat_interval_ms), reachable: num(r.reachable) === 1,
+  id: String(r.id),
+  clientId: String(r.client_id),
+  siteId: String(r.site_id),
+  hostname: String(r.hostname),
+  createdAt: num(r.created_at),
+  revokedAt: numOrNull(r.revoked_at),
+  lastSeen: numOrNull(r.last_seen),
+  heartbeatIntervalMs: numOrNull(r.heartbeat_interval_ms),
+  reachable: num(r.reachable) === 1,
 });
 
 export const toCheck = (r: Raw): CheckRow => ({
-  clientId: String(r.client_id), checkId: String(r.check_id), agentId: String(r.agent_id), siteId: String(r.site_id),
-  type: String(r.type), target: strOrNull(r.target), labels: JSON.parse(String(r.labels ?? '{}')),
-  intervalMs: numOrNull(r.interval_ms), timeoutMs: numOrNull(r.timeout_ms), lastTs: numOrNull(r.last_ts),
-  lastStatus: strOrNull(r.last_status), lastDurationMs: numOrNull(r.last_duration_ms),
-  lastMetrics: r.last_metrics ? JSON.parse(String(r.last_metrics)) : {}, state: r.state as MemberState,
-  stateSince: numOrNull(r.state_since), runStatus: (r.run_status ?? null) as MemberState | null, runCount: num(r.run_count),
+  clientId: String(r.client_id),
+  checkId: String(r.check_id),
+  agentId: String(r.agent_id),
+  siteId: String(r.site_id),
+  type: String(r.type),
+  target: strOrNull(r.target),
+  labels: JSON.parse(String(r.labels ?? '{}')),
+  intervalMs: numOrNull(r.interval_ms),
+  timeoutMs: numOrNull(r.timeout_ms),
+  lastTs: numOrNull(r.last_ts),
+  lastStatus: strOrNull(r.last_status),
+  lastDurationMs: numOrNull(r.last_duration_ms),
+  lastMetrics: r.last_metrics ? JSON.parse(String(r.last_metrics)) : {},
+  state: r.state as MemberState,
+  stateSince: numOrNull(r.state_since),
+  runStatus: (r.run_status ?? null) as MemberState | null,
+  runCount: num(r.run_count),
   runStart: numOrNull(r.run_start),
 });
 
 /** A check's columns in the order both engines' upserts take them. */
 export const checkParams = (c: CheckRow): unknown[] => [
-  c.clientId, c.checkId, c.agentId, c.siteId, c.type, c.target, JSON.stringify(c.labels), c.intervalMs, c.timeoutMs,
-  c.lastTs, c.lastStatus, c.lastDurationMs, JSON.stringify(c.lastMetrics), c.state, c.stateSince, c.runStatus, c.runCount, c.runStart,
+  c.clientId,
+  c.checkId,
+  c.agentId,
+  c.siteId,
+  c.type,
+  c.target,
+  JSON.stringify(c.labels),
+  c.intervalMs,
+  c.timeoutMs,
+  c.lastTs,
+  c.lastStatus,
+  c.lastDurationMs,
+  JSON.stringify(c.lastMetrics),
+  c.state,
+  c.stateSince,
+  c.runStatus,
+  c.runCount,
+  c.runStart,
 ];
-export const CHECK_COLUMNS = 'client_id, check_id, agent_id, site_id, type, target, labels, interval_ms, timeout_ms, last_ts, last_status, last_duration_ms, last_metrics, state, state_since, run_status, run_count, run_start';
+export const CHECK_COLUMNS =
+  'client_id, check_id, agent_id, site_id, type, target, labels, interval_ms, timeout_ms, last_ts, last_status, last_duration_ms, last_metrics, state, state_since, run_status, run_count, run_start';
 
 export const toHostMetric = (r: Raw): HostMetricRow => ({
-  agentId: String(r.agent_id), name: String(r.name), labels: JSON.parse(String(r.labels)), ts: num(r.ts), value: num(r.value),
+  agentId: String(r.agent_id),
+  name: String(r.name),
+  labels: JSON.parse(String(r.labels)),
+  ts: num(r.ts),
+  value: num(r.value),
 });
 
 export const toIncident = (r: Raw): IncidentRow => ({
-  id: num(r.id), client: String(r.client_id), service: String(r.service), kind: r.kind as IncidentKind, status: r.status as 'open' | 'resolved',
-  priority: String(r.priority), site: strOrNull(r.site_id), startedAt: num(r.started_at), detectedAt: num(r.detected_at),
-  acknowledgedAt: numOrNull(r.acknowledged_at), acknowledgedBy: strOrNull(r.acknowledged_by), resolvedAt: numOrNull(r.resolved_at),
-  resolveDetectedAt: numOrNull(r.resolve_detected_at), escalationLevel: num(r.escalation_level), muted: num(r.muted) === 1,
+  id: num(r.id),
+  client: String(r.client_id),
+  service: String(r.service),
+  kind: r.kind as IncidentKind,
+  status: r.status as 'open' | 'resolved',
+  priority: String(r.priority),
+  site: strOrNull(r.site_id),
+  startedAt: num(r.started_at),
+  detectedAt: num(r.detected_at),
+  acknowledgedAt: numOrNull(r.acknowledged_at),
+  acknowledgedBy: strOrNull(r.acknowledged_by),
+  resolvedAt: numOrNull(r.resolved_at),
+  resolveDetectedAt: numOrNull(r.resolve_detected_at),
+  escalationLevel: num(r.escalation_level),
+  muted: num(r.muted) === 1,
   members: JSON.parse(String(r.members)) as string[],
 });
 
 export const toDelivery = (r: Raw): DeliveryRow => ({
-  id: num(r.id), incidentId: num(r.incident_id), event: String(r.event), channel: String(r.channel), body: String(r.body),
-  status: r.status as DeliveryRow['status'], attempts: num(r.attempts), nextAttemptAt: num(r.next_attempt_at), createdAt: num(r.created_at),
-  deliveredAt: numOrNull(r.delivered_at), lastError: strOrNull(r.last_error),
+  id: num(r.id),
+  incidentId: num(r.incident_id),
+  event: String(r.event),
+  channel: String(r.channel),
+  body: String(r.body),
+  status: r.status as DeliveryRow['status'],
+  attempts: num(r.attempts),
+  nextAttemptAt: num(r.next_attempt_at),
+  createdAt: num(r.created_at),
+  deliveredAt: numOrNull(r.delivered_at),
+  lastError: strOrNull(r.last_error),
 });
 
 export const toExclusion = (r: Raw): Exclusion => ({
-  service: String(r.service), start: num(r.start_ts), end: num(r.end_ts), reason: String(r.reason), addedBy: String(r.added_by), addedAt: num(r.added_at),
+  service: String(r.service),
+  start: num(r.start_ts),
+  end: num(r.end_ts),
+  reason: String(r.reason),
+  addedBy: String(r.added_by),
+  addedAt: num(r.added_at),
 });
 
 export const toEvent = (r: Raw) => ({
-  ts: num(r.ts), kind: String(r.kind), actor: strOrNull(r.actor), detail: r.detail ? (JSON.parse(String(r.detail)) as Record<string, unknown>) : null,
+  ts: num(r.ts),
+  kind: String(r.kind),
+  actor: strOrNull(r.actor),
+  detail: r.detail ? (JSON.parse(String(r.detail)) as Record<string, unknown>) : null,
 });
 
 /** Audit detail of a (first or repeated) acknowledgement. */

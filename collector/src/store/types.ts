@@ -27,12 +27,27 @@ export interface Store {
 
 // ── agents and tokens ────────────────────────────────────────────────────────────────
 export interface EnrollmentTokenRow {
-  id: string; tokenHash: string; clientId: string; siteId: string; createdAt: number; expiresAt: number;
-  maxUses: number | null; uses: number; revokedAt: number | null; note: string | null;
+  id: string;
+  tokenHash: string;
+  clientId: string;
+  siteId: string;
+  createdAt: number;
+  expiresAt: number;
+  maxUses: number | null;
+  uses: number;
+  revokedAt: number | null;
+  note: string | null;
 }
 export interface AgentRow {
-  id: string; clientId: string; siteId: string; hostname: string; createdAt: number; revokedAt: number | null;
-  lastSeen: number | null; heartbeatIntervalMs: number | null; reachable: boolean;
+  id: string;
+  clientId: string;
+  siteId: string;
+  hostname: string;
+  createdAt: number;
+  revokedAt: number | null;
+  lastSeen: number | null;
+  heartbeatIntervalMs: number | null;
+  reachable: boolean;
 }
 
 export interface AgentStore {
@@ -56,13 +71,40 @@ export interface AgentStore {
 
 // ── checks, results, transitions ─────────────────────────────────────────────────────
 export interface CheckRow {
-  clientId: string; checkId: string; agentId: string; siteId: string; type: string; target: string | null;
-  labels: Record<string, string>; intervalMs: number | null; timeoutMs: number | null;
-  lastTs: number | null; lastStatus: string | null; lastDurationMs: number | null; lastMetrics: Record<string, number>;
-  state: MemberState; stateSince: number | null; runStatus: MemberState | null; runCount: number; runStart: number | null;
+  clientId: string;
+  checkId: string;
+  agentId: string;
+  siteId: string;
+  type: string;
+  target: string | null;
+  labels: Record<string, string>;
+  intervalMs: number | null;
+  timeoutMs: number | null;
+  lastTs: number | null;
+  lastStatus: string | null;
+  lastDurationMs: number | null;
+  lastMetrics: Record<string, number>;
+  state: MemberState;
+  stateSince: number | null;
+  runStatus: MemberState | null;
+  runCount: number;
+  runStart: number | null;
 }
-export interface HostMetricRow { agentId: string; name: string; labels: Record<string, string>; ts: number; value: number }
-export interface TransitionRow { clientId: string; checkId: string; ts: number; state: MemberState; detectedAt: number; reason: string | null }
+export interface HostMetricRow {
+  agentId: string;
+  name: string;
+  labels: Record<string, string>;
+  ts: number;
+  value: number;
+}
+export interface TransitionRow {
+  clientId: string;
+  checkId: string;
+  ts: number;
+  state: MemberState;
+  detectedAt: number;
+  reason: string | null;
+}
 
 /** One accepted batch with everything the state engine derived from it, written in one transaction. */
 export interface BatchWrite {
@@ -116,10 +158,29 @@ export interface IncidentRow {
   muted: boolean;
   members: string[];
 }
-export interface IncidentEvent { ts: number; kind: string; actor: string | null; detail: Record<string, unknown> | null }
-export interface IncidentFilter { clients?: readonly string[]; status?: 'open' | 'resolved'; kind?: IncidentKind; from?: number; to?: number }
+export interface IncidentEvent {
+  ts: number;
+  kind: string;
+  actor: string | null;
+  detail: Record<string, unknown> | null;
+}
+export interface IncidentFilter {
+  clients?: readonly string[];
+  status?: 'open' | 'resolved';
+  kind?: IncidentKind;
+  from?: number;
+  to?: number;
+}
 export interface NewIncident {
-  client: string; service: string; kind: IncidentKind; priority: string; site?: string; startedAt: number; detectedAt: number; members: string[]; muted: boolean;
+  client: string;
+  service: string;
+  kind: IncidentKind;
+  priority: string;
+  site?: string;
+  startedAt: number;
+  detectedAt: number;
+  members: string[];
+  muted: boolean;
 }
 
 /** Every change of an incident writes its audit-trail row in the same transaction, so the trail is the history. */
@@ -142,10 +203,27 @@ export interface IncidentStore {
 
 export type DeliveryStatus = 'pending' | 'sending' | 'delivered' | 'failed';
 export interface DeliveryRow {
-  id: number; incidentId: number; event: string; channel: string; body: string; status: DeliveryStatus; attempts: number;
-  nextAttemptAt: number; createdAt: number; deliveredAt: number | null; lastError: string | null;
+  id: number;
+  incidentId: number;
+  event: string;
+  channel: string;
+  body: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: number;
+  createdAt: number;
+  deliveredAt: number | null;
+  lastError: string | null;
 }
-export interface ClaimedDelivery { id: number; incidentId: number; event: string; channel: string; body: string; attempts: number; claim: string }
+export interface ClaimedDelivery {
+  id: number;
+  incidentId: number;
+  event: string;
+  channel: string;
+  body: string;
+  attempts: number;
+  claim: string;
+}
 
 /**
  * Durable outbox. A worker claims due rows for a lease; a claimed row is nobody else's
@@ -161,7 +239,11 @@ export interface OutboxStore {
    */
   claimDue(now: number, channels: readonly string[], claim: string, leaseMs: number, limit: number): Promise<ClaimedDelivery[]>;
   /** Records the outcome of an attempt; false when the claim is no longer this worker's (nothing written). */
-  settle(id: number, claim: string, outcome: { status: 'delivered' | 'pending' | 'failed'; at: number; nextAttemptAt?: number; error?: string | null }): Promise<boolean>;
+  settle(
+    id: number,
+    claim: string,
+    outcome: { status: 'delivered' | 'pending' | 'failed'; at: number; nextAttemptAt?: number; error?: string | null },
+  ): Promise<boolean>;
   deliveries(incidentId: number): Promise<DeliveryRow[]>;
   /** Channels that have any delivery of this incident. */
   channelsTold(incidentId: number): Promise<string[]>;

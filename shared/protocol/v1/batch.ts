@@ -3,8 +3,23 @@ import { EpochMs, Id, Labels, MetricKey } from './common.js';
 
 /** Why a check failed. A probe returns this; it never throws for a failing target. */
 export const FAILURE_REASONS = [
-  'timeout', 'refused', 'unreachable', 'reset', 'dns', 'tls', 'status', 'keyword', 'answer',
-  'protocol', 'loss', 'latency', 'mos', 'expiry', 'permission', 'config', 'error',
+  'timeout',
+  'refused',
+  'unreachable',
+  'reset',
+  'dns',
+  'tls',
+  'status',
+  'keyword',
+  'answer',
+  'protocol',
+  'loss',
+  'latency',
+  'mos',
+  'expiry',
+  'permission',
+  'config',
+  'error',
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 export const FailureReason = Type.Enum([...FAILURE_REASONS]);

@@ -31,7 +31,7 @@ describe('bin/vigil-agent: the bundled agent production runs (built by npm run b
     expect(again.stderr).toContain('/collector/url');
   });
 
-  it('loading it pulls in neither Node\'s own undici nor undici\'s fetch/WebSocket layer, nor node:http/http2, and no collector code', () => {
+  it("loading it pulls in neither Node's own undici nor undici's fetch/WebSocket layer, nor node:http/http2, and no collector code", () => {
     const script = `const before = new Set(process.moduleLoadList);
       await import(${JSON.stringify(BUNDLE)});
       console.log(JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m))));`;

@@ -20,7 +20,12 @@ const runtime = new ProbeRuntime();
 afterAll(() => runtime.close());
 const ctx = (timeoutMs = 3000) => ({ signal: AbortSignal.timeout(timeoutMs), timeoutMs, clock: systemClock, logger: silentLogger(), runtime });
 const agentConfig = (checks: unknown[], baseDir = '/etc/vigil'): AgentConfig =>
-  parseAgentConfig({ collector: { url: 'http://127.0.0.1:1' }, stateDir: '/tmp/vigil-cloud', labels: { client: 'acme' }, checks }, 'agent.yaml', registry, baseDir);
+  parseAgentConfig(
+    { collector: { url: 'http://127.0.0.1:1' }, stateDir: '/tmp/vigil-cloud', labels: { client: 'acme' }, checks },
+    'agent.yaml',
+    registry,
+    baseDir,
+  );
 const problemsOf = (checks: unknown[]): Problem[] => {
   try {
     agentConfig(checks);
@@ -34,16 +39,44 @@ const byId = (c: AgentConfig, id: string) => c.checks.find((x) => x.id === id)!;
 
 describe('cloud templates expand at config load into concrete, validated checks', () => {
   it('microsoft-365: sign-in, Exchange, Teams, SharePoint of the tenant, MX/autodiscover of the domain, Graph health', () => {
-    const c = agentConfig([{ id: 'm365', template: 'microsoft-365', tenant: 'Contoso', domain: 'acme.example', healthTokenFile: 'graph.token', services: ['Exchange Online'], interval: '60s', labels: { service: 'cloud' } }]);
-    expect(c.checks.map((x) => `${x.id}:${x.type}`)).toEqual([
-      'm365.login:http', 'm365.exchange:http', 'm365.teams:http', 'm365.sharepoint:http', 'm365.dns-mx:dns', 'm365.dns-autodiscover:dns', 'm365.health:m365-health',
+    const c = agentConfig([
+      {
+        id: 'm365',
+        template: 'microsoft-365',
+        tenant: 'Contoso',
+        domain: 'acme.example',
+        healthTokenFile: 'graph.token',
+        services: ['Exchange Online'],
+        interval: '60s',
+        labels: { service: 'cloud' },
+      },
     ]);
-    expect(byId(c, 'm365.login').options).toMatchObject({ url: 'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration', expectStatus: [200] });
+    expect(c.checks.map((x) => `${x.id}:${x.type}`)).toEqual([
+      'm365.login:http',
+      'm365.exchange:http',
+      'm365.teams:http',
+      'm365.sharepoint:http',
+      'm365.dns-mx:dns',
+      'm365.dns-autodiscover:dns',
+      'm365.health:m365-health',
+    ]);
+    expect(byId(c, 'm365.login').options).toMatchObject({
+      url: 'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration',
+      expectStatus: [200],
+    });
     expect(byId(c, 'm365.exchange').options).toMatchObject({ url: 'https://outlook.office365.com/owa/', maxRedirects: 0 });
     expect(byId(c, 'm365.sharepoint').options.url).toBe('https://contoso.sharepoint.com/');
     expect(byId(c, 'm365.dns-mx').options).toMatchObject({ name: 'acme.example', recordType: 'MX' });
-    expect(byId(c, 'm365.dns-autodiscover').options).toMatchObject({ name: 'autodiscover.acme.example', recordType: 'CNAME', expect: ['autodiscover.outlook.com'] });
-    expect(byId(c, 'm365.health').options).toEqual({ url: 'https://graph.microsoft.com/v1.0/admin/serviceAnnouncement/healthOverviews', tokenFile: '/etc/vigil/graph.token', services: ['Exchange Online'] });
+    expect(byId(c, 'm365.dns-autodiscover').options).toMatchObject({
+      name: 'autodiscover.acme.example',
+      recordType: 'CNAME',
+      expect: ['autodiscover.outlook.com'],
+    });
+    expect(byId(c, 'm365.health').options).toEqual({
+      url: 'https://graph.microsoft.com/v1.0/admin/serviceAnnouncement/healthOverviews',
+      tokenFile: '/etc/vigil/graph.token',
+      services: ['Exchange Online'],
+    });
     for (const x of c.checks) expect(x).toMatchObject({ intervalMs: 60_000, labels: { client: 'acme', service: 'cloud' } });
   });
 
@@ -55,14 +88,30 @@ describe('cloud templates expand at config load into concrete, validated checks'
 
   it('google-workspace: accounts, mail, drive, meet and the status dashboard for the core products', () => {
     const c = agentConfig([{ id: 'gws', template: 'google-workspace' }]);
-    expect(c.checks.map((x) => `${x.id}:${x.type}`)).toEqual(['gws.accounts:http', 'gws.mail:http', 'gws.drive:http', 'gws.meet:http', 'gws.status:google-status']);
-    expect(byId(c, 'gws.status').options).toEqual({ url: 'https://www.google.com/appsstatus/dashboard/incidents.json', products: ['Gmail', 'Google Calendar', 'Google Drive', 'Google Meet'] });
+    expect(c.checks.map((x) => `${x.id}:${x.type}`)).toEqual([
+      'gws.accounts:http',
+      'gws.mail:http',
+      'gws.drive:http',
+      'gws.meet:http',
+      'gws.status:google-status',
+    ]);
+    expect(byId(c, 'gws.status').options).toEqual({
+      url: 'https://www.google.com/appsstatus/dashboard/incidents.json',
+      products: ['Gmail', 'Google Calendar', 'Google Drive', 'Google Meet'],
+    });
     expect(byId(c, 'gws.accounts').options.url).toBe('https://accounts.google.com/.well-known/openid-configuration');
   });
 
   it('statuspage: one check on the page, with the watched components', () => {
     const c = agentConfig([{ id: 'psa', template: 'statuspage', url: 'https://status.acme-psa.example', components: ['Ticketing'], timeout: '10s' }]);
-    expect(c.checks).toEqual([expect.objectContaining({ id: 'psa.status', type: 'statuspage', timeoutMs: 10_000, options: { url: 'https://status.acme-psa.example', components: ['Ticketing'] } })]);
+    expect(c.checks).toEqual([
+      expect.objectContaining({
+        id: 'psa.status',
+        type: 'statuspage',
+        timeoutMs: 10_000,
+        options: { url: 'https://status.acme-psa.example', components: ['Ticketing'] },
+      }),
+    ]);
   });
 
   it('problems of template entries are reported with their paths, all at once', () => {
@@ -77,7 +126,11 @@ describe('cloud templates expand at config load into concrete, validated checks'
       { id: 'sp2', template: 'microsoft-365', parts: ['sharepoint'] },
       { id: 'm3', template: 'microsoft-365', endpoints: { login: 'ftp://nope', exchnage: 'https://127.0.0.1' } },
     ]);
-    const at = (path: string) => problems.filter((p) => p.path === path).map((p) => p.message).join(' | ');
+    const at = (path: string) =>
+      problems
+        .filter((p) => p.path === path)
+        .map((p) => p.message)
+        .join(' | ');
     expect(at('/checks/0/template')).toBe('unknown template "salesforce"; known: microsoft-365, google-workspace, statuspage');
     expect(at('/checks/1')).toMatch(/missing required field.*url/);
     expect(at('/checks/2/services')).toMatch(/needs healthTokenFile/);
@@ -92,7 +145,7 @@ describe('cloud templates expand at config load into concrete, validated checks'
   });
 });
 
-describe('cloud probes against loopback fixtures in the vendors\' formats', () => {
+describe("cloud probes against loopback fixtures in the vendors' formats", () => {
   const dir = tempDir();
   let http: Awaited<ReturnType<typeof startCloud>>;
   let https: Awaited<ReturnType<typeof startCloud>>;
@@ -100,7 +153,25 @@ describe('cloud probes against loopback fixtures in the vendors\' formats', () =
   const tokenFile = join(dir.path, 'graph.token');
 
   beforeAll(async () => {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir.path, 'k.pem'), '-out', join(dir.path, 'c.pem'), '-days', '30', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir.path, 'k.pem'),
+        '-out',
+        join(dir.path, 'c.pem'),
+        '-days',
+        '30',
+        '-subj',
+        '/CN=localhost',
+      ],
+      { stdio: 'ignore' },
+    );
     http = await startCloud();
     https = await startCloud({ key: readFileSync(join(dir.path, 'k.pem')), cert: readFileSync(join(dir.path, 'c.pem')) });
     dns = await startDns();
@@ -149,13 +220,16 @@ describe('cloud probes against loopback fixtures in the vendors\' formats', () =
     const drive = await googleStatusProbe.run({ url: feed, products: ['google drive'] }, ctx());
     expect(drive).toMatchObject({ status: 'degraded', reason: 'answer', metrics: { vendor_status_level: 1, vendor_affected_count: 1 } });
     expect(drive.message).toContain('Google Drive: SERVICE_DISRUPTION');
-    expect(await googleStatusProbe.run({ url: feed, products: ['Gmail', 'oqaJdN8x7Ni6ZXNf6Unb'] }, ctx())).toMatchObject({ status: 'down', metrics: { vendor_status_level: 2 } });
+    expect(await googleStatusProbe.run({ url: feed, products: ['Gmail', 'oqaJdN8x7Ni6ZXNf6Unb'] }, ctx())).toMatchObject({
+      status: 'down',
+      metrics: { vendor_status_level: 2 },
+    });
     expect(await googleStatusProbe.run({ url: feed }, ctx())).toMatchObject({ status: 'down', metrics: { vendor_affected_count: 2 } });
     expect(await googleStatusProbe.run({ url: `${http.base}/broken/api/v2/summary.json` }, ctx())).toMatchObject({ status: 'down', reason: 'protocol' });
     expect(await googleStatusProbe.run({ url: `${http.base}/operational/api/v2/summary.json` }, ctx())).toMatchObject({ status: 'down', reason: 'protocol' });
   });
 
-  it('m365-health: the tenant\'s service health through Graph with the bearer token from the file', async () => {
+  it("m365-health: the tenant's service health through Graph with the bearer token from the file", async () => {
     const url = `${http.base}/v1.0/admin/serviceAnnouncement/healthOverviews`;
     const all = await m365HealthProbe.run({ url, tokenFile }, ctx());
     expect(all).toMatchObject({ status: 'degraded', reason: 'answer', metrics: { vendor_affected_count: 1 } });
@@ -164,31 +238,62 @@ describe('cloud probes against loopback fixtures in the vendors\' formats', () =
     expect(await m365HealthProbe.run({ url, tokenFile, services: ['Yammer'] }, ctx())).toMatchObject({ status: 'down', reason: 'config' });
     const wrong = join(dir.path, 'wrong.token');
     writeFileSync(wrong, 'not-the-token');
-    expect(await m365HealthProbe.run({ url, tokenFile: wrong }, ctx())).toMatchObject({ status: 'down', reason: 'status', message: expect.stringContaining('HTTP 401') });
+    expect(await m365HealthProbe.run({ url, tokenFile: wrong }, ctx())).toMatchObject({
+      status: 'down',
+      reason: 'status',
+      message: expect.stringContaining('HTTP 401'),
+    });
     expect(await m365HealthProbe.run({ url, tokenFile: join(dir.path, 'absent.token') }, ctx())).toMatchObject({ status: 'down', reason: 'config' });
   });
 
   it('microsoft-365 end to end: every expanded check runs against HTTPS and DNS on loopback', async () => {
     const base = https.base;
     const entry = {
-      id: 'm365', template: 'microsoft-365', domain: 'acme.example', dnsServer: dns.server, healthTokenFile: tokenFile, services: ['Microsoft Teams'], insecureSkipVerify: true,
+      id: 'm365',
+      template: 'microsoft-365',
+      domain: 'acme.example',
+      dnsServer: dns.server,
+      healthTokenFile: tokenFile,
+      services: ['Microsoft Teams'],
+      insecureSkipVerify: true,
       endpoints: { login: base, exchange: base, teams: base, sharepoint: base, graph: base },
     };
     const c = agentConfig([entry, { ...entry, id: 'globex', domain: 'globex.example', parts: ['dns-mx', 'dns-autodiscover'] }]);
     const results = await Promise.all(c.checks.map((x) => runCheck(x, registry, runtime, systemClock, silentLogger())));
     const status = Object.fromEntries(results.map((r) => [r.checkId, `${r.status}${r.reason ? `/${r.reason}` : ''}`]));
     expect(status).toEqual({
-      'm365.login': 'up', 'm365.exchange': 'up', 'm365.teams': 'up', 'm365.sharepoint': 'up', 'm365.dns-mx': 'up', 'm365.dns-autodiscover': 'up', 'm365.health': 'up',
-      'globex.dns-mx': 'down/answer', 'globex.dns-autodiscover': 'down/answer',
+      'm365.login': 'up',
+      'm365.exchange': 'up',
+      'm365.teams': 'up',
+      'm365.sharepoint': 'up',
+      'm365.dns-mx': 'up',
+      'm365.dns-autodiscover': 'up',
+      'm365.health': 'up',
+      'globex.dns-mx': 'down/answer',
+      'globex.dns-autodiscover': 'down/answer',
     });
     expect(results.find((r) => r.checkId === 'm365.exchange')!.metrics).toMatchObject({ status_code: 302 });
   });
 
   it('google-workspace end to end: front doors up, the status part degraded by the open Drive incident', async () => {
     const base = https.base;
-    const c = agentConfig([{ id: 'gws', template: 'google-workspace', insecureSkipVerify: true, products: ['Gmail', 'Google Drive'], endpoints: { accounts: base, mail: base, drive: base, meet: base, status: base } }]);
+    const c = agentConfig([
+      {
+        id: 'gws',
+        template: 'google-workspace',
+        insecureSkipVerify: true,
+        products: ['Gmail', 'Google Drive'],
+        endpoints: { accounts: base, mail: base, drive: base, meet: base, status: base },
+      },
+    ]);
     const results = await Promise.all(c.checks.map((x) => runCheck(x, registry, runtime, systemClock, silentLogger())));
-    expect(Object.fromEntries(results.map((r) => [r.checkId, r.status]))).toEqual({ 'gws.accounts': 'up', 'gws.mail': 'up', 'gws.drive': 'up', 'gws.meet': 'up', 'gws.status': 'degraded' });
+    expect(Object.fromEntries(results.map((r) => [r.checkId, r.status]))).toEqual({
+      'gws.accounts': 'up',
+      'gws.mail': 'up',
+      'gws.drive': 'up',
+      'gws.meet': 'up',
+      'gws.status': 'degraded',
+    });
     const unverified = agentConfig([{ id: 'gws', template: 'google-workspace', parts: ['accounts'], endpoints: { accounts: base } }]);
     expect(await runCheck(unverified.checks[0]!, registry, runtime, systemClock, silentLogger())).toMatchObject({ status: 'down', reason: 'tls' });
   });

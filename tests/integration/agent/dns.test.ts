@@ -20,10 +20,18 @@ function answer(q: Question): { rcode: number; answers: Answer[] } | 'silent' {
   if (name === 'silent.test') return 'silent';
   if (name === 'broken.test') return { rcode: RCODE.SERVFAIL, answers: [] };
   if (name === 'private.test') return { rcode: RCODE.REFUSED, answers: [] };
-  if (name === '1.0.0.127.in-addr.arpa' && q.type === 'PTR') return { rcode: RCODE.NOERROR, answers: [{ name: q.name, ttl: 60, type: 'PTR', data: 'loopback.ok.test' }] };
+  if (name === '1.0.0.127.in-addr.arpa' && q.type === 'PTR')
+    return { rcode: RCODE.NOERROR, answers: [{ name: q.name, ttl: 60, type: 'PTR', data: 'loopback.ok.test' }] };
   if (name !== 'ok.test') return { rcode: RCODE.NXDOMAIN, answers: [] };
   const base = { name: q.name, ttl: 60 } as const;
-  if (q.type === 'A') return { rcode: RCODE.NOERROR, answers: [{ ...base, type: 'A', data: '192.0.2.10' }, { ...base, type: 'A', data: '192.0.2.11' }] };
+  if (q.type === 'A')
+    return {
+      rcode: RCODE.NOERROR,
+      answers: [
+        { ...base, type: 'A', data: '192.0.2.10' },
+        { ...base, type: 'A', data: '192.0.2.11' },
+      ],
+    };
   if (q.type === 'MX') return { rcode: RCODE.NOERROR, answers: [{ ...base, type: 'MX', data: { preference: 10, exchange: 'mail.ok.test' } }] };
   if (q.type === 'TXT') return { rcode: RCODE.NOERROR, answers: [{ ...base, type: 'TXT', data: ['v=spf1 ', '-all'] }] };
   return { rcode: RCODE.NOERROR, answers: [] }; // NODATA: the name exists, not this type
@@ -137,8 +145,12 @@ describe('dns probe against a real UDP DNS server on loopback', () => {
 describe('dns check config', () => {
   it('parseAgentConfig lists a dns check without name and a bad record type with their paths', () => {
     const raw = {
-      collector: { url: 'http://127.0.0.1:1' }, stateDir: '/tmp/x',
-      checks: [{ id: 'd1', type: 'dns', server: '127.0.0.1:53' }, { id: 'd2', type: 'dns', name: 'ok.test', recordType: 'ANY' }],
+      collector: { url: 'http://127.0.0.1:1' },
+      stateDir: '/tmp/x',
+      checks: [
+        { id: 'd1', type: 'dns', server: '127.0.0.1:53' },
+        { id: 'd2', type: 'dns', name: 'ok.test', recordType: 'ANY' },
+      ],
     };
     let err: unknown;
     try {

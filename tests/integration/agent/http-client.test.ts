@@ -6,7 +6,13 @@ import { ProbeRuntime } from '../../../agent/src/probes/runtime.js';
 import { systemClock } from '../../../shared/clock.js';
 import { silentLogger } from '../../../shared/logger.js';
 
-interface Seen { port: number; method: string; url: string; headers: IncomingMessage['headers']; body: string }
+interface Seen {
+  port: number;
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
 const listen = (s: Server) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as { port: number }).port)));
 
 describe("the agent's HTTP client (undici Client + dispatch handler): redirects, bodies, limits", () => {
@@ -67,7 +73,10 @@ describe("the agent's HTTP client (undici Client + dispatch handler): redirects,
   it('to another origin: followed there, without the credentials', async () => {
     seen.length = 0;
     const to = encodeURIComponent(`http://127.0.0.1:${bPort}/landing?q=1`);
-    const r = await exchangeFollowing(clientFor, `http://127.0.0.1:${aPort}/301/${to}`, { headers: { authorization: 'Bearer secret', cookie: 'a=b', 'x-trace': '1' }, maxRedirects: 5 });
+    const r = await exchangeFollowing(clientFor, `http://127.0.0.1:${aPort}/301/${to}`, {
+      headers: { authorization: 'Bearer secret', cookie: 'a=b', 'x-trace': '1' },
+      maxRedirects: 5,
+    });
     expect(r.body.toString()).toBe(`GET /landing?q=1 on ${bPort}`);
     expect(r.url.port).toBe(String(bPort));
     expect(seen[0]!.headers.authorization).toBe('Bearer secret');
@@ -97,11 +106,14 @@ describe("the agent's HTTP client (undici Client + dispatch handler): redirects,
     const ctl = new AbortController();
     ctl.abort(new DOMException('gone', 'TimeoutError'));
     await expect(exchange(clientFor(`http://127.0.0.1:${aPort}`), '/', { signal: ctl.signal })).rejects.toMatchObject({ name: 'TimeoutError' });
-    const r = await httpProbe.run({ url: `http://127.0.0.1:${aPort}/` }, { signal: ctl.signal, timeoutMs: 1000, clock: systemClock, logger: silentLogger(), runtime });
+    const r = await httpProbe.run(
+      { url: `http://127.0.0.1:${aPort}/` },
+      { signal: ctl.signal, timeoutMs: 1000, clock: systemClock, logger: silentLogger(), runtime },
+    );
     expect(r).toMatchObject({ status: 'down', reason: 'timeout' });
   });
 
-  it('an abort while still connecting answers at once (not at undici\'s connect timeout)', async () => {
+  it("an abort while still connecting answers at once (not at undici's connect timeout)", async () => {
     // a connector that takes a minute: the request never starts
     const stuck = new Client('http://127.0.0.1:9', {
       connect: (_opts, cb) => void setTimeout(() => cb(new Error('never connects in time'), null), 60_000).unref(),
@@ -109,7 +121,10 @@ describe("the agent's HTTP client (undici Client + dispatch handler): redirects,
     const ctl = new AbortController();
     setTimeout(() => ctl.abort(new DOMException('check timeout', 'TimeoutError')), 50);
     const outcome = await Promise.race([
-      exchange(stuck, '/', { signal: ctl.signal }).then(() => 'answered', (e: Error) => e.name),
+      exchange(stuck, '/', { signal: ctl.signal }).then(
+        () => 'answered',
+        (e: Error) => e.name,
+      ),
       new Promise((r) => setTimeout(() => r('still waiting after 3 s'), 3000)),
     ]);
     void stuck.destroy().catch(() => undefined);

@@ -24,7 +24,7 @@ console.log(JSON.stringify({ before, after, released, pin: pin[0] }));
 `;
 
 describe('vigil-agent-native: malloc_trim gives freed heap pages back (Linux, glibc)', () => {
-  it('found from the bundled agent\'s location, and RSS drops by most of 3 MB freed mid-heap', () => {
+  it("found from the bundled agent's location, and RSS drops by most of 3 MB freed mid-heap", () => {
     const r = spawnSync('node', ['--expose-gc', '-e', CHILD], { encoding: 'utf8', env: { ...process.env, GLIBC_TUNABLES: '' } });
     expect(r.status, r.stderr).toBe(0);
     const { before, after, released } = JSON.parse(r.stdout) as { before: number; after: number; released: boolean };

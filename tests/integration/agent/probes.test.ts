@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { createServer as createTcpServer } from 'node:net';
+import type { createServer as createTcpServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,8 @@ import { freePort, tempDir } from '../../helpers/net.js';
 
 const runtime = new ProbeRuntime();
 const ctx = (timeoutMs = 1000) => ({ signal: AbortSignal.timeout(timeoutMs), timeoutMs, clock: systemClock, logger: silentLogger(), runtime });
-const listen = (s: Server | ReturnType<typeof createTcpServer>) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as { port: number }).port)));
+const listen = (s: Server | ReturnType<typeof createTcpServer>) =>
+  new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as { port: number }).port)));
 
 describe('probes against real loopback servers', () => {
   const dir = tempDir();
@@ -34,7 +35,25 @@ describe('probes against real loopback servers', () => {
       res.end('all systems operational');
     });
     httpPort = await listen(http);
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir.path, 'k.pem'), '-out', join(dir.path, 'c.pem'), '-days', '30', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir.path, 'k.pem'),
+        '-out',
+        join(dir.path, 'c.pem'),
+        '-days',
+        '30',
+        '-subj',
+        '/CN=localhost',
+      ],
+      { stdio: 'ignore' },
+    );
     https = createHttpsServer({ key: readFileSync(join(dir.path, 'k.pem')), cert: readFileSync(join(dir.path, 'c.pem')) }, (_q, r) => r.end('secure ok'));
     httpsPort = await listen(https);
   });
@@ -114,12 +133,23 @@ describe('probes against real loopback servers', () => {
 
   it('icmp: concurrent checks on the shared raw socket each get exactly their own replies', async () => {
     const rounds = await Promise.all([3, 5, 7, 9].map((packets) => icmpProbe.run({ host: '127.0.0.1', packets, spacingMs: 20 }, ctx(3000))));
-    expect(rounds.map((r) => [r.status, r.metrics.loss_ratio])).toEqual([['up', 0], ['up', 0], ['up', 0], ['up', 0]]);
+    expect(rounds.map((r) => [r.status, r.metrics.loss_ratio])).toEqual([
+      ['up', 0],
+      ['up', 0],
+      ['up', 0],
+      ['up', 0],
+    ]);
     expect(runtime.pacer.activeLanes()).toEqual([]);
   });
 
-  it('icmp: the kernel filter lets only answers reach the raw socket (no copy of the agent\'s own echo requests)', async () => {
-    const netPing = createRequire(import.meta.url)('net-ping') as { createSession(o: object): { pingHost(t: string, cb: (e: Error | null) => void): void; close(): void; getSocket(): { on(ev: 'message', f: (b: Buffer) => void): void; setOption(l: number, o: number, v: Buffer, n: number): void } } };
+  it("icmp: the kernel filter lets only answers reach the raw socket (no copy of the agent's own echo requests)", async () => {
+    const netPing = createRequire(import.meta.url)('net-ping') as {
+      createSession(o: object): {
+        pingHost(t: string, cb: (e: Error | null) => void): void;
+        close(): void;
+        getSocket(): { on(ev: 'message', f: (b: Buffer) => void): void; setOption(l: number, o: number, v: Buffer, n: number): void };
+      };
+    };
     const typesSeen = async (filtered: boolean) => {
       const session = netPing.createSession({ retries: 0, timeout: 1000, sessionId: 4242 + Number(filtered) });
       const socket = session.getSocket();

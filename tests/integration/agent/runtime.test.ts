@@ -43,10 +43,16 @@ function openRawIcmpSockets(): number {
   return open;
 }
 
-const ctx = (runtime: ProbeRuntime, timeoutMs = 3000) => ({ signal: AbortSignal.timeout(timeoutMs), timeoutMs, clock: systemClock, logger: silentLogger(), runtime });
+const ctx = (runtime: ProbeRuntime, timeoutMs = 3000) => ({
+  signal: AbortSignal.timeout(timeoutMs),
+  timeoutMs,
+  clock: systemClock,
+  logger: silentLogger(),
+  runtime,
+});
 const listen = (s: Server) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as { port: number }).port)));
 
-describe('ProbeRuntime: the probes\' sockets, clients and timers, owned and closed by the agent', () => {
+describe("ProbeRuntime: the probes' sockets, clients and timers, owned and closed by the agent", () => {
   let server: Server;
   let port = 0;
   /** Requests to /hang are held here, unanswered, with their socket. */
@@ -176,14 +182,27 @@ describe('the agent closes its probe runtime', () => {
   it('stop() closes the shared raw ICMP socket the checks kept open between rounds', async () => {
     const stateDir = join(dir.path, 'state');
     writeState(stateDir, { agentId: 'acme.stop', agentToken: 'x'.repeat(64), clientId: 'acme', siteId: 'hq', collectorUrl, lastSeq: 0 });
-    const config = parseAgentConfig({
-      collector: { url: collectorUrl }, stateDir, checks: [ping],
-      send: { flushInterval: '100ms' }, schedule: { slot: '100ms' }, host: { enabled: false }, memory: { trim: false },
-    }, 'agent.yaml', registry, dir.path);
+    const config = parseAgentConfig(
+      {
+        collector: { url: collectorUrl },
+        stateDir,
+        checks: [ping],
+        send: { flushInterval: '100ms' },
+        schedule: { slot: '100ms' },
+        host: { enabled: false },
+        memory: { trim: false },
+      },
+      'agent.yaml',
+      registry,
+      dir.path,
+    );
     const before = openRawIcmpSockets();
     const agent = await startAgent(config, registry, silentLogger());
     try {
-      const sample = await waitFor(() => ingested.flatMap((b) => b.samples).find((s) => s.kind === 'check' && s.checkId === 'ping'), 'a ping result at the collector');
+      const sample = await waitFor(
+        () => ingested.flatMap((b) => b.samples).find((s) => s.kind === 'check' && s.checkId === 'ping'),
+        'a ping result at the collector',
+      );
       expect(sample).toMatchObject({ status: 'up', metrics: { loss_ratio: 0 } });
       expect(openRawIcmpSockets()).toBe(before + 1);
     } finally {
@@ -209,7 +228,10 @@ describe('the agent closes its probe runtime', () => {
       write.mockRestore();
     }
     const { results } = JSON.parse(printed) as { results: Array<{ checkId: string; status: string }> };
-    expect(results.map((r) => [r.checkId, r.status])).toEqual([['ping', 'up'], ['ping2', 'up']]);
+    expect(results.map((r) => [r.checkId, r.status])).toEqual([
+      ['ping', 'up'],
+      ['ping2', 'up'],
+    ]);
     expect(openRawIcmpSockets()).toBe(before);
   });
 });

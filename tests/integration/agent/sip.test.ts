@@ -17,7 +17,17 @@ const ctx = (timeoutMs = 3000) => ({ signal: AbortSignal.timeout(timeoutMs), tim
 const header = (req: string, name: string) => new RegExp(`^${name}:[ \\t]*(.*?)\\r?$`, 'mi').exec(req)?.[1] ?? '';
 /** A response to `req` echoing its Via/From/To/Call-ID/CSeq, as a server would; `callId` forges a foreign one. */
 const reply = (req: string, status: string, callId = header(req, 'Call-ID')) =>
-  [`SIP/2.0 ${status}`, `Via: ${header(req, 'Via')}`, `From: ${header(req, 'From')}`, `To: ${header(req, 'To')};tag=t1`, `i: ${callId}`, `CSeq: ${header(req, 'CSeq')}`, 'l: 0', '', ''].join('\r\n');
+  [
+    `SIP/2.0 ${status}`,
+    `Via: ${header(req, 'Via')}`,
+    `From: ${header(req, 'From')}`,
+    `To: ${header(req, 'To')};tag=t1`,
+    `i: ${callId}`,
+    `CSeq: ${header(req, 'CSeq')}`,
+    'l: 0',
+    '',
+    '',
+  ].join('\r\n');
 const listenTcp = (s: Server) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as { port: number }).port)));
 
 describe('sip probe against a real Kamailio', () => {
@@ -110,7 +120,8 @@ describe('sip probe failure paths and RFC 3261 details against scripted loopback
     const sock = createSocket('udp4');
     sock.on('message', (m, from) => {
       const req = m.toString();
-      for (const res of [reply(req, '200 OK', 'someone-else@x'), reply(req, '100 Trying'), reply(req, '486 Busy Here')]) sock.send(res, from.port, from.address);
+      for (const res of [reply(req, '200 OK', 'someone-else@x'), reply(req, '100 Trying'), reply(req, '486 Busy Here')])
+        sock.send(res, from.port, from.address);
     });
     await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
     try {
@@ -123,11 +134,13 @@ describe('sip probe failure paths and RFC 3261 details against scripted loopback
   });
 
   it('TCP: a response split across writes is reassembled; a non-SIP answer is a protocol failure', async () => {
-    const split = createServer((c) => c.on('data', (d) => {
-      const res = `\r\n${reply(d.toString(), '200 OK').replace('l: 0', 'Content-Type: text/plain\r\nl: 5')}hello`;
-      c.write(res.slice(0, 40));
-      setTimeout(() => c.write(res.slice(40)), 50);
-    }));
+    const split = createServer((c) =>
+      c.on('data', (d) => {
+        const res = `\r\n${reply(d.toString(), '200 OK').replace('l: 0', 'Content-Type: text/plain\r\nl: 5')}hello`;
+        c.write(res.slice(0, 40));
+        setTimeout(() => c.write(res.slice(40)), 50);
+      }),
+    );
     const http = createServer((c) => c.on('data', () => c.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n')));
     try {
       const ok = await sipProbe.run({ host: '127.0.0.1', port: await listenTcp(split), transport: 'tcp' }, ctx());
@@ -145,8 +158,12 @@ describe('sip probe failure paths and RFC 3261 details against scripted loopback
 describe('sip check config', () => {
   it('parseAgentConfig lists port 70000 and an unknown transport with their paths', () => {
     const raw = {
-      collector: { url: 'http://127.0.0.1:1' }, stateDir: '/tmp/x',
-      checks: [{ id: 's1', type: 'sip', host: 'pbx.example', port: 70000 }, { id: 's2', type: 'sip', host: 'pbx.example', transport: 'sctp' }],
+      collector: { url: 'http://127.0.0.1:1' },
+      stateDir: '/tmp/x',
+      checks: [
+        { id: 's1', type: 'sip', host: 'pbx.example', port: 70000 },
+        { id: 's2', type: 'sip', host: 'pbx.example', transport: 'sctp' },
+      ],
     };
     let err: unknown;
     try {

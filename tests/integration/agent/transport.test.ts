@@ -18,7 +18,14 @@ describe('agent transport', () => {
   it('keeps batches in a bounded queue while the collector is down, then delivers each seq once, in order', async () => {
     const port = await freePort();
     const stateDir = join(dir.path, 'a');
-    writeState(stateDir, { agentId: 'acme.a', agentToken: 'x'.repeat(64), clientId: 'acme', siteId: 'hq', collectorUrl: `http://127.0.0.1:${port}`, lastSeq: 0 });
+    writeState(stateDir, {
+      agentId: 'acme.a',
+      agentToken: 'x'.repeat(64),
+      clientId: 'acme',
+      siteId: 'hq',
+      collectorUrl: `http://127.0.0.1:${port}`,
+      lastSeq: 0,
+    });
     const clock = new ManualClock(1_000_000);
     const warnings: string[] = [];
     const logger = pino({ level: 'warn' }, { write: (s: string) => void warnings.push(JSON.parse(s).msg) });
@@ -34,12 +41,20 @@ describe('agent transport', () => {
     let failFirst = true;
     const server: Server = createServer((req, res) => {
       let s = '';
-      req.on('data', (d) => (s += d)).on('end', () => {
-        const b = JSON.parse(s) as SampleBatch;
-        got.push(b);
-        if (failFirst) { failFirst = false; res.writeHead(503).end(); return; } // the first try fails: must be resent with the same seq
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ agentId: b.agentId, seq: b.seq, stored: true, accepted: b.samples.length }));
-      });
+      req
+        .on('data', (d) => (s += d))
+        .on('end', () => {
+          const b = JSON.parse(s) as SampleBatch;
+          got.push(b);
+          if (failFirst) {
+            failFirst = false;
+            res.writeHead(503).end();
+            return;
+          } // the first try fails: must be resent with the same seq
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ agentId: b.agentId, seq: b.seq, stored: true, accepted: b.samples.length }));
+        });
     });
     await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
     clock.advance(120_000);
@@ -55,7 +70,13 @@ describe('agent transport', () => {
 
   it('enroll writes the agent identity with mode 0600 in a 0700 directory', async () => {
     const server = createServer((req, res) => {
-      req.resume().on('end', () => res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ agentId: 'acme.h', agentToken: 'f'.repeat(64), clientId: 'acme', siteId: 'hq' })));
+      req
+        .resume()
+        .on('end', () =>
+          res
+            .writeHead(201, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ agentId: 'acme.h', agentToken: 'f'.repeat(64), clientId: 'acme', siteId: 'hq' })),
+        );
     });
     const port = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as { port: number }).port)));
     const stateDir = join(dir.path, 'enrolled');

@@ -81,7 +81,7 @@ describe.each(['native', 'js'] as const)('VoIP path quality against a real UDP e
     }
   });
 
-  it('a host name is resolved like Node\'s udp4 socket does (localhost → 127.0.0.1)', async () => {
+  it("a host name is resolved like Node's udp4 socket does (localhost → 127.0.0.1)", async () => {
     const r = await startEchoResponder({ host: '127.0.0.1', port: 0 });
     const res = await voipProbe.run({ host: 'localhost', port: r.port, packets: 5, intervalMs: 10 }, ctx());
     await r.close();
@@ -106,7 +106,11 @@ describe.each(['native', 'js'] as const)('VoIP path quality against a real UDP e
     const r = await startEchoResponder({ host: '127.0.0.1', port: 0 });
     const res = await Promise.all([30, 40, 50].map((packets) => voipProbe.run({ host: '127.0.0.1', port: r.port, packets }, ctx())));
     await r.close();
-    expect(res.map((x) => [x.status, x.metrics.loss_ratio, x.metrics.packets_sent])).toEqual([['up', 0, 30], ['up', 0, 40], ['up', 0, 50]]);
+    expect(res.map((x) => [x.status, x.metrics.loss_ratio, x.metrics.packets_sent])).toEqual([
+      ['up', 0, 30],
+      ['up', 0, 40],
+      ['up', 0, 50],
+    ]);
     expect(activeLanes()).toEqual([]);
   });
 
@@ -126,7 +130,7 @@ describe.each(['native', 'js'] as const)('VoIP path quality against a real UDP e
     expect(activeLanes()).toEqual([]);
   });
 
-  it('round-trip time includes the far end\'s delay (a responder that holds each echo 40 ms)', async () => {
+  it("round-trip time includes the far end's delay (a responder that holds each echo 40 ms)", async () => {
     const sock = createSocket('udp4');
     sock.on('message', (m, from) => setTimeout(() => sock.send(m, from.port, from.address), 40));
     await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
@@ -141,7 +145,9 @@ describe('TLS certificate probe', () => {
   const serve = async (days: number) => {
     const key = join(dir.path, `k${days}.pem`);
     const cert = join(dir.path, `c${days}.pem`);
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', String(days), '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', String(days), '-subj', '/CN=localhost'], {
+      stdio: 'ignore',
+    });
     const server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (s) => s.end());
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     return { server, port: (server.address() as { port: number }).port };
@@ -157,7 +163,11 @@ describe('TLS certificate probe', () => {
     const soonCheck = { host: '127.0.0.1', port: soon.port, insecureSkipVerify: true, warnDays: 14 };
     const warn = await tlsProbe.run(soonCheck, ctx());
     expect(warn.status).toBe('up'); // the probe measures; inside warnDays is the judge's verdict
-    expect(judgeQuality(soonCheck, warn)).toMatchObject({ status: 'degraded', reason: 'expiry', message: expect.stringMatching(/^certificate expires in [23]\.\d days$/) });
+    expect(judgeQuality(soonCheck, warn)).toMatchObject({
+      status: 'degraded',
+      reason: 'expiry',
+      message: expect.stringMatching(/^certificate expires in [23]\.\d days$/),
+    });
     expect(judgeQuality({ ...soonCheck, warnDays: 2 }, warn).status).toBe('up');
     expect((await tlsProbe.run({ host: '127.0.0.1', port: far.port }, ctx())).reason).toBe('tls');
     expect((await tlsProbe.run({ host: '127.0.0.1', port: await freePort() }, ctx())).reason).toBe('refused');
@@ -171,7 +181,9 @@ describe('TLS certificate probe', () => {
     ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '5', '-subj', '/CN=Vigil Test CA');
     ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('leaf.key'), '-out', f('leaf.csr'), '-subj', '/CN=localhost');
     ssl('x509', '-req', '-in', f('leaf.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('leaf.pem'), '-days', '60');
-    const server = createServer({ key: readFileSync(f('leaf.key')), cert: readFileSync(f('leaf.pem'), 'utf8') + readFileSync(f('ca.pem'), 'utf8') }, (s) => s.end());
+    const server = createServer({ key: readFileSync(f('leaf.key')), cert: readFileSync(f('leaf.pem'), 'utf8') + readFileSync(f('ca.pem'), 'utf8') }, (s) =>
+      s.end(),
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const o = { host: '127.0.0.1', port: (server.address() as { port: number }).port, insecureSkipVerify: true, warnDays: 14 };
     const r = judgeQuality(o, await tlsProbe.run(o, ctx()));

@@ -15,7 +15,12 @@ describe('every dashboard query returns data through a real Prometheus', () => {
 
   beforeAll(async () => {
     // a webhook receiver, so notifications (and their time to notify) are real
-    receiver = createServer((req, res) => { req.resume().on('end', () => { notified++; res.end(); }); }).listen(0, '127.0.0.1');
+    receiver = createServer((req, res) => {
+      req.resume().on('end', () => {
+        notified++;
+        res.end();
+      });
+    }).listen(0, '127.0.0.1');
     await once(receiver, 'listening');
     const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`;
     collector = await liveCollector(
@@ -24,7 +29,16 @@ describe('every dashboard query returns data through a real Prometheus', () => {
     );
     const now = Date.now();
     const labels = { client: 'acme', site: 'hq', service: 'web' };
-    const check = (checkId: string, type: string, ts: number, status: string, metrics: Record<string, number>) => ({ kind: 'check', checkId, type, ts, status, durationMs: 12, metrics, labels });
+    const check = (checkId: string, type: string, ts: number, status: string, metrics: Record<string, number>) => ({
+      kind: 'check',
+      checkId,
+      type,
+      ts,
+      status,
+      durationMs: 12,
+      metrics,
+      labels,
+    });
     const metric = (name: string, value: number, ts: number, l: Record<string, string> = {}) => ({ kind: 'metric', name, ts, value, labels: l });
     const samples = (ts: number, i: number) => [
       check('web-1', 'http', ts, i === 1 ? 'down' : 'up', { connect_seconds: 0.002, first_byte_seconds: 0.01, total_seconds: 0.012 }),
@@ -33,9 +47,13 @@ describe('every dashboard query returns data through a real Prometheus', () => {
       check('m365.status', 'statuspage', ts, i === 2 ? 'degraded' : 'up', { vendor_status_level: i === 2 ? 1 : 0, vendor_affected_count: i === 2 ? 1 : 0 }),
       check('m365.login', 'http', ts, 'up', { first_byte_seconds: 0.05, total_seconds: 0.06 }),
       check('sbc-1', 'voip', ts, i === 2 ? 'down' : 'up', { mos: i === 2 ? 1.5 : 4.3, loss_ratio: i === 2 ? 1 : 0 }), // still down: an open incident
-      metric('host_cpu_usage_ratio', 0.3, ts), metric('host_memory_used_bytes', 2e9, ts),
-      metric('host_disk_used_bytes', 4e10, ts, { mount: '/' }), metric('host_disk_size_bytes', 1e11, ts, { mount: '/' }), metric('host_disk_full_days', 180, ts, { mount: '/' }),
-      metric('host_network_receive_bits_per_second', 1e6, ts, { interface: 'eth0' }), metric('host_network_transmit_bits_per_second', 5e5, ts, { interface: 'eth0' }),
+      metric('host_cpu_usage_ratio', 0.3, ts),
+      metric('host_memory_used_bytes', 2e9, ts),
+      metric('host_disk_used_bytes', 4e10, ts, { mount: '/' }),
+      metric('host_disk_size_bytes', 1e11, ts, { mount: '/' }),
+      metric('host_disk_full_days', 180, ts, { mount: '/' }),
+      metric('host_network_receive_bits_per_second', 1e6, ts, { interface: 'eth0' }),
+      metric('host_network_transmit_bits_per_second', 5e5, ts, { interface: 'eth0' }),
     ];
     for (let i = 0; i < 3; i++) await collector.ingest(samples(now - (3 - i) * 60_000, i));
     await collector.heartbeat();

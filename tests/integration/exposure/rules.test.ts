@@ -8,13 +8,19 @@ import { liveCollector } from '../../helpers/live-collector.js';
 import { tempDir, waitFor } from '../../helpers/net.js';
 
 const RULES = join(process.cwd(), 'dashboards/rules');
-const ruleFiles = readdirSync(RULES).filter((f) => f.endsWith('.yml')).map((f) => join(RULES, f));
-const testFiles = readdirSync(join(RULES, 'tests')).filter((f) => f.endsWith('.yml')).map((f) => join(RULES, 'tests', f));
+const ruleFiles = readdirSync(RULES)
+  .filter((f) => f.endsWith('.yml'))
+  .map((f) => join(RULES, f));
+const testFiles = readdirSync(join(RULES, 'tests'))
+  .filter((f) => f.endsWith('.yml'))
+  .map((f) => join(RULES, 'tests', f));
 const promtool = (...args: string[]) => {
   const r = spawnSync('promtool', args, { encoding: 'utf8' });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 };
-interface RuleDoc { groups: Array<{ name: string; rules: Array<{ record?: string; alert?: string }> }> }
+interface RuleDoc {
+  groups: Array<{ name: string; rules: Array<{ record?: string; alert?: string }> }>;
+}
 const rulesOf = (file: string) => (parse(readFileSync(file, 'utf8')) as RuleDoc).groups.flatMap((g) => g.rules);
 
 describe('Prometheus rules in dashboards/rules (promtool)', () => {
@@ -64,13 +70,33 @@ describe('the rules against a real Prometheus scraping a real collector', () => 
   let heartbeat: NodeJS.Timeout | undefined;
 
   beforeAll(async () => {
-    collector = await liveCollector('client: acme\ntimezone: UTC\nservices:\n  - { id: web, target: 99.9, members: [web-1] }\n  - { id: net, target: 99.9, members: [tcp-1] }\n');
+    collector = await liveCollector(
+      'client: acme\ntimezone: UTC\nservices:\n  - { id: web, target: 99.9, members: [web-1] }\n  - { id: net, target: 99.9, members: [tcp-1] }\n',
+    );
     // 15 minutes of results every 30 s: web-1 up for 10 min then down for the last 5; tcp-1 always up.
     const now = Date.now();
     const samples = [];
     for (let ts = now - 15 * 60_000; ts <= now; ts += 30_000) {
-      samples.push({ kind: 'check', checkId: 'web-1', type: 'http', ts, status: ts < now - 5 * 60_000 ? 'up' : 'down', durationMs: 12, metrics: {}, labels: { client: 'acme', site: 'hq', service: 'web' } });
-      samples.push({ kind: 'check', checkId: 'tcp-1', type: 'tcp', ts, status: 'up', durationMs: 3, metrics: {}, labels: { client: 'acme', site: 'hq', service: 'net' } });
+      samples.push({
+        kind: 'check',
+        checkId: 'web-1',
+        type: 'http',
+        ts,
+        status: ts < now - 5 * 60_000 ? 'up' : 'down',
+        durationMs: 12,
+        metrics: {},
+        labels: { client: 'acme', site: 'hq', service: 'web' },
+      });
+      samples.push({
+        kind: 'check',
+        checkId: 'tcp-1',
+        type: 'tcp',
+        ts,
+        status: 'up',
+        durationMs: 3,
+        metrics: {},
+        labels: { client: 'acme', site: 'hq', service: 'net' },
+      });
     }
     await collector.ingest(samples);
     await collector.heartbeat();
@@ -100,13 +126,25 @@ describe('the rules against a real Prometheus scraping a real collector', () => 
     // The collector's own figures decide whether this month's budget is already gone (it
     // depends on how much of the month is left); everything else is fixed by the data above.
     const remaining = Number((await prom.query('vigil_sla_error_budget_remaining_ratio{client="acme",service="web"}'))[0]!.value[1]);
-    const expected = ['VigilCheckDown acme web-1', 'VigilErrorBudgetFastBurn acme web', 'VigilErrorBudgetSlowBurn acme web', 'VigilSlaProjectedBreach acme web'];
+    const expected = [
+      'VigilCheckDown acme web-1',
+      'VigilErrorBudgetFastBurn acme web',
+      'VigilErrorBudgetSlowBurn acme web',
+      'VigilSlaProjectedBreach acme web',
+    ];
     if (remaining <= 0) expected.push('VigilErrorBudgetExhausted acme web');
     const active = async () => {
       const body = (await (await fetch(`${prom.url}/api/v1/alerts`)).json()) as { data: { alerts: Array<{ labels: Record<string, string>; state: string }> } };
       return body.data.alerts.map((a) => `${a.labels.alertname} ${a.labels.client} ${a.labels.check ?? a.labels.service}`).sort();
     };
-    await waitFor(async () => { const l = await active(); return expected.every((x) => l.includes(x)) || undefined; }, 'expected alerts', 20_000).catch(() => undefined);
+    await waitFor(
+      async () => {
+        const l = await active();
+        return expected.every((x) => l.includes(x)) || undefined;
+      },
+      'expected alerts',
+      20_000,
+    ).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 3000)); // a few more evaluations: nothing else may join
     expect(await active()).toEqual(expected.sort());
 

@@ -44,7 +44,11 @@ describe('notifications.channels config', () => {
     expect(channelConfigProblems(cfgs)).toEqual([]);
     const chans = buildChannels(cfgs);
     expect(chans.map((c) => [c.name, c.type, c.timeoutMs])).toEqual([
-      ['ops-hook', 'webhook', 10_000], ['noc-slack', 'slack', 10_000], ['acme-teams', 'teams', 5000], ['noc-mail', 'email', 10_000], ['connectwise', 'psa', 10_000],
+      ['ops-hook', 'webhook', 10_000],
+      ['noc-slack', 'slack', 10_000],
+      ['acme-teams', 'teams', 5000],
+      ['noc-mail', 'email', 10_000],
+      ['connectwise', 'psa', 10_000],
     ]);
     const byName = new Map(chans.map((c) => [c.name, c]));
     expect(byName.get('ops-hook')!.route).toEqual({});
@@ -90,7 +94,10 @@ describe('notifications.channels config', () => {
   it('buildChannels refuses an invalid list with VIGIL_ERR_CONFIG_INVALID and all problems', () => {
     let err: unknown;
     try {
-      buildChannels([{ type: 'slack', name: 's', url: 'nope' }, { type: 'psa', name: 'p', url: 'https://x', template: 'autotask' }] as ChannelConfig[]);
+      buildChannels([
+        { type: 'slack', name: 's', url: 'nope' },
+        { type: 'psa', name: 'p', url: 'https://x', template: 'autotask' },
+      ] as ChannelConfig[]);
     } catch (e) {
       err = e;
     }

@@ -19,7 +19,13 @@ describe('webhook channel', () => {
   it('posts the message as JSON with a signature over the raw body that verifies', async () => {
     const r = await receiver();
     const msg = sampleMessage({ title: 'DOWN "acme" / network — ünïcode' });
-    const ch = webhookChannel({ type: 'webhook', name: 'ops', url: r.url, secret: 's3cret', headers: { 'X-Vigil-Signature': 'forged', Authorization: 'Bearer t' } });
+    const ch = webhookChannel({
+      type: 'webhook',
+      name: 'ops',
+      url: r.url,
+      secret: 's3cret',
+      headers: { 'X-Vigil-Signature': 'forged', Authorization: 'Bearer t' },
+    });
     const res = await ch.send(msg, 'd-42-opened-ops', never());
     expect(res).toEqual({ ok: true, status: 200 });
     expect(r.requests).toHaveLength(1);

@@ -31,11 +31,13 @@ async function startSmtp(extra: Partial<SMTPServerOptions> = {}): Promise<{ port
     },
     onData(stream, session, cb) {
       const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
-        const env = session.envelope;
-        received.push({ from: env.mailFrom ? env.mailFrom.address : '', to: env.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-        cb();
-      });
+      stream
+        .on('data', (c: Buffer) => chunks.push(c))
+        .on('end', () => {
+          const env = session.envelope;
+          received.push({ from: env.mailFrom ? env.mailFrom.address : '', to: env.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
+          cb();
+        });
     },
     ...extra,
   });
@@ -51,10 +53,13 @@ async function startSilent(): Promise<number> {
   const silent = createNetServer((s) => void sockets.push(s));
   const port = await freePort();
   await new Promise<void>((resolve) => silent.listen(port, '127.0.0.1', () => resolve()));
-  stops.push(() => new Promise<void>((resolve) => {
-    for (const s of sockets) s.destroy();
-    silent.close(() => resolve());
-  }));
+  stops.push(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        silent.close(() => resolve());
+      }),
+  );
   return port;
 }
 

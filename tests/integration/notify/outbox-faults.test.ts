@@ -43,13 +43,16 @@ describe('outbox with real webhook receivers that hang, fail and rate-limit', ()
       receivers.push(r);
       urls[name] = r.url;
     }
-    f = await collectorFixture({
-      state: { confirmDown: 1, confirmUp: 1 },
-      notifications: {
-        retry: { baseDelay: '1s', maxAttempts: 5 },
-        channels: Object.keys(plans).map((name) => ({ type: 'webhook', name, url: urls[name], timeout: name === 'hang' ? '1s' : '5s' })),
+    f = await collectorFixture(
+      {
+        state: { confirmDown: 1, confirmUp: 1 },
+        notifications: {
+          retry: { baseDelay: '1s', maxAttempts: 5 },
+          channels: Object.keys(plans).map((name) => ({ type: 'webhook', name, url: urls[name], timeout: name === 'hang' ? '1s' : '5s' })),
+        },
       },
-    }, DEF);
+      DEF,
+    );
     const a = await f.enroll('site-a');
     await f.ingest(a, [{ check: 'web-1', status: 'up', ts: f.clock.now() }]);
     await f.ingest(a, [{ check: 'web-1', status: 'down', ts: f.clock.now() }]);
@@ -75,10 +78,14 @@ describe('outbox with real webhook receivers that hang, fail and rate-limit', ()
     const rows = (await f.store.outbox.deliveries(incident!.id)).sort((x, y) => x.channel.localeCompare(y.channel) || x.id - y.id);
     expect(rows.map((r) => `${r.channel} ${r.event} ${r.attempts} ${r.status}`)).toEqual([
       // each receiver plays its faults again for every delivery id: the RESOLVED is retried like the DOWN
-      'failing incident.opened 3 delivered', 'failing incident.resolved 3 delivered',
-      'hang incident.opened 2 delivered', 'hang incident.resolved 2 delivered',
-      'limited incident.opened 2 delivered', 'limited incident.resolved 2 delivered',
-      'ok incident.opened 1 delivered', 'ok incident.resolved 1 delivered',
+      'failing incident.opened 3 delivered',
+      'failing incident.resolved 3 delivered',
+      'hang incident.opened 2 delivered',
+      'hang incident.resolved 2 delivered',
+      'limited incident.opened 2 delivered',
+      'limited incident.resolved 2 delivered',
+      'ok incident.opened 1 delivered',
+      'ok incident.resolved 1 delivered',
     ]);
     for (const r of hang.hanging) r.destroy();
   });

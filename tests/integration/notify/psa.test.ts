@@ -24,14 +24,23 @@ const details = (body: unknown, key: string) => (body as Record<string, string>)
 
 describe('PSA presets produce the vendor shape', () => {
   it('connectwise: POST /service/tickets with summary, company, board, priority, initialDescription', async () => {
-    const { req, body } = await ticket({ template: 'connectwise', fields: { company: 'ACME', board: 'NOC' }, headers: { Authorization: 'Basic YWJj', clientId: 'cid' } });
+    const { req, body } = await ticket({
+      template: 'connectwise',
+      fields: { company: 'ACME', board: 'NOC' },
+      headers: { Authorization: 'Basic YWJj', clientId: 'cid' },
+    });
     expect(req.method).toBe('POST');
     expect(req.path).toBe('/hook/service/tickets');
     expect(req.headers.authorization).toBe('Basic YWJj');
     expect(req.headers.clientid).toBe('cid');
     expect(req.headers['x-vigil-delivery']).toBe('d-psa');
     expect(Object.keys(body as object)).toEqual(['summary', 'company', 'board', 'priority', 'initialDescription']); // no status: statusMap unset
-    expect(body).toMatchObject({ summary: 'DOWN acme/network (p1)', company: { identifier: 'ACME' }, board: { name: 'NOC' }, priority: { name: 'Priority 1 - Emergency Response' } });
+    expect(body).toMatchObject({
+      summary: 'DOWN acme/network (p1)',
+      company: { identifier: 'ACME' },
+      board: { name: 'NOC' },
+      priority: { name: 'Priority 1 - Emergency Response' },
+    });
     expect(details(body, 'initialDescription')).toContain('Members down: fw-1, sw-1');
     expect(details(body, 'initialDescription')).toContain('Reference: vigil-incident-42');
   });
@@ -48,7 +57,14 @@ describe('PSA presets produce the vendor shape', () => {
   it('autotask: Tickets entity with numeric companyID/queueID, priority and status; resolved → status 5', async () => {
     const cfg = { template: 'autotask', fields: { companyId: 0, queueId: 29682833 }, clientFields: { acme: { companyId: 174 } } };
     const { body } = await ticket(cfg);
-    expect(body).toEqual({ title: 'DOWN acme/network (p1)', description: expect.stringContaining('acme/network is down') as unknown, companyID: 174, queueID: 29682833, priority: 4, status: 1 });
+    expect(body).toEqual({
+      title: 'DOWN acme/network (p1)',
+      description: expect.stringContaining('acme/network is down') as unknown,
+      companyID: 174,
+      queueID: 29682833,
+      priority: 4,
+      status: 1,
+    });
     const done = await ticket(cfg, resolvedMessage());
     expect(done.body).toMatchObject({ status: 5, priority: 4 });
     expect(details(done.body, 'description')).toMatch(/^RESOLVED: /);
@@ -67,7 +83,8 @@ describe('PSA presets produce the vendor shape', () => {
 describe('custom PSA templates', () => {
   it('substitutes JSON-safely, keeps numbers typed, truncates, and uses the configured method', async () => {
     const msg = sampleMessage({ title: 'DOWN "acme" \\ net\nwork', text: 'line one\nline "two"' });
-    const template = '{"subject":"[{{client}}] {{title}}","ref":"{{reference}}","incident":"{{incident.id}}","note":"{{text:8}}","site":"{{incident.site}}","meta":{"board":"{{fields.board}}","prio":"{{psaPriority}}"},"tags":["vigil","{{event}}"]}';
+    const template =
+      '{"subject":"[{{client}}] {{title}}","ref":"{{reference}}","incident":"{{incident.id}}","note":"{{text:8}}","site":"{{incident.site}}","meta":{"board":"{{fields.board}}","prio":"{{psaPriority}}"},"tags":["vigil","{{event}}"]}';
     const { req, body } = await ticket({ template, method: 'PUT', fields: { board: 'Ops' } }, msg);
     expect(req.method).toBe('PUT');
     expect(body).toEqual({
@@ -89,13 +106,17 @@ describe('custom PSA templates', () => {
 describe('PSA config problems at start-up', () => {
   const base = { type: 'psa', name: 'p', url: 'http://127.0.0.1/' } as const;
   it('names bad JSON, unknown and malformed placeholders, and fields without a value', () => {
-    expect(psaConfigProblems({ ...base, template: '{"a": ' }, '/n/0')).toEqual([{ path: '/n/0/template', message: expect.stringMatching(/^is not valid JSON/) as unknown }]);
+    expect(psaConfigProblems({ ...base, template: '{"a": ' }, '/n/0')).toEqual([
+      { path: '/n/0/template', message: expect.stringMatching(/^is not valid JSON/) as unknown },
+    ]);
     expect(psaConfigProblems({ ...base, template: 'servicenow' }, '/n/0')[0]!.message).toMatch(/connectwise, autotask, halopsa or a JSON template/);
     const p = psaConfigProblems({ ...base, template: '{"a":"{{titel}}","b":"{{ broken","c":"{{fields.board}}"}' }, '/n/0');
     expect(p.map((x) => x.path)).toEqual(['/n/0/template/b', '/n/0/template', '/n/0/fields']);
     expect(p[0]!.message).toContain('"{{ broken"');
     expect(p[1]!.message).toContain('unknown placeholder {{titel}}');
     expect(p[2]!.message).toContain('set fields.board');
-    expect(psaConfigProblems({ ...base, template: 'autotask', fields: { companyId: 1 } }, '/x')).toEqual([{ path: '/x/fields', message: expect.stringContaining('fields.queueId') as unknown }]);
+    expect(psaConfigProblems({ ...base, template: 'autotask', fields: { companyId: 1 } }, '/x')).toEqual([
+      { path: '/x/fields', message: expect.stringContaining('fields.queueId') as unknown },
+    ]);
   });
 });

@@ -9,24 +9,75 @@ import { postgresEngine, sqliteEngine, type Engine } from './engines.js';
  */
 const T0 = Date.parse('2026-10-05T10:00:00Z');
 const agentRow = (id: string, client = 'acme', site = 'hq'): AgentRow & { tokenHash: string } => ({
-  id, clientId: client, siteId: site, hostname: `${id}.example`, createdAt: T0, revokedAt: null, lastSeen: null, heartbeatIntervalMs: null, reachable: true, tokenHash: `hash-${id}`,
+  id,
+  clientId: client,
+  siteId: site,
+  hostname: `${id}.example`,
+  createdAt: T0,
+  revokedAt: null,
+  lastSeen: null,
+  heartbeatIntervalMs: null,
+  reachable: true,
+  tokenHash: `hash-${id}`,
 });
 const token = (id: string, over: Partial<{ maxUses: number | null; expiresAt: number; client: string }> = {}) => ({
-  id, tokenHash: `th-${id}`, clientId: over.client ?? 'acme', siteId: 'hq', createdAt: T0, expiresAt: over.expiresAt ?? T0 + 86_400_000,
-  maxUses: over.maxUses === undefined ? null : over.maxUses, uses: 0, revokedAt: null, note: null,
+  id,
+  tokenHash: `th-${id}`,
+  clientId: over.client ?? 'acme',
+  siteId: 'hq',
+  createdAt: T0,
+  expiresAt: over.expiresAt ?? T0 + 86_400_000,
+  maxUses: over.maxUses === undefined ? null : over.maxUses,
+  uses: 0,
+  revokedAt: null,
+  note: null,
 });
 const result = (checkId: string, ts: number, status: 'up' | 'down' = 'up', durationMs = 5): CheckResultSample => ({
-  kind: 'check', checkId, type: 'tcp', ts, status, durationMs, metrics: { connect_seconds: durationMs / 1000 }, labels: { service: 'network' },
+  kind: 'check',
+  checkId,
+  type: 'tcp',
+  ts,
+  status,
+  durationMs,
+  metrics: { connect_seconds: durationMs / 1000 },
+  labels: { service: 'network' },
 });
 const checkRow = (checkId: string, over: Partial<CheckRow> = {}): CheckRow => ({
-  clientId: 'acme', checkId, agentId: 'acme.a1', siteId: 'hq', type: 'tcp', target: '10.0.0.1:22', labels: { service: 'network' }, intervalMs: 10_000, timeoutMs: 1000,
-  lastTs: T0, lastStatus: 'up', lastDurationMs: 5, lastMetrics: { connect_seconds: 0.005 }, state: 'up', stateSince: T0, runStatus: null, runCount: 0, runStart: null, ...over,
+  clientId: 'acme',
+  checkId,
+  agentId: 'acme.a1',
+  siteId: 'hq',
+  type: 'tcp',
+  target: '10.0.0.1:22',
+  labels: { service: 'network' },
+  intervalMs: 10_000,
+  timeoutMs: 1000,
+  lastTs: T0,
+  lastStatus: 'up',
+  lastDurationMs: 5,
+  lastMetrics: { connect_seconds: 0.005 },
+  state: 'up',
+  stateSince: T0,
+  runStatus: null,
+  runCount: 0,
+  runStart: null,
+  ...over,
 });
 const batch = (seq: number, results: CheckResultSample[], over: Partial<BatchWrite> = {}): BatchWrite => ({
-  agent: { id: 'acme.a1', clientId: 'acme', siteId: 'hq' }, seq, receivedAt: T0 + seq, results, metrics: [], checks: [], transitions: [], ...over,
+  agent: { id: 'acme.a1', clientId: 'acme', siteId: 'hq' },
+  seq,
+  receivedAt: T0 + seq,
+  results,
+  metrics: [],
+  checks: [],
+  transitions: [],
+  ...over,
 });
 
-const engines: Array<[string, () => Engine]> = [['sqlite', sqliteEngine], ['postgres', postgresEngine]];
+const engines: Array<[string, () => Engine]> = [
+  ['sqlite', sqliteEngine],
+  ['postgres', postgresEngine],
+];
 
 describe.each(engines)('Store contract on %s', (_name, make) => {
   const engine = make();
@@ -139,7 +190,16 @@ describe.each(engines)('Store contract on %s', (_name, make) => {
       { id: 'fw-1', type: 'icmp', intervalSeconds: 30, timeoutSeconds: 2, target: '10.0.0.9', labels: { service: 'wan' } },
       { id: 'new-1', type: 'http', intervalSeconds: 60, timeoutSeconds: 5 },
     ]);
-    expect(await s.checks.get('acme', 'fw-1')).toMatchObject({ state: 'down', agentId: 'acme.a2', siteId: 'branch', type: 'icmp', target: '10.0.0.9', labels: { service: 'wan' }, intervalMs: 30_000, timeoutMs: 2000 });
+    expect(await s.checks.get('acme', 'fw-1')).toMatchObject({
+      state: 'down',
+      agentId: 'acme.a2',
+      siteId: 'branch',
+      type: 'icmp',
+      target: '10.0.0.9',
+      labels: { service: 'wan' },
+      intervalMs: 30_000,
+      timeoutMs: 2000,
+    });
     expect(await s.checks.get('acme', 'new-1')).toMatchObject({ state: 'unknown', runCount: 0, lastTs: null, lastMetrics: {} });
     expect((await s.checks.list(['acme'])).map((c) => c.checkId)).toEqual(['fw-1', 'new-1']);
     expect((await s.checks.list()).map((c) => `${c.clientId}/${c.checkId}`)).toEqual(['acme/fw-1', 'acme/new-1', 'beta/b-1']);
@@ -151,7 +211,10 @@ describe.each(engines)('Store contract on %s', (_name, make) => {
     await reset();
     const tr = (checkId: string, ts: number, state: 'up' | 'down' | 'unknown') => ({ clientId: 'acme', checkId, ts, state, detectedAt: ts, reason: null });
     await s.checks.saveStates([], [tr('a', T0 - 5000, 'up'), tr('a', T0 - 1000, 'down'), tr('b', T0 + 100, 'down')]);
-    await s.checks.saveStates([], [tr('a', T0 + 100, 'up'), tr('a', T0 + 100, 'unknown'), tr('a', T0 + 900, 'down'), tr('a', T0 + 1000, 'up'), tr('c', T0, 'down')]);
+    await s.checks.saveStates(
+      [],
+      [tr('a', T0 + 100, 'up'), tr('a', T0 + 100, 'unknown'), tr('a', T0 + 900, 'down'), tr('a', T0 + 1000, 'up'), tr('c', T0, 'down')],
+    );
     expect(await s.checks.transitionsFor('acme', ['a', 'b'], T0, T0 + 1000)).toEqual([
       { ts: T0 - 1000, check: 'a', state: 'down' },
       { ts: T0 + 100, check: 'a', state: 'up' },
@@ -165,7 +228,12 @@ describe.each(engines)('Store contract on %s', (_name, make) => {
 
   it('recent durations newest first, counts, and pruning by age', async () => {
     await reset();
-    await s.checks.ingestBatch(batch(1, [1, 2, 3, 4].map((i) => result('fw-1', T0 + i * 1000, 'up', i))));
+    await s.checks.ingestBatch(
+      batch(
+        1,
+        [1, 2, 3, 4].map((i) => result('fw-1', T0 + i * 1000, 'up', i)),
+      ),
+    );
     expect(await s.checks.recentDurations('acme', 'fw-1', T0 + 3000, 2)).toEqual([3, 2]);
     expect(await s.checks.pruneResults(T0 + 2500)).toBe(2);
     expect(await s.checks.countResults('acme')).toBe(2);
@@ -173,9 +241,37 @@ describe.each(engines)('Store contract on %s', (_name, make) => {
 
   it('incidents: open with its trail, find open, filters, members, resolve once, first acknowledgement wins, escalation only upwards', async () => {
     await reset();
-    const i = await s.incidents.open({ client: 'acme', service: 'network', kind: 'service-down', priority: 'p1', startedAt: T0, detectedAt: T0 + 20, members: ['fw-1'], muted: false });
-    const w = await s.incidents.open({ client: 'beta', service: 'voip', kind: 'burn-rate', priority: 'p2', site: 'hq', startedAt: T0 + 5, detectedAt: T0 + 5, members: [], muted: true });
-    expect(i).toMatchObject({ client: 'acme', status: 'open', priority: 'p1', site: null, members: ['fw-1'], muted: false, escalationLevel: 0, acknowledgedAt: null });
+    const i = await s.incidents.open({
+      client: 'acme',
+      service: 'network',
+      kind: 'service-down',
+      priority: 'p1',
+      startedAt: T0,
+      detectedAt: T0 + 20,
+      members: ['fw-1'],
+      muted: false,
+    });
+    const w = await s.incidents.open({
+      client: 'beta',
+      service: 'voip',
+      kind: 'burn-rate',
+      priority: 'p2',
+      site: 'hq',
+      startedAt: T0 + 5,
+      detectedAt: T0 + 5,
+      members: [],
+      muted: true,
+    });
+    expect(i).toMatchObject({
+      client: 'acme',
+      status: 'open',
+      priority: 'p1',
+      site: null,
+      members: ['fw-1'],
+      muted: false,
+      escalationLevel: 0,
+      acknowledgedAt: null,
+    });
     expect(w).toMatchObject({ site: 'hq', muted: true });
     expect((await s.incidents.findOpen('acme', 'network', 'service-down'))!.id).toBe(i.id);
     expect(await s.incidents.findOpen('acme', 'network', 'burn-rate')).toBeUndefined();
@@ -192,10 +288,22 @@ describe.each(engines)('Store contract on %s', (_name, make) => {
     expect(await s.incidents.resolve(i.id, T0 + 70, T0 + 71)).toBe(false);
     await s.incidents.audit(i.id, T0 + 80, 'note', 'ops', { x: 1 });
     expect(await s.incidents.get(i.id)).toMatchObject({
-      status: 'resolved', resolvedAt: T0 + 60, resolveDetectedAt: T0 + 61, acknowledgedBy: 'j.doe', acknowledgedAt: T0 + 40, escalationLevel: 2, members: ['fw-1', 'sw-1'],
+      status: 'resolved',
+      resolvedAt: T0 + 60,
+      resolveDetectedAt: T0 + 61,
+      acknowledgedBy: 'j.doe',
+      acknowledgedAt: T0 + 40,
+      escalationLevel: 2,
+      members: ['fw-1', 'sw-1'],
     });
     expect((await s.incidents.events(i.id)).map((e) => `${e.kind}:${e.actor ?? ''}`)).toEqual([
-      'opened:', 'updated:', 'acknowledged:j.doe', 'acknowledged-again:k.roe', 'escalated:', 'resolved:', 'note:ops',
+      'opened:',
+      'updated:',
+      'acknowledged:j.doe',
+      'acknowledged-again:k.roe',
+      'escalated:',
+      'resolved:',
+      'note:ops',
     ]);
     expect((await s.incidents.events(i.id))[2]!.detail).toEqual({ via: 'api', note: 'on it' });
     expect((await s.incidents.listOpen()).map((x) => x.id)).toEqual([w.id]);
@@ -225,7 +333,11 @@ describe.each(engines)('Store contract on %s', (_name, make) => {
     expect(await s.outbox.settle(again[0]!.id, 'w3', { status: 'pending', at: T0 + 10_001, nextAttemptAt: T0 + 20_000, error: 'HTTP 500' })).toBe(true);
     expect(await s.outbox.claimDue(T0 + 19_999, ['mail'], 'w3', 10_000, 10)).toEqual([]);
     const rows = await s.outbox.deliveries(1);
-    expect(rows.map((d) => `${d.channel}:${d.event}:${d.status}:${d.attempts}`)).toEqual(['hook:incident.opened:delivered:1', 'hook:incident.resolved:sending:0', 'mail:incident.opened:pending:1']);
+    expect(rows.map((d) => `${d.channel}:${d.event}:${d.status}:${d.attempts}`)).toEqual([
+      'hook:incident.opened:delivered:1',
+      'hook:incident.resolved:sending:0',
+      'mail:incident.opened:pending:1',
+    ]);
     expect(rows[2]).toMatchObject({ lastError: 'HTTP 500', nextAttemptAt: T0 + 20_000, deliveredAt: null });
     expect(await s.outbox.firstDelivered(1, 'incident.opened')).toEqual({ at: T0 + 2, count: 1 });
     expect(await s.outbox.firstDelivered(1, 'incident.resolved')).toEqual({ at: null, count: 0 });
@@ -280,12 +392,23 @@ describe.each(engines)('Store contract on %s', (_name, make) => {
     });
     expect([await s.settings.get('a'), await s.settings.get('b')]).toEqual(['1', '2']);
     let outside: Promise<string> | undefined;
-    await expect(s.transaction(async (tx) => {
-      await tx.incidents.open({ client: 'acme', service: 'x', kind: 'service-down', priority: 'p1', startedAt: T0, detectedAt: T0, members: [], muted: false });
-      outside = s.settings.putIfAbsent('outside', 'kept'); // another caller, while the transaction is open
-      await tx.settings.putIfAbsent('c', '3');
-      throw new Error('boom');
-    })).rejects.toThrow('boom');
+    await expect(
+      s.transaction(async (tx) => {
+        await tx.incidents.open({
+          client: 'acme',
+          service: 'x',
+          kind: 'service-down',
+          priority: 'p1',
+          startedAt: T0,
+          detectedAt: T0,
+          members: [],
+          muted: false,
+        });
+        outside = s.settings.putIfAbsent('outside', 'kept'); // another caller, while the transaction is open
+        await tx.settings.putIfAbsent('c', '3');
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     await outside;
     expect(await s.settings.get('c')).toBeUndefined();
     expect(await s.incidents.list()).toEqual([]);
@@ -302,21 +425,33 @@ describe.each(engines)('Store contract on %s', (_name, make) => {
     expect(await s.checks.countResults()).toBe(2);
   });
 
-  if (_name === 'postgres') it('a connection lost mid-transaction leaves nothing half-written and surfaces VIGIL_ERR_STORE_UNAVAILABLE; the store recovers', async () => {
-    await reset();
-    const err = await s.transaction(async (tx) => {
-      await tx.incidents.open({ client: 'acme', service: 'x', kind: 'service-down', priority: 'p1', startedAt: T0, detectedAt: T0, members: [], muted: false });
+  if (_name === 'postgres')
+    it('a connection lost mid-transaction leaves nothing half-written and surfaces VIGIL_ERR_STORE_UNAVAILABLE; the store recovers', async () => {
+      await reset();
+      const err = await s
+        .transaction(async (tx) => {
+          await tx.incidents.open({
+            client: 'acme',
+            service: 'x',
+            kind: 'service-down',
+            priority: 'p1',
+            startedAt: T0,
+            detectedAt: T0,
+            members: [],
+            muted: false,
+          });
+          await fresh.cut!(s);
+          await tx.settings.putIfAbsent('after-cut', 'x');
+        })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'VIGIL_ERR_STORE_UNAVAILABLE', statusCode: 503 });
+      expect(String((err as Error).message)).toMatch(/PostgreSQL at postgres:\/\/vigil@127\.0\.0\.1:\d+\//);
+      // the pool makes a new connection: nothing of the cut transaction is there
+      expect(await s.incidents.list()).toEqual([]);
+      expect(await s.settings.get('after-cut')).toBeUndefined();
+      // a batch that fails mid-way is not half stored either
       await fresh.cut!(s);
-      await tx.settings.putIfAbsent('after-cut', 'x');
-    }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'VIGIL_ERR_STORE_UNAVAILABLE', statusCode: 503 });
-    expect(String((err as Error).message)).toMatch(/PostgreSQL at postgres:\/\/vigil@127\.0\.0\.1:\d+\//);
-    // the pool makes a new connection: nothing of the cut transaction is there
-    expect(await s.incidents.list()).toEqual([]);
-    expect(await s.settings.get('after-cut')).toBeUndefined();
-    // a batch that fails mid-way is not half stored either
-    await fresh.cut!(s);
-    expect(await s.checks.ingestBatch(batch(1, [result('fw-1', T0)]))).toBe(true);
-    expect(await s.checks.countResults()).toBe(1);
-  });
+      expect(await s.checks.ingestBatch(batch(1, [result('fw-1', T0)]))).toBe(true);
+      expect(await s.checks.countResults()).toBe(1);
+    });
 });

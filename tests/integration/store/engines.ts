@@ -53,7 +53,9 @@ export function postgresEngine(): Engine {
       const cut = async () => {
         const c = await server.connect();
         try {
-          await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [new URL(url).pathname.slice(1)]);
+          await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
+            new URL(url).pathname.slice(1),
+          ]);
         } finally {
           await c.end();
         }

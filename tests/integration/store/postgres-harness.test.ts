@@ -127,10 +127,16 @@ describe('tests/helpers/postgres: a real PostgreSQL 15 on loopback', () => {
       process.stdout.write(JSON.stringify({ pid: s.pid(), dir: s.dir }) + '\\n');
       setInterval(() => {}, 1000);
     `;
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    const info = await waitFor(() => (out.includes('\n') ? (JSON.parse(out) as { pid: number; dir: string }) : undefined), 'the child to start its server', 60_000);
+    const info = await waitFor(
+      () => (out.includes('\n') ? (JSON.parse(out) as { pid: number; dir: string }) : undefined),
+      'the child to start its server',
+      60_000,
+    );
     try {
       expect(alive(info.pid)).toBe(true);
       child.kill('SIGKILL');

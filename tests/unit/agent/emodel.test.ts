@@ -5,7 +5,14 @@ import { estimateMos, mosFromR, rFactor } from '../../../agent/src/voip/emodel.j
 // R = 93.2 → 4.41, 80 → 4.02, 70 → 3.60, 60 → 3.10, 50 → 2.58.
 describe('E-model (ITU-T G.107)', () => {
   it('maps R to MOS like G.107 Annex B', () => {
-    for (const [r, mos] of [[93.2, 4.41], [80, 4.02], [70, 3.6], [60, 3.1], [50, 2.58]] as const) expect(mosFromR(r)).toBeCloseTo(mos, 2);
+    for (const [r, mos] of [
+      [93.2, 4.41],
+      [80, 4.02],
+      [70, 3.6],
+      [60, 3.1],
+      [50, 2.58],
+    ] as const)
+      expect(mosFromR(r)).toBeCloseTo(mos, 2);
     expect(mosFromR(0)).toBe(1);
     expect(mosFromR(100)).toBe(4.5);
   });

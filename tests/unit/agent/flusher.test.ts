@@ -58,7 +58,7 @@ describe('flusher: results go out when the agent is idle, rate-limited, with no 
     f.close();
   });
 
-  it('a failed delivery is retried at the transport\'s retry time, then the timers stop', async () => {
+  it("a failed delivery is retried at the transport's retry time, then the timers stop", async () => {
     vi.useFakeTimers({ now: 0 });
     const t = fakeTransport();
     const f = new Flusher(t, clock, 2000);

@@ -29,7 +29,11 @@ describe('HeapTrimmer: returns freed C-heap memory when a round is over, at most
 
 describe('loadNativeAddon: the agent runs without the addon when it was not built', () => {
   it('null when the package is missing or does not export mallocTrim', () => {
-    expect(loadNativeAddon(() => { throw Object.assign(new Error('nope'), { code: 'MODULE_NOT_FOUND' }); })).toBeNull();
+    expect(
+      loadNativeAddon(() => {
+        throw Object.assign(new Error('nope'), { code: 'MODULE_NOT_FOUND' });
+      }),
+    ).toBeNull();
     expect(loadNativeAddon(() => null)).toBeNull(); // index.cjs: build/Release missing
     expect(loadNativeAddon(() => ({ mallocTrim: 1 }))).toBeNull();
   });

@@ -70,7 +70,7 @@ describe('pacer: one timer per spacing for all paced senders', () => {
     timers.mockRestore();
   });
 
-  it('close() clears every running lane\'s timer, and a closed pacer starts none', () => {
+  it("close() clears every running lane's timer, and a closed pacer starts none", () => {
     vi.useFakeTimers();
     const pacer = new Pacer();
     let steps = 0;

@@ -13,7 +13,9 @@ describe('procfs host source', () => {
   });
 
   it('mounts: escapes undone; df and systeminformation filters: no squashfs, no dummy types, tmpfs only with a real device', () => {
-    const m = parseMounts('/dev/sda1 / ext4 rw 0 0\n/dev/sdb1 /mnt/my\\040disk xfs rw 0 0\nproc /proc proc rw 0 0\ntmpfs /run tmpfs rw 0 0\n/dev/loop0 /snap/x squashfs ro 0 0\nserver:/export /nfs nfs4 rw 0 0\n');
+    const m = parseMounts(
+      '/dev/sda1 / ext4 rw 0 0\n/dev/sdb1 /mnt/my\\040disk xfs rw 0 0\nproc /proc proc rw 0 0\ntmpfs /run tmpfs rw 0 0\n/dev/loop0 /snap/x squashfs ro 0 0\nserver:/export /nfs nfs4 rw 0 0\n',
+    );
     expect(m[1]).toEqual({ device: '/dev/sdb1', mount: '/mnt/my disk', type: 'xfs' });
     expect(dfMounts(m).map((e) => e.mount)).toEqual(['/', '/mnt/my disk', '/nfs']);
   });

@@ -17,7 +17,13 @@ describe('judgeQuality: quality thresholds in one place, after the probe measure
 
   it('a MOS below the threshold is degraded with reason mos; the figures are kept', () => {
     const r = up({ mos: 3.2, loss_ratio: 0 });
-    expect(judgeQuality({}, r)).toEqual({ status: 'degraded', reason: 'mos', message: 'MOS 3.20 below 3.5', durationMs: 12, metrics: { mos: 3.2, loss_ratio: 0 } });
+    expect(judgeQuality({}, r)).toEqual({
+      status: 'degraded',
+      reason: 'mos',
+      message: 'MOS 3.20 below 3.5',
+      durationMs: 12,
+      metrics: { mos: 3.2, loss_ratio: 0 },
+    });
     expect(judgeQuality({}, up({ mos: 3.4999 })).status).toBe('degraded');
   });
 
@@ -28,7 +34,7 @@ describe('judgeQuality: quality thresholds in one place, after the probe measure
     expect(judgeQuality({}, above)).toBe(above);
   });
 
-  it('the check\'s own mosThreshold is honoured, both ways', () => {
+  it("the check's own mosThreshold is honoured, both ways", () => {
     expect(judgeQuality({ mosThreshold: 3 }, up({ mos: 3.2 })).status).toBe('up');
     expect(judgeQuality({ mosThreshold: 4 }, up({ mos: 3.8 }))).toMatchObject({ status: 'degraded', reason: 'mos', message: 'MOS 3.80 below 4' });
   });
@@ -38,7 +44,7 @@ describe('judgeQuality: quality thresholds in one place, after the probe measure
     expect(judgeQuality({ mosThreshold: 4.5 }, http)).toBe(http);
   });
 
-  it('only an up result is judged: a probe\'s own verdict (down, degraded by loss) stands', () => {
+  it("only an up result is judged: a probe's own verdict (down, degraded by loss) stands", () => {
     const lossy: ProbeResult = { status: 'degraded', reason: 'loss', message: '20 % loss', durationMs: 5, metrics: { mos: 2.1, loss_ratio: 0.2 } };
     expect(judgeQuality({}, lossy)).toBe(lossy);
     const down: ProbeResult = { status: 'down', reason: 'refused', durationMs: 1, metrics: { mos: 1 } };
@@ -46,7 +52,11 @@ describe('judgeQuality: quality thresholds in one place, after the probe measure
   });
 
   it('tls: a chain expiring inside warnDays (default 14) is degraded with reason expiry; outside, or not measured, up', () => {
-    expect(judgeQuality({}, up({ tls_chain_expiry_days: 3.04 }))).toMatchObject({ status: 'degraded', reason: 'expiry', message: 'certificate expires in 3.0 days' });
+    expect(judgeQuality({}, up({ tls_chain_expiry_days: 3.04 }))).toMatchObject({
+      status: 'degraded',
+      reason: 'expiry',
+      message: 'certificate expires in 3.0 days',
+    });
     expect(judgeQuality({ warnDays: 2 }, up({ tls_chain_expiry_days: 3.04 })).status).toBe('up');
     expect(judgeQuality({ warnDays: 30 }, up({ tls_chain_expiry_days: 20 })).status).toBe('degraded');
     expect(judgeQuality({}, up({ tls_chain_expiry_days: 20 })).status).toBe('up');
@@ -60,11 +70,21 @@ describe('runCheck applies the judge to every attempt', () => {
   afterAll(() => runtime.close());
   let attempts = 0;
   const voiceLike: Probe = {
-    type: 'fake-voice', options: Type.Object({}), describe: () => 'udp://fake',
+    type: 'fake-voice',
+    options: Type.Object({}),
+    describe: () => 'udp://fake',
     run: async () => (attempts++, up({ mos: 2.5 })),
   };
   const registry = new Map([[voiceLike.type, voiceLike]]);
-  const check = (options: Record<string, unknown>, retries = 0): CheckConfig => ({ id: 'v', type: voiceLike.type, intervalMs: 10_000, timeoutMs: 1000, retries, labels: {}, options });
+  const check = (options: Record<string, unknown>, retries = 0): CheckConfig => ({
+    id: 'v',
+    type: voiceLike.type,
+    intervalMs: 10_000,
+    timeoutMs: 1000,
+    retries,
+    labels: {},
+    options,
+  });
 
   it('a probe that reports up with a low MOS comes out degraded, reason mos, its MOS in the sample', async () => {
     attempts = 0;

@@ -16,8 +16,26 @@ describe('host capacity math', () => {
   });
 
   it('no estimate when usage is flat, shrinking, or there are too few points', () => {
-    expect(daysToFull([0, 1, 2].map((d) => ({ ts: d * DAY, value: 5e9 })), 1e10)).toBeUndefined();
-    expect(daysToFull([0, 1, 2].map((d) => ({ ts: d * DAY, value: 9e9 - d })), 1e10)).toBeUndefined();
-    expect(daysToFull([{ ts: 0, value: 1 }, { ts: DAY, value: 2 }], 10)).toBeUndefined();
+    expect(
+      daysToFull(
+        [0, 1, 2].map((d) => ({ ts: d * DAY, value: 5e9 })),
+        1e10,
+      ),
+    ).toBeUndefined();
+    expect(
+      daysToFull(
+        [0, 1, 2].map((d) => ({ ts: d * DAY, value: 9e9 - d })),
+        1e10,
+      ),
+    ).toBeUndefined();
+    expect(
+      daysToFull(
+        [
+          { ts: 0, value: 1 },
+          { ts: DAY, value: 2 },
+        ],
+        10,
+      ),
+    ).toBeUndefined();
   });
 });

@@ -19,20 +19,27 @@ const check = (id: string, type: string, intervalMs = 10_000): CheckConfig => ({
 function recordingRegistry(ms = 5) {
   const runs: Array<{ id: string; at: number }> = [];
   const make = (type: string, paced: boolean): Probe => ({
-    type, paced, options: Type.Object({}), describe: () => type,
-    run: (o, ctx) => new Promise((resolve) => {
-      runs.push({ id: (o as { id?: string }).id ?? '?', at: Date.now() });
-      setTimeout(() => resolve({ status: 'up', durationMs: ms, metrics: {} }), ms);
-      void ctx;
-    }),
+    type,
+    paced,
+    options: Type.Object({}),
+    describe: () => type,
+    run: (o, ctx) =>
+      new Promise((resolve) => {
+        runs.push({ id: (o as { id?: string }).id ?? '?', at: Date.now() });
+        setTimeout(() => resolve({ status: 'up', durationMs: ms, metrics: {} }), ms);
+        void ctx;
+      }),
   });
-  const registry: ProbeRegistry = new Map([['bulk', make('bulk', false)], ['stream', make('stream', true)]]);
+  const registry: ProbeRegistry = new Map([
+    ['bulk', make('bulk', false)],
+    ['stream', make('stream', true)],
+  ]);
   return { registry, runs };
 }
 const withIds = (cs: CheckConfig[]) => cs.map((c) => ({ ...c, options: { id: c.id } }));
 
 describe('scheduler: checks in coalesced groups', () => {
-  it('phaseOf: slot 0 keeps each check\'s own offset; a slot rounds offsets to its boundaries, paced probes half a slot later', () => {
+  it("phaseOf: slot 0 keeps each check's own offset; a slot rounds offsets to its boundaries, paced probes half a slot later", () => {
     const ids = Array.from({ length: 40 }, (_, i) => `c${i}`);
     const own = ids.map((id) => phaseOf({ id, intervalMs: 10_000 }, 0, false));
     expect(new Set(own).size).toBeGreaterThan(30);
@@ -46,7 +53,10 @@ describe('scheduler: checks in coalesced groups', () => {
   it('40 checks at 10 s wake the agent twice per interval (burst + paced), on wall-clock phases, each check once per interval', async () => {
     vi.useFakeTimers({ now: Date.UTC(2026, 10, 25, 12, 0, 3, 250) });
     const { registry, runs } = recordingRegistry();
-    const checks = withIds([...Array.from({ length: 30 }, (_, i) => check(`b${i}`, 'bulk')), ...Array.from({ length: 10 }, (_, i) => check(`s${i}`, 'stream'))]);
+    const checks = withIds([
+      ...Array.from({ length: 30 }, (_, i) => check(`b${i}`, 'bulk')),
+      ...Array.from({ length: 10 }, (_, i) => check(`s${i}`, 'stream')),
+    ]);
     const results: string[] = [];
     const s = new Scheduler(checks, registry, runtime, systemClock, silentLogger(), (r) => results.push(r.checkId), 10_000);
     expect(s.groups.length).toBe(2);
@@ -112,19 +122,42 @@ describe('scheduler: checks in coalesced groups', () => {
     vi.useFakeTimers({ now: 0 });
     const { registry } = recordingRegistry(30);
     const waiting: Probe = {
-      type: 'hang', options: Type.Object({}), describe: () => 'hang',
-      run: (_o, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve({ status: 'down', reason: 'timeout', message: String((ctx.signal.reason as Error).name), durationMs: 0, metrics: {} }))),
+      type: 'hang',
+      options: Type.Object({}),
+      describe: () => 'hang',
+      run: (_o, ctx) =>
+        new Promise((resolve) =>
+          ctx.signal.addEventListener('abort', () =>
+            resolve({ status: 'down', reason: 'timeout', message: String((ctx.signal.reason as Error).name), durationMs: 0, metrics: {} }),
+          ),
+        ),
     };
     (registry as Map<string, Probe>).set('hang', waiting);
     const seen: Array<[string, boolean, string?]> = [];
-    const s = new Scheduler(withIds([check('a', 'bulk'), check('b', 'bulk'), check('c', 'bulk')]), registry, runtime, systemClock, silentLogger(), (r, idle) => seen.push([r.checkId, idle]), 10_000);
+    const s = new Scheduler(
+      withIds([check('a', 'bulk'), check('b', 'bulk'), check('c', 'bulk')]),
+      registry,
+      runtime,
+      systemClock,
+      silentLogger(),
+      (r, idle) => seen.push([r.checkId, idle]),
+      10_000,
+    );
     s.start();
     await vi.advanceTimersByTimeAsync(100);
     expect(seen.map(([, idle]) => idle)).toEqual([false, false, true]);
     s.close();
 
     const seen2: Array<[string, boolean, string?]> = [];
-    const hang = new Scheduler([{ ...check('h', 'hang'), timeoutMs: 60_000 }], registry, runtime, systemClock, silentLogger(), (r, idle) => seen2.push([r.checkId, idle, r.message]), 10_000);
+    const hang = new Scheduler(
+      [{ ...check('h', 'hang'), timeoutMs: 60_000 }],
+      registry,
+      runtime,
+      systemClock,
+      silentLogger(),
+      (r, idle) => seen2.push([r.checkId, idle, r.message]),
+      10_000,
+    );
     hang.start();
     await vi.advanceTimersByTimeAsync(10_000); // its phase: the next 10 s boundary
     expect(hang.idle).toBe(false);

@@ -22,7 +22,12 @@ describe('collector API: enrollment, ingest, bad input', () => {
   it('rejects a malformed batch with 400, a code and every problem with its path', async () => {
     f = await collectorFixture();
     const a = await f.enroll('site-a');
-    const res = await f.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: { authorization: `Bearer ${a.token}` }, payload: { agentId: a.agentId, seq: 0, samples: 'nope' } });
+    const res = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/ingest',
+      headers: { authorization: `Bearer ${a.token}` },
+      payload: { agentId: a.agentId, seq: 0, samples: 'nope' },
+    });
     expect(res.statusCode).toBe(400);
     const body = res.json();
     expect(body.error.code).toBe('VIGIL_ERR_BODY_INVALID');
@@ -35,7 +40,12 @@ describe('collector API: enrollment, ingest, bad input', () => {
     f = await collectorFixture();
     const a = await f.enroll('site-a');
     const b = await f.enroll('site-b');
-    const big = await f.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: { authorization: `Bearer ${a.token}`, 'content-type': 'application/json' }, payload: JSON.stringify({ pad: 'x'.repeat(70 * 1024) }) });
+    const big = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/ingest',
+      headers: { authorization: `Bearer ${a.token}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ pad: 'x'.repeat(70 * 1024) }),
+    });
     expect(big.statusCode).toBe(413);
     expect(big.json().error.code).toBe('VIGIL_ERR_BODY_TOO_LARGE');
     const none = await f.app.inject({ method: 'POST', url: '/api/v1/ingest', payload: { agentId: a.agentId, seq: 1, sentAt: 1, samples: [] } });
@@ -66,22 +76,56 @@ describe('exclusions and recompute', () => {
     f = await collectorFixture({ state: { confirmDown: 1, confirmUp: 1 } });
     const a = await f.enroll('site-a');
     const t0 = Date.parse('2026-10-05T10:00:00Z');
-    await f.ingest(a, ['fw-1', 'sw-1', 'sw-2'].map((check) => ({ check, status: 'up' as const, ts: Date.parse('2026-09-30T00:00:00Z') })));
-    await f.ingest(a, [{ check: 'fw-1', status: 'down', ts: t0 }, { check: 'sw-1', status: 'down', ts: t0 }]);
-    await f.ingest(a, [{ check: 'fw-1', status: 'up', ts: t0 + 3600_000 }, { check: 'sw-1', status: 'up', ts: t0 + 3600_000 }]);
+    await f.ingest(
+      a,
+      ['fw-1', 'sw-1', 'sw-2'].map((check) => ({ check, status: 'up' as const, ts: Date.parse('2026-09-30T00:00:00Z') })),
+    );
+    await f.ingest(a, [
+      { check: 'fw-1', status: 'down', ts: t0 },
+      { check: 'sw-1', status: 'down', ts: t0 },
+    ]);
+    await f.ingest(a, [
+      { check: 'fw-1', status: 'up', ts: t0 + 3600_000 },
+      { check: 'sw-1', status: 'up', ts: t0 + 3600_000 },
+    ]);
     f.clock.set(Date.parse('2026-11-10T00:00:00Z'));
     const before = (await f.app.inject({ url: '/api/v1/sla/acme?period=2026-10' })).json().services[0];
     expect(before.downtimeSeconds).toBe(3600);
-    const bad = await f.app.inject({ method: 'POST', url: '/api/v1/admin/exclusions', headers: f.admin, payload: { clientId: 'acme', service: 'nope', start: '2026-10-05T10:00:00Z', end: '2026-10-05T09:00:00Z', reason: 'maintenance overrun', addedBy: 'me' } });
+    const bad = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/exclusions',
+      headers: f.admin,
+      payload: { clientId: 'acme', service: 'nope', start: '2026-10-05T10:00:00Z', end: '2026-10-05T09:00:00Z', reason: 'maintenance overrun', addedBy: 'me' },
+    });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().error.problems.map((p: { path: string }) => p.path).sort()).toEqual(['/end', '/service']);
-    const ok = await f.app.inject({ method: 'POST', url: '/api/v1/admin/exclusions', headers: f.admin, payload: { clientId: 'acme', service: 'network', start: '2026-10-05T10:00:00Z', end: '2026-10-05T10:30:00Z', reason: 'carrier fibre cut (vendor ticket 4711)', addedBy: 'j.doe' } });
+    expect(
+      bad
+        .json()
+        .error.problems.map((p: { path: string }) => p.path)
+        .sort(),
+    ).toEqual(['/end', '/service']);
+    const ok = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/exclusions',
+      headers: f.admin,
+      payload: {
+        clientId: 'acme',
+        service: 'network',
+        start: '2026-10-05T10:00:00Z',
+        end: '2026-10-05T10:30:00Z',
+        reason: 'carrier fibre cut (vendor ticket 4711)',
+        addedBy: 'j.doe',
+      },
+    });
     expect(ok.statusCode).toBe(201);
     const after = (await f.app.inject({ url: '/api/v1/sla/acme?period=2026-10' })).json().services[0];
     expect(after.downtimeSeconds).toBe(1800);
     expect(after.excludedSeconds).toBe(1800);
     expect(after.measuredSeconds).toBe(before.measuredSeconds - 1800);
-    expect((await f.app.inject({ url: '/api/v1/exclusions/acme' })).json().exclusions[0]).toMatchObject({ reason: 'carrier fibre cut (vendor ticket 4711)', addedBy: 'j.doe' });
+    expect((await f.app.inject({ url: '/api/v1/exclusions/acme' })).json().exclusions[0]).toMatchObject({
+      reason: 'carrier fibre cut (vendor ticket 4711)',
+      addedBy: 'j.doe',
+    });
   });
 });
 

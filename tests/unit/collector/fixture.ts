@@ -13,15 +13,30 @@ export const ADMIN = 'unit-admin-token-0123456789';
 const ACME = 'client: acme\ntimezone: UTC\nservices:\n  - { id: network, target: 99.9, members: [fw-1, sw-1, sw-2], downtime: { when: { membersDown: 2 } } }\n';
 
 /** A collector app on a temp SQLite file with a manual clock, plus helpers to enroll and ingest. */
-export async function collectorFixture(extra: Record<string, unknown> = {}, defsYaml = ACME, opts: { channels?: RoutedChannel[]; dir?: ReturnType<typeof tempDir>; clock?: ManualClock; store?: StoreConfig } = {}) {
+export async function collectorFixture(
+  extra: Record<string, unknown> = {},
+  defsYaml = ACME,
+  opts: { channels?: RoutedChannel[]; dir?: ReturnType<typeof tempDir>; clock?: ManualClock; store?: StoreConfig } = {},
+) {
   const dir = opts.dir ?? tempDir();
   const clock = opts.clock ?? new ManualClock(Date.parse('2026-10-05T10:00:00Z'));
-  const config = parseCollectorConfig({ dataDir: dir.path, adminToken: ADMIN, bodyLimitBytes: 64 * 1024, state: { confirmDown: 2, confirmUp: 1 }, ...extra }, 'test');
+  const config = parseCollectorConfig(
+    { dataDir: dir.path, adminToken: ADMIN, bodyLimitBytes: 64 * 1024, state: { confirmDown: 2, confirmUp: 1 }, ...extra },
+    'test',
+  );
   const store = await openStore(opts.store ?? config.store);
   const defs = [parseDefinition(defsYaml, 'acme.yaml')];
   const checkEvents: CheckTransitionEvent[] = [];
   const serviceEvents: ServiceTransitionEvent[] = [];
-  const built = await buildApp({ config, store, clock, logger: silentLogger(), definitions: () => defs, listeners: [{ onCheckTransition: (e) => void checkEvents.push(e), onServiceTransition: (e) => void serviceEvents.push(e) }], ...(opts.channels ? { channels: opts.channels } : {}) });
+  const built = await buildApp({
+    config,
+    store,
+    clock,
+    logger: silentLogger(),
+    definitions: () => defs,
+    listeners: [{ onCheckTransition: (e) => void checkEvents.push(e), onServiceTransition: (e) => void serviceEvents.push(e) }],
+    ...(opts.channels ? { channels: opts.channels } : {}),
+  });
   const { app } = built;
   const admin = { authorization: `Bearer ${ADMIN}` };
   const enroll = async (name: string, clientId = 'acme') => {
@@ -30,18 +45,48 @@ export async function collectorFixture(extra: Record<string, unknown> = {}, defs
     return { agentId: r.agentId as string, token: r.agentToken as string, enrollmentToken: t.token as string, enrollmentId: t.id as string };
   };
   let seq = 0;
-  const ingest = (a: { agentId: string; token: string }, results: Array<{ check: string; status: 'up' | 'down' | 'degraded'; ts?: number; metrics?: Record<string, number> }>, opts: { seq?: number; agentId?: string } = {}) =>
+  const ingest = (
+    a: { agentId: string; token: string },
+    results: Array<{ check: string; status: 'up' | 'down' | 'degraded'; ts?: number; metrics?: Record<string, number> }>,
+    opts: { seq?: number; agentId?: string } = {},
+  ) =>
     app.inject({
-      method: 'POST', url: '/api/v1/ingest', headers: { authorization: `Bearer ${a.token}` },
+      method: 'POST',
+      url: '/api/v1/ingest',
+      headers: { authorization: `Bearer ${a.token}` },
       payload: {
-        agentId: opts.agentId ?? a.agentId, seq: opts.seq ?? ++seq, sentAt: clock.now(),
-        samples: results.map((r) => ({ kind: 'check', checkId: r.check, type: 'tcp', ts: r.ts ?? clock.now(), status: r.status, durationMs: 1, metrics: { connect_seconds: 0.001, ...(r.metrics ?? {}) } })),
+        agentId: opts.agentId ?? a.agentId,
+        seq: opts.seq ?? ++seq,
+        sentAt: clock.now(),
+        samples: results.map((r) => ({
+          kind: 'check',
+          checkId: r.check,
+          type: 'tcp',
+          ts: r.ts ?? clock.now(),
+          status: r.status,
+          durationMs: 1,
+          metrics: { connect_seconds: 0.001, ...(r.metrics ?? {}) },
+        })),
       },
     });
   return {
-    ...built, store, clock, config, admin, enroll, ingest, checkEvents, serviceEvents,
+    ...built,
+    store,
+    clock,
+    config,
+    admin,
+    enroll,
+    ingest,
+    checkEvents,
+    serviceEvents,
     /** Closes the app and store; keeps the data dir when `keep` (a restart test reopens it). */
-    async close(keep = false) { await built.incidents.outbox.stop(); await app.close(); await built.engine.idle(); await store.close(); if (!keep) dir.remove(); },
+    async close(keep = false) {
+      await built.incidents.outbox.stop();
+      await app.close();
+      await built.engine.idle();
+      await store.close();
+      if (!keep) dir.remove();
+    },
     dir,
   };
 }

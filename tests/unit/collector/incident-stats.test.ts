@@ -5,7 +5,8 @@ import { parseDefinition } from '../../../shared/sla/definition.js';
 import { collectorFixture } from './fixture.js';
 import { testChannel } from './test-channel.js';
 
-const DEF = parseDefinition(`client: acme
+const DEF = parseDefinition(
+  `client: acme
 timezone: UTC
 services:
   - id: network
@@ -13,19 +14,42 @@ services:
     priority: p1
     members: [fw-1]
     incidentTargets: { p1: { notify: 15m, response: 30m, resolution: 4h }, p3: { resolution: 1d } }
-`, 'acme.yaml');
+`,
+  'acme.yaml',
+);
 const T0 = Date.parse('2026-10-05T10:00:00Z');
 const M = 60_000;
 const row = (o: Partial<IncidentRow>): IncidentRow => ({
-  id: 1, client: 'acme', service: 'network', kind: 'service-down', status: 'resolved', priority: 'p1', site: null, startedAt: T0, detectedAt: T0 + 30_000,
-  acknowledgedAt: null, acknowledgedBy: null, resolvedAt: null, resolveDetectedAt: null, escalationLevel: 0, muted: false, members: ['fw-1'], ...o,
+  id: 1,
+  client: 'acme',
+  service: 'network',
+  kind: 'service-down',
+  status: 'resolved',
+  priority: 'p1',
+  site: null,
+  startedAt: T0,
+  detectedAt: T0 + 30_000,
+  acknowledgedAt: null,
+  acknowledgedBy: null,
+  resolvedAt: null,
+  resolveDetectedAt: null,
+  escalationLevel: 0,
+  muted: false,
+  members: ['fw-1'],
+  ...o,
 });
 
 describe('incident figures against the contract', () => {
   it('measures from the start of the outage and judges each target; undecided measures are pending', () => {
     const now = T0 + 20 * M;
     const met = incidentFigures(row({ acknowledgedAt: T0 + 10 * M, resolvedAt: T0 + 2 * 60 * M }), T0 + 40_000, DEF, now);
-    expect(met).toMatchObject({ timeToDetectSeconds: 30, timeToNotifySeconds: 40, timeToAcknowledgeSeconds: 600, timeToResolveSeconds: 7200, within: { notify: true, response: true, resolution: true } });
+    expect(met).toMatchObject({
+      timeToDetectSeconds: 30,
+      timeToNotifySeconds: 40,
+      timeToAcknowledgeSeconds: 600,
+      timeToResolveSeconds: 7200,
+      within: { notify: true, response: true, resolution: true },
+    });
     // still open, 20 min in, never notified, nobody acknowledged: notify missed (15 min passed), response and resolution still possible
     const open = incidentFigures(row({ status: 'open' }), null, DEF, now);
     expect(open.within).toEqual({ notify: false, response: null, resolution: null });
@@ -35,7 +59,11 @@ describe('incident figures against the contract', () => {
     // resolved without ever notifying: notification missed even inside 15 min
     expect(incidentFigures(row({ resolvedAt: T0 + 2 * M }), null, DEF, now).within.notify).toBe(false);
     // late on every count
-    expect(incidentFigures(row({ acknowledgedAt: T0 + 45 * M, resolvedAt: T0 + 5 * 60 * M }), T0 + 16 * M, DEF, now).within).toEqual({ notify: false, response: false, resolution: false });
+    expect(incidentFigures(row({ acknowledgedAt: T0 + 45 * M, resolvedAt: T0 + 5 * 60 * M }), T0 + 16 * M, DEF, now).within).toEqual({
+      notify: false,
+      response: false,
+      resolution: false,
+    });
     // a priority without targets is judged on nothing
     expect(incidentFigures(row({ priority: 'p4', resolvedAt: T0 + M }), null, DEF, now).within).toEqual({ notify: null, response: null, resolution: null });
   });
@@ -61,14 +89,24 @@ describe('incident figures against the contract', () => {
 
 describe('early warning', () => {
   let f: Awaited<ReturnType<typeof collectorFixture>> | undefined;
-  afterEach(async () => { await f?.close(); f = undefined; });
+  afterEach(async () => {
+    await f?.close();
+    f = undefined;
+  });
 
   it('warns of a fast burn and a projected breach once each, through the channels, and clears the burn when it stops', async () => {
     const noc = testChannel('noc');
-    f = await collectorFixture({ state: { confirmDown: 1, confirmUp: 1 } }, 'client: acme\ntimezone: UTC\nservices:\n  - { id: web, target: 99.9, priority: p2, members: [web-1], downtime: { when: { membersDown: 1 } } }\n', { channels: [noc.routed] });
+    f = await collectorFixture(
+      { state: { confirmDown: 1, confirmUp: 1 } },
+      'client: acme\ntimezone: UTC\nservices:\n  - { id: web, target: 99.9, priority: p2, members: [web-1], downtime: { when: { membersDown: 1 } } }\n',
+      { channels: [noc.routed] },
+    );
     const a = await f.enroll('site-a');
     const t0 = f.clock.now();
-    const at = (ms: number, status: 'up' | 'down') => { f!.clock.set(t0 + ms); return f!.ingest(a, [{ check: 'web-1', status, ts: t0 + ms }]); };
+    const at = (ms: number, status: 'up' | 'down') => {
+      f!.clock.set(t0 + ms);
+      return f!.ingest(a, [{ check: 'web-1', status, ts: t0 + ms }]);
+    };
     await at(0, 'up');
     await at(2 * 60 * M, 'down'); // down for the last hour of three
     f.clock.set(t0 + 3 * 60 * M);
@@ -81,7 +119,10 @@ describe('early warning', () => {
     expect(warnings[0]!.title).toBe('FAST BURN acme/web: error budget burning 1000.0× over 1h');
     expect(warnings[0]!.severity).toBe('critical');
     expect(warnings[1]!.title).toMatch(/^acme\/web will breach 99\.9 % (now: the error budget is used up|in about \d+ (s|min|h|d) at the current rate)$/);
-    const open = (await f.app.inject({ url: '/api/v1/incidents?status=open' })).json().incidents.map((i: { kind: string }) => i.kind).sort();
+    const open = (await f.app.inject({ url: '/api/v1/incidents?status=open' }))
+      .json()
+      .incidents.map((i: { kind: string }) => i.kind)
+      .sort();
     expect(open).toEqual(['burn-rate', 'projected-breach', 'service-down']);
     const metrics = (await f.app.inject({ url: '/metrics' })).body;
     expect(metrics).toMatch(/vigil_incidents_open\{client="acme",service="web",kind="burn-rate",priority="p2",acknowledged="false"\} 1/);

@@ -4,7 +4,10 @@ import { testChannel } from './test-channel.js';
 
 type F = Awaited<ReturnType<typeof collectorFixture>>;
 let f: F | undefined;
-afterEach(async () => { await f?.close(); f = undefined; });
+afterEach(async () => {
+  await f?.close();
+  f = undefined;
+});
 
 const DEF = `client: acme
 timezone: UTC
@@ -20,7 +23,10 @@ const admin = { authorization: `Bearer ${ADMIN}` };
 
 /** Ingests one round for the three members at `ts`. */
 const round = (x: F, a: { agentId: string; token: string }, ts: number, down: string[]) =>
-  x.ingest(a, ['fw-1', 'sw-1', 'sw-2'].map((check) => ({ check, status: down.includes(check) ? 'down' as const : 'up' as const, ts })));
+  x.ingest(
+    a,
+    ['fw-1', 'sw-1', 'sw-2'].map((check) => ({ check, status: down.includes(check) ? ('down' as const) : ('up' as const), ts })),
+  );
 
 describe('incident lifecycle', () => {
   it('opens one service-level incident per outage, acknowledges it, resolves it, and keeps the times and the audit trail', async () => {
@@ -35,7 +41,15 @@ describe('incident lifecycle', () => {
     await f.incidents.outbox.tick();
     const open = (await f.app.inject({ url: '/api/v1/incidents?status=open' })).json().incidents;
     expect(open).toHaveLength(1);
-    expect(open[0]).toMatchObject({ client: 'acme', service: 'network', kind: 'service-down', priority: 'p1', startedAt: t0 + 10_000, detectedAt: t0 + 21_000, timeToDetectSeconds: 11 });
+    expect(open[0]).toMatchObject({
+      client: 'acme',
+      service: 'network',
+      kind: 'service-down',
+      priority: 'p1',
+      startedAt: t0 + 10_000,
+      detectedAt: t0 + 21_000,
+      timeToDetectSeconds: 11,
+    });
     expect(noc.events()).toEqual(['incident.opened']);
     expect(noc.delivered[0]!.title).toBe('DOWN acme/network (p1)');
     expect(noc.delivered[0]!.ackUrl).toMatch(/^https:\/\/vigil\.example\/ack\/\d+\?exp=\d+&sig=/);
@@ -55,23 +69,47 @@ describe('incident lifecycle', () => {
     await f.incidents.outbox.tick();
     expect(noc.events()).toEqual(['incident.opened', 'incident.acknowledged', 'incident.resolved']);
     const detail = (await f.app.inject({ url: `/api/v1/incidents/${open[0].id}` })).json();
-    expect(detail).toMatchObject({ status: 'resolved', resolvedAt: t0 + 90_000, timeToResolveSeconds: 80, within: { notify: true, response: true, resolution: true } });
+    expect(detail).toMatchObject({
+      status: 'resolved',
+      resolvedAt: t0 + 90_000,
+      timeToResolveSeconds: 80,
+      within: { notify: true, response: true, resolution: true },
+    });
     expect(detail.members).toEqual(['fw-1', 'sw-1', 'sw-2']);
     expect(detail.trail.map((e: { kind: string }) => e.kind)).toEqual([
-      'opened', 'notification-queued', 'notification-delivered', 'updated', 'acknowledged', 'notification-queued', 'notification-delivered',
-      'acknowledged-again', 'resolved', 'notification-queued', 'notification-delivered',
+      'opened',
+      'notification-queued',
+      'notification-delivered',
+      'updated',
+      'acknowledged',
+      'notification-queued',
+      'notification-delivered',
+      'acknowledged-again',
+      'resolved',
+      'notification-queued',
+      'notification-delivered',
     ]);
-    expect(detail.deliveries.map((d: { event: string; status: string }) => `${d.event}:${d.status}`)).toEqual(['incident.opened:delivered', 'incident.acknowledged:delivered', 'incident.resolved:delivered']);
+    expect(detail.deliveries.map((d: { event: string; status: string }) => `${d.event}:${d.status}`)).toEqual([
+      'incident.opened:delivered',
+      'incident.acknowledged:delivered',
+      'incident.resolved:delivered',
+    ]);
   });
 
   it('escalates an unacknowledged incident once per level and stops when it is acknowledged', async () => {
     const noc = testChannel('noc');
     const boss = testChannel('boss');
-    f = await collectorFixture({ state: { confirmDown: 1, confirmUp: 1 }, notifications: {
-      channels: ['noc', 'boss'].map((name) => ({ type: 'webhook', name, url: 'http://127.0.0.1:9/unused' })), // replaced by the test channels below
-      escalation: [{ after: '5m' }, { after: '15m', channels: ['boss'] }, { after: '30m' }],
-    } }, DEF,
-      { channels: [noc.routed, { ...boss.routed, route: { clients: ['nobody'] } }] });
+    f = await collectorFixture(
+      {
+        state: { confirmDown: 1, confirmUp: 1 },
+        notifications: {
+          channels: ['noc', 'boss'].map((name) => ({ type: 'webhook', name, url: 'http://127.0.0.1:9/unused' })), // replaced by the test channels below
+          escalation: [{ after: '5m' }, { after: '15m', channels: ['boss'] }, { after: '30m' }],
+        },
+      },
+      DEF,
+      { channels: [noc.routed, { ...boss.routed, route: { clients: ['nobody'] } }] },
+    );
     const a = await f.enroll('site-a');
     const t0 = f.clock.now();
     await round(f, a, t0, ['fw-1', 'sw-1']);
@@ -121,15 +159,32 @@ describe('incident lifecycle', () => {
     f = await collectorFixture({ state: { confirmDown: 1, confirmUp: 1, heartbeatLostAfter: '60s' } }, DEF, { channels: [noc.routed] });
     const a = await f.enroll('site-a');
     const t0 = f.clock.now();
-    const beat = () => f!.app.inject({ method: 'POST', url: '/api/v1/heartbeat', headers: { authorization: `Bearer ${a.token}` }, payload: {
-      agentId: a.agentId, sentAt: f!.clock.now(), agentVersion: 't', uptimeSeconds: 1, queuedBatches: 0, intervalSeconds: 15,
-      checks: ['fw-1', 'sw-1', 'sw-2'].map((id) => ({ id, type: 'tcp', intervalSeconds: 10, timeoutSeconds: 1 })) } });
+    const beat = () =>
+      f!.app.inject({
+        method: 'POST',
+        url: '/api/v1/heartbeat',
+        headers: { authorization: `Bearer ${a.token}` },
+        payload: {
+          agentId: a.agentId,
+          sentAt: f!.clock.now(),
+          agentVersion: 't',
+          uptimeSeconds: 1,
+          queuedBatches: 0,
+          intervalSeconds: 15,
+          checks: ['fw-1', 'sw-1', 'sw-2'].map((id) => ({ id, type: 'tcp', intervalSeconds: 10, timeoutSeconds: 1 })),
+        },
+      });
     await beat();
     await round(f, a, t0, []);
-    for (const s of [61_000, 62_000, 90_000]) { f.clock.set(t0 + s); await f.engine.sweep(); }
+    for (const s of [61_000, 62_000, 90_000]) {
+      f.clock.set(t0 + s);
+      await f.engine.sweep();
+    }
     await f.incidents.outbox.tick();
     const all = (await f.app.inject({ url: '/api/v1/incidents' })).json().incidents;
-    expect(all.map((i: { kind: string; service: string; priority: string }) => `${i.kind}:${i.service}:${i.priority}`)).toEqual(['site-unreachable:site:hq:p1']);
+    expect(all.map((i: { kind: string; service: string; priority: string }) => `${i.kind}:${i.service}:${i.priority}`)).toEqual([
+      'site-unreachable:site:hq:p1',
+    ]);
     expect(noc.delivered.map((m) => m.title)).toEqual(['SITE UNREACHABLE acme/hq (p1)']);
     f.clock.set(t0 + 120_000);
     await beat();
@@ -152,7 +207,12 @@ describe('incident API bad input', () => {
       ['GET', '/api/v1/incidents?status=bogus', undefined, undefined, 400, 'VIGIL_ERR_BODY_INVALID'],
     ];
     for (const [method, url, payload, headers, status, code] of cases) {
-      const r = await f.app.inject({ method: method as 'GET' | 'POST', url, ...(payload ? { payload: payload as object } : {}), ...(headers ? { headers } : {}) });
+      const r = await f.app.inject({
+        method: method as 'GET' | 'POST',
+        url,
+        ...(payload ? { payload: payload as object } : {}),
+        ...(headers ? { headers } : {}),
+      });
       expect([r.statusCode, r.json().error.code], `${method} ${url}`).toEqual([status, code]);
     }
   });

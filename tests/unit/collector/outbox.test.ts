@@ -5,12 +5,18 @@ import { hang, testChannel } from './test-channel.js';
 
 type F = Awaited<ReturnType<typeof collectorFixture>>;
 let f: F | undefined;
-afterEach(async () => { await f?.close(); f = undefined; });
+afterEach(async () => {
+  await f?.close();
+  f = undefined;
+});
 
 const DEF = 'client: acme\ntimezone: UTC\nservices:\n  - { id: web, target: 99.9, members: [web-1], downtime: { when: { membersDown: 1 } } }\n';
 const result = (x: F, a: { agentId: string; token: string }, status: 'up' | 'down') => x.ingest(a, [{ check: 'web-1', status, ts: x.clock.now() }]);
-const deliveries = async (x: F) => (await Promise.all((await x.store.incidents.list()).map((i) => x.store.outbox.deliveries(i.id)))).flat()
-  .sort((a, b) => a.id - b.id).map(({ event, channel, status, attempts }) => ({ event, channel, status, attempts }));
+const deliveries = async (x: F) =>
+  (await Promise.all((await x.store.incidents.list()).map((i) => x.store.outbox.deliveries(i.id))))
+    .flat()
+    .sort((a, b) => a.id - b.id)
+    .map(({ event, channel, status, attempts }) => ({ event, channel, status, attempts }));
 
 describe('outbox: faults, order, restarts', () => {
   it('a hanging, a failing and a rate-limited channel are retried without holding up the others, and nothing is delivered twice', async () => {
@@ -18,8 +24,9 @@ describe('outbox: faults, order, restarts', () => {
     const hanging = testChannel('hanging', (n, _m, signal) => (n === 1 ? hang(signal) : { ok: true }), {}, 2000);
     const failing = testChannel('failing', (n) => (n <= 2 ? { ok: false, status: 500, error: 'HTTP 500' } : { ok: true }));
     const limited = testChannel('limited', (n) => (n === 1 ? { ok: false, status: 429, retryAfterMs: 7000, error: 'HTTP 429' } : { ok: true }));
-    f = await collectorFixture({ state: { confirmDown: 1, confirmUp: 1 }, notifications: { retry: { baseDelay: '1s', maxAttempts: 5 } } }, DEF,
-      { channels: [ok.routed, hanging.routed, failing.routed, limited.routed] });
+    f = await collectorFixture({ state: { confirmDown: 1, confirmUp: 1 }, notifications: { retry: { baseDelay: '1s', maxAttempts: 5 } } }, DEF, {
+      channels: [ok.routed, hanging.routed, failing.routed, limited.routed],
+    });
     const a = await f.enroll('site-a');
     await result(f, a, 'up');
     f.clock.advance(10_000);
@@ -30,7 +37,12 @@ describe('outbox: faults, order, restarts', () => {
     expect(hanging.attempts).toHaveLength(1);
     expect((await deliveries(f)).find((d) => d.channel === 'hanging')).toMatchObject({ status: 'sending', attempts: 0 }); // claimed, in flight
     await f.incidents.outbox.settle(); // the hang is cut at its own timeout
-    expect((await deliveries(f)).map((d) => `${d.channel}:${d.status}:${d.attempts}`)).toEqual(['ok:delivered:1', 'hanging:pending:1', 'failing:pending:1', 'limited:pending:1']);
+    expect((await deliveries(f)).map((d) => `${d.channel}:${d.status}:${d.attempts}`)).toEqual([
+      'ok:delivered:1',
+      'hanging:pending:1',
+      'failing:pending:1',
+      'limited:pending:1',
+    ]);
 
     f.clock.advance(500); // before any backoff (≥ 0.8 s) is due
     await result(f, a, 'up'); // RESOLVED queued while three channels still owe the DOWN
@@ -53,18 +65,26 @@ describe('outbox: faults, order, restarts', () => {
   it('gives up at once on a permanent failure and after maxAttempts on retryable ones, and says so in the trail', async () => {
     const rejecting = testChannel('rejecting', () => ({ ok: false, status: 400, permanent: true, error: 'HTTP 400 invalid_payload' }));
     const down = testChannel('down', () => ({ ok: false, error: 'connect ECONNREFUSED' }));
-    f = await collectorFixture({ state: { confirmDown: 1, confirmUp: 1 }, notifications: { retry: { baseDelay: '1s', maxAttempts: 3 } } }, DEF, { channels: [rejecting.routed, down.routed] });
+    f = await collectorFixture({ state: { confirmDown: 1, confirmUp: 1 }, notifications: { retry: { baseDelay: '1s', maxAttempts: 3 } } }, DEF, {
+      channels: [rejecting.routed, down.routed],
+    });
     const a = await f.enroll('site-a');
     await result(f, a, 'up');
     await result(f, a, 'down');
-    for (let i = 0; i < 5; i++) { await f.incidents.outbox.tick(); f.clock.advance(60_000); }
+    for (let i = 0; i < 5; i++) {
+      await f.incidents.outbox.tick();
+      f.clock.advance(60_000);
+    }
     expect(rejecting.attempts).toHaveLength(1);
     expect(down.attempts).toHaveLength(3);
     expect((await deliveries(f)).map((d) => d.status)).toEqual(['failed', 'failed']);
     const [inc] = (await f.app.inject({ url: '/api/v1/incidents' })).json().incidents;
     const trail = (await f.app.inject({ url: `/api/v1/incidents/${inc.id}` })).json().trail;
-    expect(trail.filter((e: { kind: string }) => e.kind === 'notification-failed').map((e: { detail: { channel: string; attempts: number } }) => `${e.detail.channel}:${e.detail.attempts}`))
-      .toEqual(['rejecting:1', 'down:3']);
+    expect(
+      trail
+        .filter((e: { kind: string }) => e.kind === 'notification-failed')
+        .map((e: { detail: { channel: string; attempts: number } }) => `${e.detail.channel}:${e.detail.attempts}`),
+    ).toEqual(['rejecting:1', 'down:3']);
   });
 
   it('pending notifications survive a collector restart and are delivered once', async () => {
@@ -85,7 +105,7 @@ describe('outbox: faults, order, restarts', () => {
     await f.incidents.outbox.tick();
     expect(online.events()).toEqual(['incident.opened']);
     expect(online.attempts[0]!.deliveryId).toBe(offline.attempts[0]!.deliveryId);
-    expect((await deliveries(f))).toEqual([{ event: 'incident.opened', channel: 'noc', status: 'delivered', attempts: 2 }]);
+    expect(await deliveries(f)).toEqual([{ event: 'incident.opened', channel: 'noc', status: 'delivered', attempts: 2 }]);
   });
 });
 
@@ -107,7 +127,9 @@ describe('signed acknowledge link', () => {
     expect((await f.store.incidents.get(Number(link.pathname.split('/')[2])))!.acknowledgedAt).toBeNull();
 
     const forged = path.replace(/sig=[^&]+/, 'sig=AAAA');
-    expect((await f.app.inject({ method: 'POST', url: forged, payload: 'by=mallory', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).statusCode).toBe(403);
+    expect(
+      (await f.app.inject({ method: 'POST', url: forged, payload: 'by=mallory', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).statusCode,
+    ).toBe(403);
     const other = path.replace(/^\/ack\/\d+/, '/ack/999');
     expect((await f.app.inject({ url: other })).statusCode).toBe(403); // a signature is for one incident only
 

@@ -16,7 +16,10 @@ describe('state machine', () => {
     await f.ingest(a, [{ check: 'fw-1', status: 'down', ts: t0 + 20_000 }]);
     const down = f.checkEvents.find((e) => e.to === 'down')!;
     expect(down).toMatchObject({ check: 'fw-1', from: 'up', ts: t0 + 10_000, detectedAt: t0 + 21_000 });
-    await f.ingest(a, [{ check: 'fw-1', status: 'down', ts: t0 + 30_000 }, { check: 'fw-1', status: 'up', ts: t0 + 40_000 }]);
+    await f.ingest(a, [
+      { check: 'fw-1', status: 'down', ts: t0 + 30_000 },
+      { check: 'fw-1', status: 'up', ts: t0 + 40_000 },
+    ]);
     expect(f.checkEvents.map((e) => e.to)).toEqual(['up', 'down', 'up']);
   });
 
@@ -24,7 +27,10 @@ describe('state machine', () => {
     f = await collectorFixture({ state: { confirmDown: 1, confirmUp: 1 } });
     const a = await f.enroll('site-a');
     const t0 = f.clock.now();
-    await f.ingest(a, ['fw-1', 'sw-1', 'sw-2'].map((check) => ({ check, status: 'up' as const, ts: t0 })));
+    await f.ingest(
+      a,
+      ['fw-1', 'sw-1', 'sw-2'].map((check) => ({ check, status: 'up' as const, ts: t0 })),
+    );
     await f.ingest(a, [{ check: 'fw-1', status: 'down', ts: t0 + 1000 }]);
     expect(f.serviceEvents.filter((e) => e.to === 'down')).toHaveLength(0);
     await f.ingest(a, [{ check: 'sw-2', status: 'down', ts: t0 + 2000 }]);
@@ -41,10 +47,24 @@ describe('state machine', () => {
     const a = await f.enroll('site-a');
     const lost: string[] = [];
     const t0 = f.clock.now();
-    await f.app.inject({ method: 'POST', url: '/api/v1/heartbeat', headers: { authorization: `Bearer ${a.token}` }, payload: {
-      agentId: a.agentId, sentAt: t0, agentVersion: 't', uptimeSeconds: 1, queuedBatches: 0, intervalSeconds: 15,
-      checks: ['fw-1', 'sw-1'].map((id) => ({ id, type: 'tcp', intervalSeconds: 10, timeoutSeconds: 1 })) } });
-    await f.ingest(a, [{ check: 'fw-1', status: 'up', ts: t0 }, { check: 'sw-1', status: 'up', ts: t0 }]);
+    await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/heartbeat',
+      headers: { authorization: `Bearer ${a.token}` },
+      payload: {
+        agentId: a.agentId,
+        sentAt: t0,
+        agentVersion: 't',
+        uptimeSeconds: 1,
+        queuedBatches: 0,
+        intervalSeconds: 15,
+        checks: ['fw-1', 'sw-1'].map((id) => ({ id, type: 'tcp', intervalSeconds: 10, timeoutSeconds: 1 })),
+      },
+    });
+    await f.ingest(a, [
+      { check: 'fw-1', status: 'up', ts: t0 },
+      { check: 'sw-1', status: 'up', ts: t0 },
+    ]);
     f.engine['listeners'].push({ onAgentReachability: (e) => void lost.push(`${e.agentId}:${e.reachable}`) });
     f.clock.set(t0 + 31_000);
     await f.engine.sweep();
@@ -59,7 +79,10 @@ describe('state machine', () => {
 
 describe('SLA thresholds in the state machine', () => {
   it('a reachable VoIP path with MOS below mosBelow counts as down for the service', async () => {
-    f = await collectorFixture({ state: { confirmDown: 1, confirmUp: 1 } }, 'client: acme\ntimezone: UTC\nservices:\n  - { id: voip, target: 99.9, members: [sbc-1], thresholds: { mosBelow: 3.5 } }\n');
+    f = await collectorFixture(
+      { state: { confirmDown: 1, confirmUp: 1 } },
+      'client: acme\ntimezone: UTC\nservices:\n  - { id: voip, target: 99.9, members: [sbc-1], thresholds: { mosBelow: 3.5 } }\n',
+    );
     const a = await f.enroll('site-a');
     const t0 = f.clock.now();
     await f.ingest(a, [{ check: 'sbc-1', status: 'up', ts: t0, metrics: { mos: 4.2 } }]);

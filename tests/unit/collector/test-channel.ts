@@ -6,7 +6,12 @@ import type { RoutedChannel } from '../../../collector/src/notify/outbox.js';
  * channel implementations (tested against real receivers in tests/integration/notify)
  * so these tests can look at incident logic alone. `behave` decides each attempt.
  */
-export function testChannel(name: string, behave: (attempt: number, msg: NotificationMessage, signal: AbortSignal) => Promise<DeliveryResult> | DeliveryResult = () => ({ ok: true }), route: RoutedChannel['route'] = {}, timeoutMs = 1000) {
+export function testChannel(
+  name: string,
+  behave: (attempt: number, msg: NotificationMessage, signal: AbortSignal) => Promise<DeliveryResult> | DeliveryResult = () => ({ ok: true }),
+  route: RoutedChannel['route'] = {},
+  timeoutMs = 1000,
+) {
   const attempts: Array<{ key: string; event: string; deliveryId: string }> = [];
   const delivered: NotificationMessage[] = [];
   const channel: Channel = {

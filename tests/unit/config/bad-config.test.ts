@@ -22,11 +22,18 @@ describe('bad config: exit non-zero, every problem with its path', () => {
 
   it('vigil agent check-config lists problems of the file and of each check', () => {
     const f = join(dir.path, 'agent.yaml');
-    writeFileSync(f, [
-      'collector: { url: "http://127.0.0.1:1" }', 'stateDir: ./s',
-      'checks:', '  - { id: a, type: http, url: "not-a-url" }', '  - { id: a, type: tcp, host: h, port: 70000 }', '  - { id: c, type: gopher }',
-      '  - { id: d, type: tcp, host: h, port: 1, interval: 1s, timeout: 5s }',
-    ].join('\n'));
+    writeFileSync(
+      f,
+      [
+        'collector: { url: "http://127.0.0.1:1" }',
+        'stateDir: ./s',
+        'checks:',
+        '  - { id: a, type: http, url: "not-a-url" }',
+        '  - { id: a, type: tcp, host: h, port: 70000 }',
+        '  - { id: c, type: gopher }',
+        '  - { id: d, type: tcp, host: h, port: 1, interval: 1s, timeout: 5s }',
+      ].join('\n'),
+    );
     const r = spawnSync('node', [VIGIL, 'agent', 'check-config', '-c', f], { encoding: 'utf8' });
     expect(r.status).not.toBe(0);
     for (const p of ['/checks/0/url', '/checks/1/port', '/checks/1/id', '/checks/2/type', '/checks/3/timeout']) expect(r.stderr).toContain(p);
@@ -34,8 +41,23 @@ describe('bad config: exit non-zero, every problem with its path', () => {
   });
 
   it('a good agent config parses with defaults and labels merged', () => {
-    const c = parseAgentConfig({ collector: { url: 'http://127.0.0.1:1' }, stateDir: '/tmp/x', labels: { client: 'acme' }, checks: [{ id: 'w', type: 'http', url: 'http://127.0.0.1/', labels: { service: 'web' } }] }, 't', defaultRegistry());
-    expect(c.checks[0]).toMatchObject({ id: 'w', intervalMs: 30_000, timeoutMs: 5_000, labels: { client: 'acme', service: 'web' }, options: { url: 'http://127.0.0.1/' } });
+    const c = parseAgentConfig(
+      {
+        collector: { url: 'http://127.0.0.1:1' },
+        stateDir: '/tmp/x',
+        labels: { client: 'acme' },
+        checks: [{ id: 'w', type: 'http', url: 'http://127.0.0.1/', labels: { service: 'web' } }],
+      },
+      't',
+      defaultRegistry(),
+    );
+    expect(c.checks[0]).toMatchObject({
+      id: 'w',
+      intervalMs: 30_000,
+      timeoutMs: 5_000,
+      labels: { client: 'acme', service: 'web' },
+      options: { url: 'http://127.0.0.1/' },
+    });
     expect(c.scheduleSlotMs).toBe(10_000);
   });
 

@@ -6,15 +6,17 @@ import { describe, expect, it } from 'vitest';
 function units(path: string): Map<string, Map<string, string[]>> {
   const out = new Map<string, Map<string, string[]>>();
   let section: Map<string, string[]> | undefined;
-  readFileSync(path, 'utf8').split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
-    const s = /^\[(\w+)\]$/.exec(line);
-    if (s) return void out.set(s[1]!, (section = new Map()));
-    const kv = /^([A-Za-z]+)=(.*)$/.exec(line);
-    if (!kv || !section) throw new Error(`${path}:${i + 1}: not key=value inside a section: ${line}`);
-    section.set(kv[1]!, [...(section.get(kv[1]!) ?? []), kv[2]!]);
-  });
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .forEach((raw, i) => {
+      const line = raw.trim();
+      if (line === '' || line.startsWith('#')) return;
+      const s = /^\[(\w+)\]$/.exec(line);
+      if (s) return void out.set(s[1]!, (section = new Map()));
+      const kv = /^([A-Za-z]+)=(.*)$/.exec(line);
+      if (!kv || !section) throw new Error(`${path}:${i + 1}: not key=value inside a section: ${line}`);
+      section.set(kv[1]!, [...(section.get(kv[1]!) ?? []), kv[2]!]);
+    });
   return out;
 }
 

@@ -29,22 +29,39 @@ describe('SLA definition validation', () => {
     const paths = e.problems.map((p) => p.path);
     expect(paths).toEqual(
       expect.arrayContaining([
-        '/timezone', '/services/0/target', '/services/0/members/1', '/services/0/downtime/when/membersDown',
-        '/services/0/maintenance/0/rrule', '/services/0/businessHours/to',
+        '/timezone',
+        '/services/0/target',
+        '/services/0/members/1',
+        '/services/0/downtime/when/membersDown',
+        '/services/0/maintenance/0/rrule',
+        '/services/0/businessHours/to',
       ]),
     );
     expect(e.problems.find((p) => p.path === '/services/0/members/1')!.message).toContain('ghost');
   });
 
   it('reports schema problems (unknown field, bad duration) with paths', () => {
-    expect(() => parseDefinition('client: a\ntimezone: UTC\nservices:\n  - id: s\n    target: 99\n    members: [a]\n    colour: red\n    downtime: { when: { membersDown: 1 }, minDuration: soon }\n', 'a.yaml')).toThrowError(
-      expect.objectContaining({ problems: expect.arrayContaining([expect.objectContaining({ path: '/services/0' }), expect.objectContaining({ path: '/services/0/downtime/minDuration' })]) }),
+    expect(() =>
+      parseDefinition(
+        'client: a\ntimezone: UTC\nservices:\n  - id: s\n    target: 99\n    members: [a]\n    colour: red\n    downtime: { when: { membersDown: 1 }, minDuration: soon }\n',
+        'a.yaml',
+      ),
+    ).toThrowError(
+      expect.objectContaining({
+        problems: expect.arrayContaining([
+          expect.objectContaining({ path: '/services/0' }),
+          expect.objectContaining({ path: '/services/0/downtime/minDuration' }),
+        ]),
+      }),
     );
   });
 
   it('applies defaults and picks the version in force at an instant', () => {
     const v1 = parseDefinition('client: a\ntimezone: UTC\nversion: 1\nservices:\n  - { id: s, target: 99, members: [a] }\n', 'v1.yaml');
-    const v2 = parseDefinition('client: a\ntimezone: UTC\nversion: 2\neffectiveFrom: "2026-11-01"\nservices:\n  - { id: s, target: 99.9, members: [a] }\n', 'v2.yaml');
+    const v2 = parseDefinition(
+      'client: a\ntimezone: UTC\nversion: 2\neffectiveFrom: "2026-11-01"\nservices:\n  - { id: s, target: 99.9, members: [a] }\n',
+      'v2.yaml',
+    );
     expect(v1.services[0]).toMatchObject({ period: 'calendar-month', unknown: 'exclude', downtime: { when: { membersDown: 1 }, minDurationMs: 0 } });
     expect(selectDefinition([v1, v2], 'a', Date.parse('2026-10-15T00:00:00Z'))!.version).toBe('1');
     expect(selectDefinition([v1, v2], 'a', Date.parse('2026-11-15T00:00:00Z'))!.version).toBe('2');

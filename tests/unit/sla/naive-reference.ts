@@ -50,7 +50,10 @@ export function naiveFigures(svc: NaiveService, transitions: Transition[], fromM
   // minDuration: down runs shorter than it count as up
   const counted = raw.slice();
   for (let i = 0; i < raw.length; ) {
-    if (raw[i] !== 'down') { i++; continue; }
+    if (raw[i] !== 'down') {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < raw.length && raw[j] === 'down') j++;
     if (j - i < svc.minDurationS) for (let k = i; k < j; k++) counted[k] = 'up';
@@ -62,7 +65,10 @@ export function naiveFigures(svc: NaiveService, transitions: Transition[], fromM
   let local = DateTime.fromMillis(startMs, { zone: svc.timezone });
   for (let t = startMs; t < endMs; t += 1000) {
     const minute = Math.floor(t / 60000);
-    if (minute !== cacheMinute) { local = DateTime.fromMillis(t, { zone: svc.timezone }); cacheMinute = minute; }
+    if (minute !== cacheMinute) {
+      local = DateTime.fromMillis(t, { zone: svc.timezone });
+      cacheMinute = minute;
+    }
     const minOfDay = local.hour * 60 + local.minute;
     if (svc.businessHours) {
       const bh = svc.businessHours;
@@ -79,7 +85,10 @@ export function naiveFigures(svc: NaiveService, transitions: Transition[], fromM
         if (t >= s && t < s + d.durationMin * 60000) inMaint = true;
       }
     }
-    if (inMaint) { out.maintenanceSeconds++; continue; }
+    if (inMaint) {
+      out.maintenanceSeconds++;
+      continue;
+    }
     const st = counted[(t - fromMs) / 1000]!;
     if (st === 'unknown') {
       out.unknownSeconds++;

@@ -23,12 +23,18 @@ const scenario = fc.record({
   minDurationS: fc.constantFrom(0, 30, 300),
   unknown: fc.constantFrom('exclude' as const, 'up' as const, 'down' as const),
   transitions: fc.array(
-    fc.record({ offsetS: fc.integer({ min: -1800, max: HOURS * 3600 }), member: fc.integer({ min: 0, max: 3 }), state: fc.constantFrom('up' as const, 'down' as const, 'unknown' as const) }),
+    fc.record({
+      offsetS: fc.integer({ min: -1800, max: HOURS * 3600 }),
+      member: fc.integer({ min: 0, max: 3 }),
+      state: fc.constantFrom('up' as const, 'down' as const, 'unknown' as const),
+    }),
     { maxLength: 30 },
   ),
   oneOff: fc.array(fc.record({ offsetMin: fc.integer({ min: -60, max: HOURS * 60 }), durationMin: fc.integer({ min: 1, max: 120 }) }), { maxLength: 2 }),
   daily: fc.option(fc.record({ hour: fc.integer({ min: 0, max: 23 }), minute: fc.constantFrom(0, 30), durationMin: fc.integer({ min: 10, max: 90 }) })),
-  businessHours: fc.option(fc.record({ days: fc.subarray([1, 2, 3, 4, 5, 6, 7], { minLength: 1 }), from: fc.integer({ min: 0, max: 12 }), len: fc.integer({ min: 1, max: 12 }) })),
+  businessHours: fc.option(
+    fc.record({ days: fc.subarray([1, 2, 3, 4, 5, 6, 7], { minLength: 1 }), from: fc.integer({ min: 0, max: 12 }), len: fc.integer({ min: 1, max: 12 }) }),
+  ),
 });
 
 describe('SLA engine vs naive second-by-second reference', () => {
@@ -46,15 +52,26 @@ describe('SLA engine vs naive second-by-second reference', () => {
         const localStart = DateTime.fromMillis(start, { zone });
         const oneOffs = sc.oneOff.map((o) => ({ start: localStart.plus({ minutes: o.offsetMin }).toFormat("yyyy-MM-dd'T'HH:mm"), durationMin: o.durationMin }));
         const service: ServiceDefinition = {
-          id: 'svc', target: 99.9, period: 'calendar-month', members,
+          id: 'svc',
+          target: 99.9,
+          period: 'calendar-month',
+          members,
           downtime: { when, minDurationMs: sc.minDurationS * 1000 },
           unknown: sc.unknown,
           maintenance: [
             ...oneOffs.map((o) => ({ start: o.start, durationMs: o.durationMin * 60000 })),
-            ...(sc.daily ? [{ rrule: `FREQ=DAILY;BYHOUR=${sc.daily.hour};BYMINUTE=${sc.daily.minute};BYSECOND=0`, durationMs: sc.daily.durationMin * 60000 }] : []),
+            ...(sc.daily
+              ? [{ rrule: `FREQ=DAILY;BYHOUR=${sc.daily.hour};BYMINUTE=${sc.daily.minute};BYSECOND=0`, durationMs: sc.daily.durationMin * 60000 }]
+              : []),
           ],
           ...(sc.businessHours
-            ? { businessHours: { days: sc.businessHours.days.map((d) => DAY_NAMES[d - 1]!), from: `${String(sc.businessHours.from).padStart(2, '0')}:00`, to: `${String(sc.businessHours.from + sc.businessHours.len).padStart(2, '0')}:00` } }
+            ? {
+                businessHours: {
+                  days: sc.businessHours.days.map((d) => DAY_NAMES[d - 1]!),
+                  from: `${String(sc.businessHours.from).padStart(2, '0')}:00`,
+                  to: `${String(sc.businessHours.from + sc.businessHours.len).padStart(2, '0')}:00`,
+                },
+              }
             : {}),
         };
         const def: SlaDefinition = { client: 'c', timezone: zone, version: '1', effectiveFrom: 0, services: [service] };
@@ -62,13 +79,32 @@ describe('SLA engine vs naive second-by-second reference', () => {
         const first = Math.min(start, ...transitions.map((t) => t.ts));
         const want = naiveFigures(
           {
-            members, threshold: downThreshold(service.downtime, members.length), minDurationS: sc.minDurationS, unknown: sc.unknown, timezone: zone,
+            members,
+            threshold: downThreshold(service.downtime, members.length),
+            minDurationS: sc.minDurationS,
+            unknown: sc.unknown,
+            timezone: zone,
             // one-off local starts resolved independently (first occurrence of an ambiguous local time)
-            oneOff: oneOffs.map((o) => { const l = DateTime.fromISO(o.start, { zone }); const s = firstOccurrence(l.year, l.month, l.day, l.hour, l.minute, zone); return [s, s + o.durationMin * 60000]; }),
+            oneOff: oneOffs.map((o) => {
+              const l = DateTime.fromISO(o.start, { zone });
+              const s = firstOccurrence(l.year, l.month, l.day, l.hour, l.minute, zone);
+              return [s, s + o.durationMin * 60000];
+            }),
             daily: sc.daily ? [sc.daily] : [],
-            ...(sc.businessHours ? { businessHours: { days: sc.businessHours.days, fromMin: sc.businessHours.from * 60, toMin: (sc.businessHours.from + sc.businessHours.len) * 60 } } : {}),
+            ...(sc.businessHours
+              ? {
+                  businessHours: {
+                    days: sc.businessHours.days,
+                    fromMin: sc.businessHours.from * 60,
+                    toMin: (sc.businessHours.from + sc.businessHours.len) * 60,
+                  },
+                }
+              : {}),
           },
-          transitions, first, start, end,
+          transitions,
+          first,
+          start,
+          end,
         );
         expect(got.measuredSeconds).toBe(want.measuredSeconds);
         expect(got.downtimeSeconds).toBe(want.downtimeSeconds);

@@ -117,9 +117,26 @@ describe('current period: to date, budget, burn rate, projection', () => {
     const def = parseDefinition(`client: x\ntimezone: UTC\nservices:\n  - id: s\n    target: 99.9\n    members: [a]\n`, 'x.yaml');
     const asOf = Date.parse('2026-10-15T12:00:00Z');
     const period = resolvePeriod('calendar-month', '2026-10', 'UTC');
-    const gone = computeReport(def, [{ ts: Date.parse('2026-10-01T00:00:00Z'), check: 'a', state: 'up' }, { ts: asOf - 6 * H * 1000, check: 'a', state: 'down' }], period, { asOf }).services[0]!;
+    const gone = computeReport(
+      def,
+      [
+        { ts: Date.parse('2026-10-01T00:00:00Z'), check: 'a', state: 'up' },
+        { ts: asOf - 6 * H * 1000, check: 'a', state: 'down' },
+      ],
+      period,
+      { asOf },
+    ).services[0]!;
     expect(gone.toDate!.timeToBreachSeconds).toBe(0);
-    const calm = computeReport(def, [{ ts: Date.parse('2026-10-01T00:00:00Z'), check: 'a', state: 'up' }, { ts: asOf - 10_000, check: 'a', state: 'down' }, { ts: asOf - 9_000, check: 'a', state: 'up' }], period, { asOf }).services[0]!;
+    const calm = computeReport(
+      def,
+      [
+        { ts: Date.parse('2026-10-01T00:00:00Z'), check: 'a', state: 'up' },
+        { ts: asOf - 10_000, check: 'a', state: 'down' },
+        { ts: asOf - 9_000, check: 'a', state: 'up' },
+      ],
+      period,
+      { asOf },
+    ).services[0]!;
     expect(calm.toDate!.timeToBreachSeconds).toBeNull();
   });
 });

@@ -2,7 +2,10 @@ import type { Pool, PoolClient, QueryConfig } from 'pg';
 import { VigilError } from '../../../../shared/errors.js';
 import type { Raw } from '../rows.js';
 
-export interface Result { rows: Raw[]; rowCount: number }
+export interface Result {
+  rows: Raw[];
+  rowCount: number;
+}
 
 /** Runs queries on the pool (one statement each) or on one client inside a transaction. */
 export interface Exec {
@@ -11,14 +14,28 @@ export interface Exec {
   tx<T>(fn: (e: Exec) => Promise<T>): Promise<T>;
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
 
 /** Whether an error means the database cannot be reached (as opposed to a bad statement). */
 export function isConnectionError(e: unknown): boolean {
   if (e === null || typeof e !== 'object') return false;
   const err = e as { code?: string; message?: string };
   if (err.code && (CONNECTION_CODES.has(err.code) || err.code.startsWith('08'))) return true;
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed/i.test(err.message ?? '');
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed/i.test(
+    err.message ?? '',
+  );
 }
 
 /** Connection faults become VIGIL_ERR_STORE_UNAVAILABLE (503, retry later); others pass through. */
@@ -73,7 +90,10 @@ export function poolExec(pool: Pool, where: string): Exec {
         return r;
       } catch (e) {
         if (isConnectionError(e) || isConnectionError((e as { cause?: unknown }).cause)) broken = e;
-        else await client.query('ROLLBACK').catch((re: unknown) => { broken = re; });
+        else
+          await client.query('ROLLBACK').catch((re: unknown) => {
+            broken = re;
+          });
         throw mapError(e, where);
       } finally {
         client.off('error', onError);

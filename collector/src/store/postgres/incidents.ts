@@ -12,7 +12,13 @@ export function pgIncidents(x: Exec): IncidentStore {
   };
   return {
     findOpen: (client, service, kind) =>
-      one(x.q(`SELECT * FROM incidents WHERE status = 'open' AND client_id = $1 AND service = $2 AND kind = $3 ORDER BY id DESC LIMIT 1`, [client, service, kind])),
+      one(
+        x.q(`SELECT * FROM incidents WHERE status = 'open' AND client_id = $1 AND service = $2 AND kind = $3 ORDER BY id DESC LIMIT 1`, [
+          client,
+          service,
+          kind,
+        ]),
+      ),
     listOpen: async () => (await x.q(`SELECT * FROM incidents WHERE status = 'open' ORDER BY id`)).rows.map(toIncident),
     get: (id) => one(x.q('SELECT * FROM incidents WHERE id = $1', [id])),
     list: async (f = {}) => {
@@ -30,33 +36,44 @@ export function pgIncidents(x: Exec): IncidentStore {
       const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
       return (await x.q(`SELECT * FROM incidents ${where} ORDER BY id`, args)).rows.map(toIncident);
     },
-    open: (i) => x.tx(async (t) => {
-      const r = await t.q(`INSERT INTO incidents (client_id, service, kind, status, priority, site_id, started_at, detected_at, members, muted)
+    open: (i) =>
+      x.tx(async (t) => {
+        const r = await t.q(
+          `INSERT INTO incidents (client_id, service, kind, status, priority, site_id, started_at, detected_at, members, muted)
         VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $9) RETURNING *`,
-      [i.client, i.service, i.kind, i.priority, i.site ?? null, i.startedAt, i.detectedAt, JSON.stringify(i.members), i.muted ? 1 : 0]);
-      const row = toIncident(r.rows[0]!);
-      await t.q(AUDIT, [row.id, i.detectedAt, 'opened', null, JSON.stringify({ startedAt: i.startedAt, members: i.members, muted: i.muted })]);
-      return row;
-    }),
-    updateMembers: (id, at, members) => x.tx(async (t) => {
-      await t.q('UPDATE incidents SET members = $1 WHERE id = $2', [JSON.stringify(members), id]);
-      await t.q(AUDIT, [id, at, 'updated', null, JSON.stringify({ members })]);
-    }),
-    resolve: (id, resolvedAt, detectedAt) => x.tx(async (t) => {
-      const r = await t.q(`UPDATE incidents SET status = 'resolved', resolved_at = $1, resolve_detected_at = $2 WHERE id = $3 AND status = 'open'`, [resolvedAt, detectedAt, id]);
-      if (r.rowCount > 0) await t.q(AUDIT, [id, detectedAt, 'resolved', null, JSON.stringify({ resolvedAt })]);
-      return r.rowCount > 0;
-    }),
-    acknowledge: (id, at, by, via, note) => x.tx(async (t) => {
-      const r = await t.q('UPDATE incidents SET acknowledged_at = $1, acknowledged_by = $2 WHERE id = $3 AND acknowledged_at IS NULL', [at, by, id]);
-      await t.q(AUDIT, [id, at, r.rowCount > 0 ? 'acknowledged' : 'acknowledged-again', by, ackDetail(via, note)]);
-      return r.rowCount > 0;
-    }),
-    escalate: (id, at, level) => x.tx(async (t) => {
-      const r = await t.q('UPDATE incidents SET escalation_level = $1 WHERE id = $2 AND escalation_level < $1', [level, id]);
-      if (r.rowCount > 0) await t.q(AUDIT, [id, at, 'escalated', null, JSON.stringify({ level })]);
-      return r.rowCount > 0;
-    }),
+          [i.client, i.service, i.kind, i.priority, i.site ?? null, i.startedAt, i.detectedAt, JSON.stringify(i.members), i.muted ? 1 : 0],
+        );
+        const row = toIncident(r.rows[0]!);
+        await t.q(AUDIT, [row.id, i.detectedAt, 'opened', null, JSON.stringify({ startedAt: i.startedAt, members: i.members, muted: i.muted })]);
+        return row;
+      }),
+    updateMembers: (id, at, members) =>
+      x.tx(async (t) => {
+        await t.q('UPDATE incidents SET members = $1 WHERE id = $2', [JSON.stringify(members), id]);
+        await t.q(AUDIT, [id, at, 'updated', null, JSON.stringify({ members })]);
+      }),
+    resolve: (id, resolvedAt, detectedAt) =>
+      x.tx(async (t) => {
+        const r = await t.q(`UPDATE incidents SET status = 'resolved', resolved_at = $1, resolve_detected_at = $2 WHERE id = $3 AND status = 'open'`, [
+          resolvedAt,
+          detectedAt,
+          id,
+        ]);
+        if (r.rowCount > 0) await t.q(AUDIT, [id, detectedAt, 'resolved', null, JSON.stringify({ resolvedAt })]);
+        return r.rowCount > 0;
+      }),
+    acknowledge: (id, at, by, via, note) =>
+      x.tx(async (t) => {
+        const r = await t.q('UPDATE incidents SET acknowledged_at = $1, acknowledged_by = $2 WHERE id = $3 AND acknowledged_at IS NULL', [at, by, id]);
+        await t.q(AUDIT, [id, at, r.rowCount > 0 ? 'acknowledged' : 'acknowledged-again', by, ackDetail(via, note)]);
+        return r.rowCount > 0;
+      }),
+    escalate: (id, at, level) =>
+      x.tx(async (t) => {
+        const r = await t.q('UPDATE incidents SET escalation_level = $1 WHERE id = $2 AND escalation_level < $1', [level, id]);
+        if (r.rowCount > 0) await t.q(AUDIT, [id, at, 'escalated', null, JSON.stringify({ level })]);
+        return r.rowCount > 0;
+      }),
     audit: async (id, ts, kind, actor, detail) => {
       await x.q(AUDIT, [id, ts, kind, actor, detail ? JSON.stringify(detail) : null]);
     },

@@ -4,10 +4,20 @@ import type { Exec } from './exec.js';
 
 export function pgExclusions(x: Exec): ExclusionStore {
   return {
-    add: async (client, e) => Number((await x.q(`INSERT INTO exclusions (client_id, service, start_ts, end_ts, reason, added_by, added_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, [client, e.service, e.start, e.end, e.reason, e.addedBy, e.addedAt])).rows[0]!.id),
+    add: async (client, e) =>
+      Number(
+        (
+          await x.q(
+            `INSERT INTO exclusions (client_id, service, start_ts, end_ts, reason, added_by, added_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+            [client, e.service, e.start, e.end, e.reason, e.addedBy, e.addedAt],
+          )
+        ).rows[0]!.id,
+      ),
     list: async (client, from, to) =>
-      (await x.q('SELECT * FROM exclusions WHERE client_id = $1 AND start_ts < $2 AND end_ts > $3 ORDER BY start_ts, id', [client, to, from])).rows.map(toExclusion),
+      (await x.q('SELECT * FROM exclusions WHERE client_id = $1 AND start_ts < $2 AND end_ts > $3 ORDER BY start_ts, id', [client, to, from])).rows.map(
+        toExclusion,
+      ),
   };
 }
 

@@ -28,10 +28,23 @@ const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid
 const MIGRATION_LOCK = 0x76_69_67_69; // "vigi"
 
 function bind(x: Exec, self: Omit<Store, 'agents' | 'checks' | 'incidents' | 'outbox' | 'exclusions' | 'settings'>): Store {
-  return { ...self, agents: pgAgents(x), checks: pgChecks(x), incidents: pgIncidents(x), outbox: pgOutbox(x), exclusions: pgExclusions(x), settings: pgSettings(x) };
+  return {
+    ...self,
+    agents: pgAgents(x),
+    checks: pgChecks(x),
+    incidents: pgIncidents(x),
+    outbox: pgOutbox(x),
+    exclusions: pgExclusions(x),
+    settings: pgSettings(x),
+  };
 }
 
-export interface PostgresOptions { url: string; poolSize?: number; connectTimeoutMs?: number; logger?: Logger }
+export interface PostgresOptions {
+  url: string;
+  poolSize?: number;
+  connectTimeoutMs?: number;
+  logger?: Logger;
+}
 
 /**
  * PostgreSQL through a `pg` Pool. Connection faults surface as VIGIL_ERR_STORE_UNAVAILABLE
@@ -54,8 +67,12 @@ export class PostgresStore implements Store {
   private constructor(opts: PostgresOptions) {
     this.location = maskUrl(opts.url);
     this.pool = new pg.Pool({
-      connectionString: opts.url, max: opts.poolSize ?? 16, connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
-      idleTimeoutMillis: 30_000, types, application_name: 'vigil-collector',
+      connectionString: opts.url,
+      max: opts.poolSize ?? 16,
+      connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
+      idleTimeoutMillis: 30_000,
+      types,
+      application_name: 'vigil-collector',
     });
     // an idle client whose server went away emits here; without a listener the process would die
     this.pool.on('error', (err) => opts.logger?.warn({ err: err.message, store: this.location }, 'PostgreSQL connection lost'));
@@ -84,7 +101,13 @@ export class PostgresStore implements Store {
 
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     return this.exec.tx((x) => {
-      const tx: Store = bind(x, { engine: 'postgres', location: this.location, transaction: (f) => f(tx), migrate: () => this.migrate(), close: async () => undefined });
+      const tx: Store = bind(x, {
+        engine: 'postgres',
+        location: this.location,
+        transaction: (f) => f(tx),
+        migrate: () => this.migrate(),
+        close: async () => undefined,
+      });
       return fn(tx);
     });
   }
@@ -106,7 +129,10 @@ export class PostgresStore implements Store {
       if (!row) await x.q('INSERT INTO schema_version (version) VALUES (0)');
       let version = Number(row?.version ?? 0);
       if (version > POSTGRES_MIGRATIONS.length) {
-        throw new VigilError('STORE_SCHEMA', `${this.location} has schema version ${version}; this collector knows ${POSTGRES_MIGRATIONS.length}. Upgrade the collector.`);
+        throw new VigilError(
+          'STORE_SCHEMA',
+          `${this.location} has schema version ${version}; this collector knows ${POSTGRES_MIGRATIONS.length}. Upgrade the collector.`,
+        );
       }
       const applied: number[] = [];
       for (; version < POSTGRES_MIGRATIONS.length; version++) {

@@ -29,26 +29,30 @@ export function sqliteAgents(db: Database, run: Run): AgentStore {
   return {
     insertEnrollmentToken: (t: EnrollmentTokenRow) =>
       run(() => void s.tokenInsert.run(t.id, t.tokenHash, t.clientId, t.siteId, t.createdAt, t.expiresAt, t.maxUses, t.uses, t.revokedAt, t.note)),
-    findEnrollmentTokenByHash: (hash) => run(() => {
-      const r = s.tokenByHash.get(hash) as Raw | undefined;
-      return r && toToken(r);
-    }),
+    findEnrollmentTokenByHash: (hash) =>
+      run(() => {
+        const r = s.tokenByHash.get(hash) as Raw | undefined;
+        return r && toToken(r);
+      }),
     listEnrollmentTokens: () => run(() => (s.tokens.all() as Raw[]).map(toToken)),
     revokeEnrollmentToken: (id, at) => run(() => s.tokenRevoke.run(at, id).changes > 0),
     enroll: (tokenId, a) => run(() => enroll(tokenId, a)),
-    findByTokenHash: (hash) => run(() => {
-      const r = s.byHash.get(hash) as Raw | undefined;
-      return r && toAgent(r);
-    }),
-    get: (id) => run(() => {
-      const r = s.get.get(id) as Raw | undefined;
-      return r && toAgent(r);
-    }),
-    list: (clients) => run(() => {
-      if (!clients) return (s.all.all() as Raw[]).map(toAgent);
-      const [sql, args] = inList('client_id', clients);
-      return (db.prepare(`SELECT * FROM agents WHERE ${sql} ORDER BY id`).all(...args) as Raw[]).map(toAgent);
-    }),
+    findByTokenHash: (hash) =>
+      run(() => {
+        const r = s.byHash.get(hash) as Raw | undefined;
+        return r && toAgent(r);
+      }),
+    get: (id) =>
+      run(() => {
+        const r = s.get.get(id) as Raw | undefined;
+        return r && toAgent(r);
+      }),
+    list: (clients) =>
+      run(() => {
+        if (!clients) return (s.all.all() as Raw[]).map(toAgent);
+        const [sql, args] = inList('client_id', clients);
+        return (db.prepare(`SELECT * FROM agents WHERE ${sql} ORDER BY id`).all(...args) as Raw[]).map(toAgent);
+      }),
     revoke: (id, at) => run(() => s.revoke.run(at, id).changes > 0),
     touch: (id, at, hb) => run(() => void s.touch.run(at, hb ?? null, id)),
     setReachable: (id, reachable) => run(() => void s.reachable.run(reachable ? 1 : 0, id)),

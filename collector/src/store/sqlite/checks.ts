@@ -27,7 +27,8 @@ export function sqliteChecks(db: Database, run: Run, groupCommit = false): Check
       last_ts = excluded.last_ts, last_status = excluded.last_status, last_duration_ms = excluded.last_duration_ms,
       last_metrics = excluded.last_metrics, state = excluded.state, state_since = excluded.state_since,
       run_status = excluded.run_status, run_count = excluded.run_count, run_start = excluded.run_start`),
-    describe: db.prepare(`INSERT INTO checks (client_id, check_id, agent_id, site_id, type, target, labels, interval_ms, timeout_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    describe:
+      db.prepare(`INSERT INTO checks (client_id, check_id, agent_id, site_id, type, target, labels, interval_ms, timeout_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (client_id, check_id) DO UPDATE SET agent_id = excluded.agent_id, site_id = excluded.site_id, type = excluded.type,
       target = excluded.target, labels = excluded.labels, interval_ms = excluded.interval_ms, timeout_ms = excluded.timeout_ms`),
     transition: db.prepare('INSERT INTO transitions (client_id, check_id, ts, state, detected_at, reason) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -83,54 +84,69 @@ export function sqliteChecks(db: Database, run: Run, groupCommit = false): Check
     group = [];
     return mine;
   };
-  const grouped = (b: BatchWrite) => new Promise<boolean>((resolve, reject) => {
-    group.push({ b, resolve, reject });
-    if (group.length === 1) setImmediate(() => void run(() => commit(take())).catch((e: unknown) => take().forEach((g) => g.reject(e))));
-    else if (group.length >= GROUP_MAX) {
-      const full = take();
-      void run(() => commit(full)).catch((e: unknown) => full.forEach((g) => g.reject(e)));
-    }
-  });
+  const grouped = (b: BatchWrite) =>
+    new Promise<boolean>((resolve, reject) => {
+      group.push({ b, resolve, reject });
+      if (group.length === 1) setImmediate(() => void run(() => commit(take())).catch((e: unknown) => take().forEach((g) => g.reject(e))));
+      else if (group.length >= GROUP_MAX) {
+        const full = take();
+        void run(() => commit(full)).catch((e: unknown) => full.forEach((g) => g.reject(e)));
+      }
+    });
   const describe = db.transaction((agent: BatchWrite['agent'], checks: Parameters<CheckStore['describe']>[1]) => {
     for (const c of checks) {
-      s.describe.run(agent.clientId, c.id, agent.id, agent.siteId, c.type, c.target ?? null, JSON.stringify(c.labels ?? {}),
-        Math.round(c.intervalSeconds * 1000), Math.round(c.timeoutSeconds * 1000));
+      s.describe.run(
+        agent.clientId,
+        c.id,
+        agent.id,
+        agent.siteId,
+        c.type,
+        c.target ?? null,
+        JSON.stringify(c.labels ?? {}),
+        Math.round(c.intervalSeconds * 1000),
+        Math.round(c.timeoutSeconds * 1000),
+      );
     }
   });
   const saveTx = db.transaction(saveStates);
   return {
     ingestBatch: (b) => (groupCommit ? grouped(b) : run(() => ingest(b))),
     describe: (agent, checks) => run(() => describe(agent, checks)),
-    get: (client, check) => run(() => {
-      const r = s.get.get(client, check) as Raw | undefined;
-      return r && toCheck(r);
-    }),
-    list: (clients) => run(() => {
-      if (!clients) return (s.all.all() as Raw[]).map(toCheck);
-      const [sql, args] = inList('client_id', clients);
-      return (db.prepare(`SELECT * FROM checks WHERE ${sql} ORDER BY client_id, check_id`).all(...args) as Raw[]).map(toCheck);
-    }),
+    get: (client, check) =>
+      run(() => {
+        const r = s.get.get(client, check) as Raw | undefined;
+        return r && toCheck(r);
+      }),
+    list: (clients) =>
+      run(() => {
+        if (!clients) return (s.all.all() as Raw[]).map(toCheck);
+        const [sql, args] = inList('client_id', clients);
+        return (db.prepare(`SELECT * FROM checks WHERE ${sql} ORDER BY client_id, check_id`).all(...args) as Raw[]).map(toCheck);
+      }),
     saveStates: (checks, transitions) => run(() => saveTx(checks, transitions)),
-    transitionsFor: (client, ids, from, to) => run(() => {
-      const out: Transition[] = [];
-      for (const id of ids) {
-        const b = s.before.get(client, id, from) as { ts: number; state: MemberState } | undefined;
-        if (b) out.push({ ts: b.ts, check: id, state: b.state });
-        for (const r of s.inside.all(client, id, from, to) as Array<{ ts: number; state: MemberState }>) out.push({ ts: r.ts, check: id, state: r.state });
-      }
-      return out.sort((a, b) => a.ts - b.ts); // stable: per check, insertion order is kept
-    }),
-    hostMetrics: (agentIds) => run(() => {
-      if (!agentIds) return (s.hostAll.all() as Raw[]).map(toHostMetric);
-      const [sql, args] = inList('agent_id', agentIds);
-      return (db.prepare(`SELECT * FROM host_metrics WHERE ${sql} ORDER BY agent_id, name, labels`).all(...args) as Raw[]).map(toHostMetric);
-    }),
+    transitionsFor: (client, ids, from, to) =>
+      run(() => {
+        const out: Transition[] = [];
+        for (const id of ids) {
+          const b = s.before.get(client, id, from) as { ts: number; state: MemberState } | undefined;
+          if (b) out.push({ ts: b.ts, check: id, state: b.state });
+          for (const r of s.inside.all(client, id, from, to) as Array<{ ts: number; state: MemberState }>) out.push({ ts: r.ts, check: id, state: r.state });
+        }
+        return out.sort((a, b) => a.ts - b.ts); // stable: per check, insertion order is kept
+      }),
+    hostMetrics: (agentIds) =>
+      run(() => {
+        if (!agentIds) return (s.hostAll.all() as Raw[]).map(toHostMetric);
+        const [sql, args] = inList('agent_id', agentIds);
+        return (db.prepare(`SELECT * FROM host_metrics WHERE ${sql} ORDER BY agent_id, name, labels`).all(...args) as Raw[]).map(toHostMetric);
+      }),
     recentDurations: (client, check, ts, n) => run(() => (s.recent.all(client, check, ts, n) as Array<{ duration_ms: number }>).map((r) => r.duration_ms)),
     countResults: (client) => run(() => ((client === undefined ? s.countAll.get() : s.countClient.get(client)) as { n: number }).n),
-    pruneResults: (before) => run(() => {
-      let n = 0;
-      for (const k of s.pruneKeys.all() as Array<{ client_id: string; check_id: string }>) n += s.prune.run(k.client_id, k.check_id, before).changes;
-      return n;
-    }),
+    pruneResults: (before) =>
+      run(() => {
+        let n = 0;
+        for (const k of s.pruneKeys.all() as Array<{ client_id: string; check_id: string }>) n += s.prune.run(k.client_id, k.check_id, before).changes;
+        return n;
+      }),
   };
 }

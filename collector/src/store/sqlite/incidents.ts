@@ -25,7 +25,10 @@ export function sqliteIncidents(db: Database, run: Run): IncidentStore {
   };
   const tx = {
     open: db.transaction((i: NewIncident) => {
-      const id = Number(s.insert.run(i.client, i.service, i.kind, i.priority, i.site ?? null, i.startedAt, i.detectedAt, JSON.stringify(i.members), i.muted ? 1 : 0).lastInsertRowid);
+      const id = Number(
+        s.insert.run(i.client, i.service, i.kind, i.priority, i.site ?? null, i.startedAt, i.detectedAt, JSON.stringify(i.members), i.muted ? 1 : 0)
+          .lastInsertRowid,
+      );
       audit(id, i.detectedAt, 'opened', null, JSON.stringify({ startedAt: i.startedAt, members: i.members, muted: i.muted }));
       return get(id)!;
     }),
@@ -50,28 +53,35 @@ export function sqliteIncidents(db: Database, run: Run): IncidentStore {
     }),
   };
   return {
-    findOpen: (client, service, kind) => run(() => {
-      const r = s.open.get(client, service, kind) as Raw | undefined;
-      return r && toIncident(r);
-    }),
+    findOpen: (client, service, kind) =>
+      run(() => {
+        const r = s.open.get(client, service, kind) as Raw | undefined;
+        return r && toIncident(r);
+      }),
     listOpen: () => run(() => (s.openAll.all() as Raw[]).map(toIncident)),
     get: (id) => run(() => get(id)),
-    list: (f = {}) => run(() => {
-      const conds: string[] = [];
-      const args: Array<string | number> = [];
-      if (f.clients) {
-        if (f.clients.length === 0) return [];
-        conds.push(`client_id IN (${f.clients.map(() => '?').join(', ')})`);
-        args.push(...f.clients);
-      }
-      for (const [sql, v] of [['status = ?', f.status], ['kind = ?', f.kind], ['started_at >= ?', f.from], ['started_at < ?', f.to]] as const) {
-        if (v === undefined) continue;
-        conds.push(sql);
-        args.push(v);
-      }
-      const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
-      return (db.prepare(`SELECT * FROM incidents ${where} ORDER BY id`).all(...args) as Raw[]).map(toIncident);
-    }),
+    list: (f = {}) =>
+      run(() => {
+        const conds: string[] = [];
+        const args: Array<string | number> = [];
+        if (f.clients) {
+          if (f.clients.length === 0) return [];
+          conds.push(`client_id IN (${f.clients.map(() => '?').join(', ')})`);
+          args.push(...f.clients);
+        }
+        for (const [sql, v] of [
+          ['status = ?', f.status],
+          ['kind = ?', f.kind],
+          ['started_at >= ?', f.from],
+          ['started_at < ?', f.to],
+        ] as const) {
+          if (v === undefined) continue;
+          conds.push(sql);
+          args.push(v);
+        }
+        const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
+        return (db.prepare(`SELECT * FROM incidents ${where} ORDER BY id`).all(...args) as Raw[]).map(toIncident);
+      }),
     open: (i) => run(() => tx.open(i)),
     updateMembers: (id, at, members) => run(() => tx.members(id, at, members)),
     resolve: (id, resolvedAt, detectedAt) => run(() => tx.resolve(id, resolvedAt, detectedAt)),

@@ -17,9 +17,10 @@ export function sqliteSettings(db: Database, run: Run): SettingsStore {
   const put = db.prepare('INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)');
   return {
     get: (key) => run(() => (get.get(key) as { value: string } | undefined)?.value),
-    putIfAbsent: (key, value) => run(() => {
-      put.run(key, value);
-      return (get.get(key) as { value: string }).value;
-    }),
+    putIfAbsent: (key, value) =>
+      run(() => {
+        put.run(key, value);
+        return (get.get(key) as { value: string }).value;
+      }),
   };
 }

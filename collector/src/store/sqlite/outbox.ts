@@ -6,7 +6,9 @@ import type { Run } from './gate.js';
 /** The notification outbox on SQLite. Claims are made in one synchronous transaction, so two workers cannot take one row. */
 export function sqliteOutbox(db: Database, run: Run): OutboxStore {
   const s = {
-    insert: db.prepare(`INSERT OR IGNORE INTO deliveries (incident_id, event, channel, body, status, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)`),
+    insert: db.prepare(
+      `INSERT OR IGNORE INTO deliveries (incident_id, event, channel, body, status, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)`,
+    ),
     // the oldest unsettled row of each (incident, channel) only: a RESOLVED never overtakes its DOWN
     due: db.prepare(`SELECT d.id, d.incident_id, d.event, d.channel, d.body, d.attempts FROM deliveries d
       WHERE ((d.status = 'pending' AND d.next_attempt_at <= ?) OR (d.status = 'sending' AND d.lease_until <= ?))
@@ -27,21 +29,30 @@ export function sqliteOutbox(db: Database, run: Run): OutboxStore {
       if (out.length >= limit) break;
       if (!wanted.has(String(r.channel))) continue;
       s.claim.run(token, now + leaseMs, r.id);
-      out.push({ id: Number(r.id), incidentId: Number(r.incident_id), event: String(r.event), channel: String(r.channel), body: String(r.body), attempts: Number(r.attempts), claim: token });
+      out.push({
+        id: Number(r.id),
+        incidentId: Number(r.incident_id),
+        event: String(r.event),
+        channel: String(r.channel),
+        body: String(r.body),
+        attempts: Number(r.attempts),
+        claim: token,
+      });
     }
     return out;
   });
   return {
     enqueue: (incidentId, event, channel, body, at) => run(() => s.insert.run(incidentId, event, channel, body, at, at).changes > 0),
     claimDue: (now, channels, token, leaseMs, limit) => run(() => claim(now, channels, token, leaseMs, limit)),
-    settle: (id, token, o) => run(() =>
-      s.settle.run(o.status, o.status === 'delivered' ? o.at : null, o.nextAttemptAt ?? null, o.error ?? null, id, token).changes > 0),
+    settle: (id, token, o) =>
+      run(() => s.settle.run(o.status, o.status === 'delivered' ? o.at : null, o.nextAttemptAt ?? null, o.error ?? null, id, token).changes > 0),
     deliveries: (incidentId) => run(() => (s.list.all(incidentId) as Raw[]).map(toDelivery)),
     channelsTold: (incidentId) => run(() => (s.channels.all(incidentId) as Array<{ channel: string }>).map((r) => r.channel)),
-    firstDelivered: (incidentId, event) => run(() => {
-      const r = s.first.get(incidentId, event) as { at: number | null; n: number };
-      return { at: r.at, count: r.n };
-    }),
+    firstDelivered: (incidentId, event) =>
+      run(() => {
+        const r = s.first.get(incidentId, event) as { at: number | null; n: number };
+        return { at: r.at, count: r.n };
+      }),
     pendingCount: () => run(() => (s.pending.get() as { n: number }).n),
   };
 }

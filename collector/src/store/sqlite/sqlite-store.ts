@@ -14,8 +14,12 @@ import { sqliteOutbox } from './outbox.js';
 /** The repositories of one runner: the gated one outside transactions, the direct one inside. */
 function repos(db: Database, run: Run, groupCommit: boolean) {
   return {
-    agents: sqliteAgents(db, run), checks: sqliteChecks(db, run, groupCommit), incidents: sqliteIncidents(db, run),
-    outbox: sqliteOutbox(db, run), exclusions: sqliteExclusions(db, run), settings: sqliteSettings(db, run),
+    agents: sqliteAgents(db, run),
+    checks: sqliteChecks(db, run, groupCommit),
+    incidents: sqliteIncidents(db, run),
+    outbox: sqliteOutbox(db, run),
+    exclusions: sqliteExclusions(db, run),
+    settings: sqliteSettings(db, run),
   };
 }
 
@@ -64,7 +68,14 @@ export class SqliteStore implements Store {
     this.exclusions = r.exclusions;
     this.settings = r.settings;
     const inner = repos(this.db, direct, false);
-    this.tx = { ...inner, engine: 'sqlite', location: this.location, transaction: (fn) => fn(this.tx), migrate: () => this.migrate(), close: async () => undefined };
+    this.tx = {
+      ...inner,
+      engine: 'sqlite',
+      location: this.location,
+      transaction: (fn) => fn(this.tx),
+      migrate: () => this.migrate(),
+      close: async () => undefined,
+    };
   }
 
   static async open(dataDir: string): Promise<SqliteStore> {
@@ -95,7 +106,10 @@ export class SqliteStore implements Store {
     if (!row) this.db.prepare('INSERT INTO schema_version (version) VALUES (0)').run();
     let version = row?.version ?? 0;
     if (version > SQLITE_MIGRATIONS.length) {
-      throw new VigilError('STORE_SCHEMA', `${this.location} has schema version ${version}; this collector knows ${SQLITE_MIGRATIONS.length}. Upgrade the collector.`);
+      throw new VigilError(
+        'STORE_SCHEMA',
+        `${this.location} has schema version ${version}; this collector knows ${SQLITE_MIGRATIONS.length}. Upgrade the collector.`,
+      );
     }
     const applied: number[] = [];
     for (; version < SQLITE_MIGRATIONS.length; version++) {
