@@ -20,6 +20,31 @@ export interface StateMachineOptions {
 
 type AgentRef = Pick<AgentRow, 'id' | 'clientId' | 'siteId'>;
 const RECENT = 20;
+
+/** A check the collector has not seen before: unknown until results confirm a state. */
+function newCheck(agent: AgentRef, checkId: string, type: string): CheckRow {
+  return {
+    clientId: agent.clientId,
+    checkId,
+    agentId: agent.id,
+    siteId: agent.siteId,
+    type,
+    target: null,
+    labels: {},
+    intervalMs: null,
+    timeoutMs: null,
+    lastTs: null,
+    lastStatus: null,
+    lastDurationMs: null,
+    lastMetrics: {},
+    state: 'unknown',
+    stateSince: null,
+    runStatus: null,
+    runCount: 0,
+    runStart: null,
+    recentDurationsMs: [],
+  };
+}
 const key = (client: string, check: string) => `${client}\u0000${check}`;
 
 /** What a batch changed, before it is written: the rows to save, the transitions, the events to emit after commit. */
@@ -38,7 +63,6 @@ interface Plan {
  */
 export class StateMachine {
   private readonly checks = new Map<string, CheckRow>();
-  private readonly recent = new Map<string, number[]>();
   private readonly locks = new KeyedLock();
   private publishing: Promise<void> = Promise.resolve();
 
@@ -108,7 +132,10 @@ export class StateMachine {
       c.lastMetrics = r.metrics ?? {};
       const services = this.servicesOf(agent.clientId, r.checkId, r.ts);
       const needsRecent = services.some((s) => s.thresholds?.latencyP95AboveMs !== undefined);
-      const recentDurationsMs = needsRecent ? await this.recentDurations(agent.clientId, r.checkId, r.ts, r.durationMs) : [r.durationMs];
+      // the p95 ring lives in the check row (written with it), only for checks that need it
+      if (needsRecent) c.recentDurationsMs = [...c.recentDurationsMs.slice(1 - RECENT), r.durationMs];
+      else if (c.recentDurationsMs.length > 0) c.recentDurationsMs = [];
+      const recentDurationsMs = needsRecent ? c.recentDurationsMs : [r.durationMs];
       const seen = memberStateOf({ status: r.status, metrics: r.metrics ?? {}, recentDurationsMs }, services, this.opts.degradedAs);
       const e = this.observe(c, seen, r.ts, agent, plan.transitions, r.reason, r.message);
       if (e) plan.events.push(e);
@@ -123,39 +150,7 @@ export class StateMachine {
   /** A copy to plan on: the cached row is replaced only once the batch is committed. */
   private draft(agent: AgentRef, r: CheckResultSample, known: CheckRow | undefined): CheckRow {
     if (known) return { ...known, labels: { ...known.labels }, lastMetrics: { ...known.lastMetrics } };
-    return {
-      clientId: agent.clientId,
-      checkId: r.checkId,
-      agentId: agent.id,
-      siteId: agent.siteId,
-      type: r.type,
-      target: r.target ?? null,
-      labels: r.labels ?? {},
-      intervalMs: null,
-      timeoutMs: null,
-      lastTs: null,
-      lastStatus: null,
-      lastDurationMs: null,
-      lastMetrics: {},
-      state: 'unknown',
-      stateSince: null,
-      runStatus: null,
-      runCount: 0,
-      runStart: null,
-    };
-  }
-
-  /** The last RECENT durations including this one; read from the store once per check, then kept in memory. */
-  private async recentDurations(client: string, check: string, ts: number, durationMs: number): Promise<number[]> {
-    const k = key(client, check);
-    let ring = this.recent.get(k);
-    if (!ring) {
-      ring = (await this.store.checks.recentDurations(client, check, ts, RECENT)).reverse();
-      this.recent.set(k, ring);
-    }
-    ring.push(durationMs);
-    if (ring.length > RECENT) ring.splice(0, ring.length - RECENT);
-    return [...ring].reverse();
+    return { ...newCheck(agent, r.checkId, r.type), target: r.target ?? null, labels: r.labels ?? {} };
   }
 
   private servicesOf(client: string, check: string, ts: number): ServiceDefinition[] {
@@ -295,28 +290,7 @@ export class StateMachine {
       for (const d of catalogue) {
         const k = key(agent.clientId, d.id);
         const known = this.checks.get(k);
-        const c: CheckRow = known
-          ? { ...known }
-          : {
-              clientId: agent.clientId,
-              checkId: d.id,
-              agentId: agent.id,
-              siteId: agent.siteId,
-              type: d.type,
-              target: null,
-              labels: {},
-              intervalMs: null,
-              timeoutMs: null,
-              lastTs: null,
-              lastStatus: null,
-              lastDurationMs: null,
-              lastMetrics: {},
-              state: 'unknown',
-              stateSince: null,
-              runStatus: null,
-              runCount: 0,
-              runStart: null,
-            };
+        const c: CheckRow = known ? { ...known } : newCheck(agent, d.id, d.type);
         Object.assign(c, {
           agentId: agent.id,
           siteId: agent.siteId,

@@ -165,7 +165,7 @@ export class Outbox {
     const backoff = Math.min(this.retry.baseDelayMs * 2 ** (attempts - 1), MAX_BACKOFF_MS) * (0.8 + this.random() * 0.4);
     const wait = res.retryAfterMs !== undefined ? Math.min(Math.max(res.retryAfterMs, 0), MAX_RETRY_AFTER_MS) : backoff;
     const error = res.error ?? `status ${res.status ?? '?'}`;
-    if (!(await this.store.settle(d.id, d.claim, { status: giveUp ? 'failed' : 'pending', at: now, nextAttemptAt: now + wait, error })))
+    if (!(await this.store.settle(d.id, d.claim, { status: giveUp ? 'failed' : 'pending', at: now, nextAttemptAt: Math.round(now + wait), error })))
       return this.lostClaim(d);
     this.logger.warn(
       { incident: d.incidentId, event: d.event, channel: d.channel, attempts, error: res.error, status: res.status, giveUp },

@@ -55,6 +55,7 @@ export const toCheck = (r: Raw): CheckRow => ({
   runStatus: (r.run_status ?? null) as MemberState | null,
   runCount: num(r.run_count),
   runStart: numOrNull(r.run_start),
+  recentDurationsMs: r.recent_durations ? (JSON.parse(String(r.recent_durations)) as number[]) : [],
 });
 
 /** A check's columns in the order both engines' upserts take them. */
@@ -77,9 +78,11 @@ export const checkParams = (c: CheckRow): unknown[] => [
   c.runStatus,
   c.runCount,
   c.runStart,
+  c.recentDurationsMs.length ? JSON.stringify(c.recentDurationsMs) : null,
 ];
 export const CHECK_COLUMNS =
-  'client_id, check_id, agent_id, site_id, type, target, labels, interval_ms, timeout_ms, last_ts, last_status, last_duration_ms, last_metrics, state, state_since, run_status, run_count, run_start';
+  'client_id, check_id, agent_id, site_id, type, target, labels, interval_ms, timeout_ms, last_ts, last_status, last_duration_ms, last_metrics, state, state_since, run_status, run_count, run_start, recent_durations';
+export const CHECK_WIDTH = 19;
 
 export const toHostMetric = (r: Raw): HostMetricRow => ({
   agentId: String(r.agent_id),

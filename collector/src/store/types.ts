@@ -89,6 +89,8 @@ export interface CheckRow {
   runStatus: MemberState | null;
   runCount: number;
   runStart: number | null;
+  /** The last durations, oldest first, kept only for checks of a service with a latency (p95) threshold. */
+  recentDurationsMs: number[];
 }
 export interface HostMetricRow {
   agentId: string;
@@ -130,9 +132,8 @@ export interface CheckStore {
   /** Transitions of these checks in [from, to), plus the last one before `from` so the state at `from` is known; by ts, then insertion order. */
   transitionsFor(clientId: string, checkIds: readonly string[], from: number, to: number): Promise<Transition[]>;
   hostMetrics(agentIds?: readonly string[]): Promise<HostMetricRow[]>;
-  /** Durations (ms) of a check's last `n` results at or before `ts`, newest first. */
-  recentDurations(clientId: string, checkId: string, ts: number, n: number): Promise<number[]>;
   countResults(clientId?: string): Promise<number>;
+  /** Drops raw results older than `before`, by arrival order (results are an append-only log; a late result may outlive it by its delay). */
   pruneResults(before: number): Promise<number>;
 }
 

@@ -61,6 +61,7 @@ const checkRow = (checkId: string, over: Partial<CheckRow> = {}): CheckRow => ({
   runStatus: null,
   runCount: 0,
   runStart: null,
+  recentDurationsMs: [],
   ...over,
 });
 const batch = (seq: number, results: CheckResultSample[], over: Partial<BatchWrite> = {}): BatchWrite => ({
@@ -226,17 +227,32 @@ describe.each(engines)('Store contract on %s', (_name, make) => {
     expect(await s.checks.transitionsFor('other', ['a'], T0, T0 + 1000)).toEqual([]);
   });
 
-  it('recent durations newest first, counts, and pruning by age', async () => {
+  it('a check keeps its latency ring; counts; pruning drops results older than the cut, in arrival order', async () => {
     await reset();
+    await s.checks.saveStates([checkRow('fw-1', { recentDurationsMs: [3, 1, 2] })], []);
+    expect((await s.checks.get('acme', 'fw-1'))!.recentDurationsMs).toEqual([3, 1, 2]);
+    await s.checks.saveStates([checkRow('fw-1', { recentDurationsMs: [] })], []);
+    expect((await s.checks.get('acme', 'fw-1'))!.recentDurationsMs).toEqual([]);
+    for (let seq = 1; seq <= 4; seq++)
+      await s.checks.ingestBatch(
+        batch(
+          seq,
+          [1, 2, 3].map((i) => result(`c-${i}`, T0 + seq * 10_000 + i)),
+        ),
+      );
+    // a batch of 300 results goes in as more than one multi-row statement
     await s.checks.ingestBatch(
       batch(
-        1,
-        [1, 2, 3, 4].map((i) => result('fw-1', T0 + i * 1000, 'up', i)),
+        5,
+        Array.from({ length: 300 }, (_, i) => result(`big-${i % 7}`, T0 + 60_000 + i)),
       ),
     );
-    expect(await s.checks.recentDurations('acme', 'fw-1', T0 + 3000, 2)).toEqual([3, 2]);
-    expect(await s.checks.pruneResults(T0 + 2500)).toBe(2);
-    expect(await s.checks.countResults('acme')).toBe(2);
+    expect(await s.checks.countResults('acme')).toBe(312);
+    expect(await s.checks.pruneResults(T0 + 25_000)).toBe(6);
+    expect(await s.checks.countResults()).toBe(306);
+    expect(await s.checks.pruneResults(T0)).toBe(0);
+    expect(await s.checks.pruneResults(T0 + 10 * 60_000)).toBe(306);
+    expect(await s.checks.pruneResults(T0 + 10 * 60_000)).toBe(0);
   });
 
   it('incidents: open with its trail, find open, filters, members, resolve once, first acknowledgement wins, escalation only upwards', async () => {
@@ -330,7 +346,7 @@ describe.each(engines)('Store contract on %s', (_name, make) => {
     const again = await s.outbox.claimDue(T0 + 10_000, ['mail'], 'w3', 10_000, 10);
     expect(again.map((d) => d.claim)).toEqual(['w3']);
     expect(await s.outbox.settle(again[0]!.id, 'w1', { status: 'delivered', at: T0 + 10_001 })).toBe(false);
-    expect(await s.outbox.settle(again[0]!.id, 'w3', { status: 'pending', at: T0 + 10_001, nextAttemptAt: T0 + 20_000, error: 'HTTP 500' })).toBe(true);
+    expect(await s.outbox.settle(again[0]!.id, 'w3', { status: 'pending', at: T0 + 10_001, nextAttemptAt: T0 + 20_000.4, error: 'HTTP 500' })).toBe(true);
     expect(await s.outbox.claimDue(T0 + 19_999, ['mail'], 'w3', 10_000, 10)).toEqual([]);
     const rows = await s.outbox.deliveries(1);
     expect(rows.map((d) => `${d.channel}:${d.event}:${d.status}:${d.attempts}`)).toEqual([

@@ -1,5 +1,5 @@
 import type { MemberState, Transition } from '../../../../shared/sla/types.js';
-import { CHECK_COLUMNS, checkParams, toCheck, toHostMetric } from '../rows.js';
+import { CHECK_COLUMNS, CHECK_WIDTH, checkParams, toCheck, toHostMetric } from '../rows.js';
 import type { BatchWrite, CheckRow, CheckStore, TransitionRow } from '../types.js';
 import type { Exec } from './exec.js';
 
@@ -22,6 +22,7 @@ const CHECK_TYPES = [
   'text',
   'int',
   'bigint',
+  'text',
 ];
 const UNNEST_CHECKS = `SELECT * FROM unnest(${CHECK_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
 const UPSERT_CHECKS = `INSERT INTO checks (${CHECK_COLUMNS}) ${UNNEST_CHECKS}
@@ -29,7 +30,7 @@ const UPSERT_CHECKS = `INSERT INTO checks (${CHECK_COLUMNS}) ${UNNEST_CHECKS}
   target = excluded.target, labels = excluded.labels, interval_ms = excluded.interval_ms, timeout_ms = excluded.timeout_ms,
   last_ts = excluded.last_ts, last_status = excluded.last_status, last_duration_ms = excluded.last_duration_ms,
   last_metrics = excluded.last_metrics, state = excluded.state, state_since = excluded.state_since,
-  run_status = excluded.run_status, run_count = excluded.run_count, run_start = excluded.run_start`;
+  run_status = excluded.run_status, run_count = excluded.run_count, run_start = excluded.run_start, recent_durations = excluded.recent_durations`;
 
 /** Column arrays for unnest(): one round trip per table, whatever the batch size. */
 function columns(rows: readonly unknown[][], width: number): unknown[][] {
@@ -39,7 +40,7 @@ function columns(rows: readonly unknown[][], width: number): unknown[][] {
 }
 
 async function saveStates(t: Exec, checks: readonly CheckRow[], transitions: readonly TransitionRow[]): Promise<void> {
-  if (checks.length > 0) await t.q({ name: 'checks-upsert', text: UPSERT_CHECKS }, columns(checks.map(checkParams), 18));
+  if (checks.length > 0) await t.q({ name: 'checks-upsert', text: UPSERT_CHECKS }, columns(checks.map(checkParams), CHECK_WIDTH));
   if (transitions.length > 0) {
     await t.q(
       {
@@ -159,15 +160,11 @@ export function pgChecks(x: Exec): CheckStore {
         ? await x.q('SELECT * FROM host_metrics WHERE agent_id = ANY($1::text[]) ORDER BY agent_id, name, labels', [agentIds])
         : await x.q('SELECT * FROM host_metrics ORDER BY agent_id, name, labels')
       ).rows.map(toHostMetric),
-    recentDurations: async (client, check, ts, n) =>
-      (
-        await x.q('SELECT duration_ms FROM results WHERE client_id = $1 AND check_id = $2 AND ts <= $3 ORDER BY ts DESC LIMIT $4', [client, check, ts, n])
-      ).rows.map((r) => Number(r.duration_ms)),
     countResults: async (client) =>
       Number(
         (client === undefined ? await x.q('SELECT COUNT(*) AS n FROM results') : await x.q('SELECT COUNT(*) AS n FROM results WHERE client_id = $1', [client]))
           .rows[0]!.n,
       ),
-    pruneResults: async (before) => (await x.q('DELETE FROM results WHERE ts < $1', [before])).rowCount,
+    pruneResults: async (before) => (await x.q('DELETE FROM results WHERE ts < $1', [before])).rowCount, // BRIN on ts: cheap for an append-mostly table
   };
 }

@@ -46,7 +46,14 @@ export function pgOutbox(x: Exec): OutboxStore {
         await x.q(
           `UPDATE deliveries SET status = $1, attempts = attempts + 1, delivered_at = $2, next_attempt_at = COALESCE($3, next_attempt_at),
         last_error = $4, claim = NULL, lease_until = NULL WHERE id = $5 AND status = 'sending' AND claim = $6`,
-          [o.status, o.status === 'delivered' ? o.at : null, o.nextAttemptAt ?? null, o.error ?? null, id, claim],
+          [
+            o.status,
+            o.status === 'delivered' ? Math.round(o.at) : null,
+            o.nextAttemptAt === undefined ? null : Math.round(o.nextAttemptAt),
+            o.error ?? null,
+            id,
+            claim,
+          ],
         )
       ).rowCount > 0,
     deliveries: async (incidentId) => (await x.q('SELECT * FROM deliveries WHERE incident_id = $1 ORDER BY id', [incidentId])).rows.map(toDelivery),

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { MemberState, Transition } from '../../../../shared/sla/types.js';
-import { CHECK_COLUMNS, checkParams, toCheck, toHostMetric, type Raw } from '../rows.js';
+import { CHECK_COLUMNS, CHECK_WIDTH, checkParams, toCheck, toHostMetric, type Raw } from '../rows.js';
 import type { BatchWrite, CheckRow, CheckStore, TransitionRow } from '../types.js';
 import type { Run } from './gate.js';
 import { inList } from './sql.js';
@@ -8,6 +8,9 @@ import { inList } from './sql.js';
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
 const GROUP_MAX = 64;
+/** Results go in as multi-row INSERTs of up to this many rows (one statement per size, prepared once). */
+const RESULT_CHUNK = 128;
+const RESULT_WIDTH = 7;
 
 /**
  * Checks, results, transitions and host metrics on SQLite. Outside a transaction, batches
@@ -18,15 +21,14 @@ const GROUP_MAX = 64;
 export function sqliteChecks(db: Database, run: Run, groupCommit = false): CheckStore {
   const s = {
     batch: db.prepare('INSERT OR IGNORE INTO batches (agent_id, seq, received_at, samples) VALUES (?, ?, ?, ?)'),
-    result: db.prepare('INSERT INTO results (client_id, check_id, ts, status, reason, duration_ms, metrics) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     metric: db.prepare(`INSERT INTO host_metrics (agent_id, name, labels, ts, value) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (agent_id, name, labels) DO UPDATE SET ts = excluded.ts, value = excluded.value WHERE excluded.ts >= host_metrics.ts`),
-    check: db.prepare(`INSERT INTO checks (${CHECK_COLUMNS}) VALUES (${placeholders(18)})
+    check: db.prepare(`INSERT INTO checks (${CHECK_COLUMNS}) VALUES (${placeholders(CHECK_WIDTH)})
       ON CONFLICT (client_id, check_id) DO UPDATE SET agent_id = excluded.agent_id, site_id = excluded.site_id, type = excluded.type,
       target = excluded.target, labels = excluded.labels, interval_ms = excluded.interval_ms, timeout_ms = excluded.timeout_ms,
       last_ts = excluded.last_ts, last_status = excluded.last_status, last_duration_ms = excluded.last_duration_ms,
       last_metrics = excluded.last_metrics, state = excluded.state, state_since = excluded.state_since,
-      run_status = excluded.run_status, run_count = excluded.run_count, run_start = excluded.run_start`),
+      run_status = excluded.run_status, run_count = excluded.run_count, run_start = excluded.run_start, recent_durations = excluded.recent_durations`),
     describe:
       db.prepare(`INSERT INTO checks (client_id, check_id, agent_id, site_id, type, target, labels, interval_ms, timeout_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (client_id, check_id) DO UPDATE SET agent_id = excluded.agent_id, site_id = excluded.site_id, type = excluded.type,
@@ -38,12 +40,46 @@ export function sqliteChecks(db: Database, run: Run, groupCommit = false): Check
     before: db.prepare('SELECT ts, state FROM transitions WHERE client_id = ? AND check_id = ? AND ts < ? ORDER BY ts DESC, rowid DESC LIMIT 1'),
     inside: db.prepare('SELECT ts, state FROM transitions WHERE client_id = ? AND check_id = ? AND ts >= ? AND ts < ? ORDER BY ts, rowid'),
     hostAll: db.prepare('SELECT * FROM host_metrics ORDER BY agent_id, name, labels'),
-    recent: db.prepare('SELECT duration_ms FROM results WHERE client_id = ? AND check_id = ? AND ts <= ? ORDER BY ts DESC LIMIT ?'),
     countAll: db.prepare('SELECT COUNT(*) AS n FROM results'),
     countClient: db.prepare('SELECT COUNT(*) AS n FROM results WHERE client_id = ?'),
-    // per check, through results_check: there is no index on ts alone (it halved insert speed)
-    pruneKeys: db.prepare('SELECT DISTINCT client_id, check_id FROM results'),
-    prune: db.prepare('DELETE FROM results WHERE client_id = ? AND check_id = ? AND ts < ?'),
+    // results are an append-only log without indexes: rowid order is arrival order
+    bounds: db.prepare('SELECT MIN(rowid) AS lo, MAX(rowid) AS hi FROM results'),
+    tsAt: db.prepare('SELECT ts FROM results WHERE rowid >= ? ORDER BY rowid LIMIT 1'),
+    prune: db.prepare('DELETE FROM results WHERE rowid < ?'),
+  };
+  const inserts = new Map<number, ReturnType<Database['prepare']>>();
+  const insertOf = (n: number) => {
+    let st = inserts.get(n);
+    if (!st) {
+      const row = `(${placeholders(RESULT_WIDTH)})`;
+      st = db.prepare(
+        `INSERT INTO results (client_id, check_id, ts, status, reason, duration_ms, metrics) VALUES ${Array.from({ length: n }, () => row).join(', ')}`,
+      );
+      inserts.set(n, st);
+    }
+    return st;
+  };
+  const insertResults = (client: string, results: BatchWrite['results']) => {
+    for (let at = 0; at < results.length; at += RESULT_CHUNK) {
+      const part = results.slice(at, at + RESULT_CHUNK);
+      const params: unknown[] = [];
+      for (const r of part) params.push(client, r.checkId, r.ts, r.status, r.reason ?? null, r.durationMs, r.metrics ? JSON.stringify(r.metrics) : null);
+      insertOf(part.length).run(params);
+    }
+  };
+  /** The first rowid whose result is not older than `before`: results arrive roughly in time order, so a binary search over rowids finds the cut. */
+  const cutOf = (before: number): number | undefined => {
+    const b = s.bounds.get() as { lo: number | null; hi: number | null };
+    if (b.lo === null || b.hi === null) return undefined;
+    let lo = b.lo;
+    let hi = b.hi + 1;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const r = s.tsAt.get(mid) as { ts: number } | undefined;
+      if (r && r.ts < before) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   };
   const saveStates = (checks: readonly CheckRow[], transitions: readonly TransitionRow[]) => {
     for (const c of checks) s.check.run(...checkParams(c));
@@ -52,9 +88,7 @@ export function sqliteChecks(db: Database, run: Run, groupCommit = false): Check
   const ingest = db.transaction((b: BatchWrite): boolean => {
     const { agent } = b;
     if (s.batch.run(agent.id, b.seq, b.receivedAt, b.results.length + b.metrics.length).changes === 0) return false;
-    for (const r of b.results) {
-      s.result.run(agent.clientId, r.checkId, r.ts, r.status, r.reason ?? null, r.durationMs, r.metrics ? JSON.stringify(r.metrics) : null);
-    }
+    if (b.results.length > 0) insertResults(agent.clientId, b.results);
     for (const m of b.metrics) s.metric.run(agent.id, m.name, JSON.stringify(m.labels ?? {}), m.ts, m.value);
     saveStates(b.checks, b.transitions);
     s.touch.run(b.receivedAt, agent.id);
@@ -140,13 +174,11 @@ export function sqliteChecks(db: Database, run: Run, groupCommit = false): Check
         const [sql, args] = inList('agent_id', agentIds);
         return (db.prepare(`SELECT * FROM host_metrics WHERE ${sql} ORDER BY agent_id, name, labels`).all(...args) as Raw[]).map(toHostMetric);
       }),
-    recentDurations: (client, check, ts, n) => run(() => (s.recent.all(client, check, ts, n) as Array<{ duration_ms: number }>).map((r) => r.duration_ms)),
     countResults: (client) => run(() => ((client === undefined ? s.countAll.get() : s.countClient.get(client)) as { n: number }).n),
     pruneResults: (before) =>
       run(() => {
-        let n = 0;
-        for (const k of s.pruneKeys.all() as Array<{ client_id: string; check_id: string }>) n += s.prune.run(k.client_id, k.check_id, before).changes;
-        return n;
+        const cut = cutOf(before);
+        return cut === undefined ? 0 : s.prune.run(cut).changes;
       }),
   };
 }

@@ -45,7 +45,17 @@ export function sqliteOutbox(db: Database, run: Run): OutboxStore {
     enqueue: (incidentId, event, channel, body, at) => run(() => s.insert.run(incidentId, event, channel, body, at, at).changes > 0),
     claimDue: (now, channels, token, leaseMs, limit) => run(() => claim(now, channels, token, leaseMs, limit)),
     settle: (id, token, o) =>
-      run(() => s.settle.run(o.status, o.status === 'delivered' ? o.at : null, o.nextAttemptAt ?? null, o.error ?? null, id, token).changes > 0),
+      run(
+        () =>
+          s.settle.run(
+            o.status,
+            o.status === 'delivered' ? Math.round(o.at) : null,
+            o.nextAttemptAt === undefined ? null : Math.round(o.nextAttemptAt),
+            o.error ?? null,
+            id,
+            token,
+          ).changes > 0,
+      ),
     deliveries: (incidentId) => run(() => (s.list.all(incidentId) as Raw[]).map(toDelivery)),
     channelsTold: (incidentId) => run(() => (s.channels.all(incidentId) as Array<{ channel: string }>).map((r) => r.channel)),
     firstDelivered: (incidentId, event) =>

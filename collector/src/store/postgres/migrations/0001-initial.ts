@@ -1,4 +1,4 @@
-/** The schema as of the store seam (SQLite migrations 1–4 in one). Never edit a shipped migration: add the next file. */
+/** The schema as of the store seam (SQLite migrations 1–5 in one; raw results an append-only log with a BRIN index for pruning). Never edit a shipped migration: add the next file. */
 export default `CREATE TABLE enrollment_tokens (
      id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, client_id TEXT NOT NULL, site_id TEXT NOT NULL,
      created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, max_uses INTEGER, uses INTEGER NOT NULL DEFAULT 0,
@@ -15,11 +15,10 @@ export default `CREATE TABLE enrollment_tokens (
      target TEXT, labels TEXT NOT NULL DEFAULT '{}', interval_ms BIGINT, timeout_ms BIGINT,
      last_ts BIGINT, last_status TEXT, last_duration_ms DOUBLE PRECISION, last_metrics TEXT,
      state TEXT NOT NULL DEFAULT 'unknown', state_since BIGINT, run_status TEXT, run_count INTEGER NOT NULL DEFAULT 0, run_start BIGINT,
-     PRIMARY KEY (client_id, check_id));
+     recent_durations TEXT, PRIMARY KEY (client_id, check_id));
    CREATE TABLE results (client_id TEXT NOT NULL, check_id TEXT NOT NULL, ts BIGINT NOT NULL, status TEXT NOT NULL,
      reason TEXT, duration_ms DOUBLE PRECISION NOT NULL, metrics TEXT);
    CREATE INDEX results_ts ON results USING brin (ts);
-   CREATE INDEX results_check ON results (client_id, check_id, ts);
    CREATE TABLE host_metrics (agent_id TEXT NOT NULL, name TEXT NOT NULL, labels TEXT NOT NULL, ts BIGINT NOT NULL, value DOUBLE PRECISION NOT NULL,
      PRIMARY KEY (agent_id, name, labels));
    CREATE TABLE transitions (id BIGSERIAL PRIMARY KEY, client_id TEXT NOT NULL, check_id TEXT NOT NULL, ts BIGINT NOT NULL, state TEXT NOT NULL,
