@@ -8,6 +8,7 @@ import type { StateMachine } from './engine/state-machine.js';
 import type { Incidents } from './incidents/wiring.js';
 import type { CollectorMetrics } from './metrics.js';
 import type { Sink } from './sinks/types.js';
+import type { AgentTokens } from './agent-tokens.js';
 import type { Store } from './store/types.js';
 
 export type VigilFastify = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger, TypeBoxTypeProvider>;
@@ -23,4 +24,5 @@ export interface AppContext {
   sinks: Sink[];
   definitions: () => readonly SlaDefinition[];
   incidents: Incidents;
+  agentTokens: AgentTokens;
 }

@@ -4,6 +4,7 @@ import type { Clock } from '../../shared/clock.js';
 import { isVigilError, VigilError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { SlaDefinition } from '../../shared/sla/types.js';
+import { AgentTokens } from './agent-tokens.js';
 import type { AppContext, VigilFastify } from './app-context.js';
 import type { CollectorConfig } from './config.js';
 import type { EngineListener } from './engine/events.js';
@@ -76,7 +77,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<VigilApp> {
   );
   await engine.load();
   metrics.watchChecks(() => engine.snapshot());
-  const ctx: AppContext = { config, store, clock, logger, engine, metrics, sinks: opts.sinks ?? [], definitions, incidents };
+  const agentTokens = new AgentTokens(store, clock);
+  const ctx: AppContext = { config, store, clock, logger, engine, metrics, sinks: opts.sinks ?? [], definitions, incidents, agentTokens };
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (req.url.startsWith('/api/v1/ingest')) metrics.rejected();

@@ -53,7 +53,9 @@ export function enrollRoutes(app: VigilFastify, ctx: AppContext): void {
 
   app.delete<{ Params: { id: string } }>('/api/v1/admin/agents/:id', async (req) => {
     requireAdmin(req, ctx.config.adminToken);
-    if (!(await ctx.store.agents.revoke(req.params.id, ctx.clock.now()))) throw new VigilError('NOT_FOUND', `no active agent ${req.params.id}`);
+    const revoked = await ctx.store.agents.revoke(req.params.id, ctx.clock.now());
+    ctx.agentTokens.forget(req.params.id);
+    if (!revoked) throw new VigilError('NOT_FOUND', `no active agent ${req.params.id}`);
     return { revoked: req.params.id };
   });
 

@@ -2,13 +2,12 @@ import { VigilError } from '../../../shared/errors.js';
 import { BatchAck, SampleBatch, type CheckResultSample, type MetricSample } from '../../../shared/protocol/v1/batch.js';
 import { Heartbeat, HeartbeatAck } from '../../../shared/protocol/v1/heartbeat.js';
 import type { AppContext, VigilFastify } from '../app-context.js';
-import { agentOf } from '../auth.js';
 
 /** Sample batches (idempotent by agentId+seq) and heartbeats. */
 export function ingestRoutes(app: VigilFastify, ctx: AppContext): void {
   app.post('/api/v1/ingest', { schema: { body: SampleBatch, response: { 200: BatchAck } } }, async (req) => {
     const started = performance.now();
-    const agent = await agentOf(req, ctx.store);
+    const agent = await ctx.agentTokens.agentOf(req);
     const batch = req.body;
     if (batch.agentId !== agent.id) throw new VigilError('FORBIDDEN', `this token belongs to agent ${agent.id}, not ${batch.agentId}`);
     const results: CheckResultSample[] = [];
@@ -22,7 +21,7 @@ export function ingestRoutes(app: VigilFastify, ctx: AppContext): void {
   });
 
   app.post('/api/v1/heartbeat', { schema: { body: Heartbeat, response: { 200: HeartbeatAck } } }, async (req) => {
-    const agent = await agentOf(req, ctx.store);
+    const agent = await ctx.agentTokens.agentOf(req);
     if (req.body.agentId !== agent.id) throw new VigilError('FORBIDDEN', `this token belongs to agent ${agent.id}, not ${req.body.agentId}`);
     const now = ctx.clock.now();
     await ctx.engine.heartbeat(agent, req.body.checks, Math.round(req.body.intervalSeconds * 1000));

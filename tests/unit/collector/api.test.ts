@@ -64,6 +64,7 @@ describe('collector API: enrollment, ingest, bad input', () => {
     expect((await f.app.inject({ method: 'DELETE', url: `/api/v1/admin/enrollment-tokens/${a.enrollmentId}`, headers: f.admin })).statusCode).toBe(200);
     const again = await f.app.inject({ method: 'POST', url: '/api/v1/enroll', payload: { token: a.enrollmentToken, hostname: 'x', agentVersion: 't' } });
     expect(again.json().error.code).toBe('VIGIL_ERR_TOKEN_REVOKED');
+    expect((await f.ingest(a, [])).statusCode).toBe(200); // the collector caches the agent's token now
     expect((await f.app.inject({ method: 'DELETE', url: `/api/v1/admin/agents/${a.agentId}`, headers: f.admin })).statusCode).toBe(200);
     expect((await f.ingest(a, [])).json().error.code).toBe('VIGIL_ERR_TOKEN_REVOKED');
     const noAdmin = await f.app.inject({ method: 'GET', url: '/api/v1/admin/enrollment-tokens', headers: { authorization: 'Bearer wrong-token-000000000' } });
