@@ -21,7 +21,8 @@ export interface BenchAgent {
   token: string;
 }
 
-const checkId = (i: number) => `chk-${String(i).padStart(2, '0')}`;
+/** Each agent its own checks (as at real sites): one client's 1,000 agents make 10,000 checks, not 10 shared ones. */
+const checkId = (agentId: string, i: number) => `${agentId}.chk-${String(i).padStart(2, '0')}`;
 const typeOf = (i: number) => TYPES[i % TYPES.length]!;
 
 /** The catalogue every agent reports in its heartbeat: CHECKS_PER_AGENT checks of mixed types. */
@@ -34,7 +35,7 @@ export function heartbeatOf(agentId: string, now: number): Heartbeat {
     queuedBatches: 0,
     intervalSeconds: 30,
     checks: Array.from({ length: CHECKS_PER_AGENT }, (_, i) => ({
-      id: checkId(i),
+      id: checkId(agentId, i),
       type: typeOf(i),
       intervalSeconds: CHECK_INTERVAL_S,
       timeoutSeconds: 5,
@@ -63,7 +64,7 @@ export class BatchBuilder {
       const ms = 5 + ((i * 7) % 40) + 0.25;
       const metric = typeOf(i) === 'tls' ? 61 : ms / 1000;
       return [
-        `{"kind":"check","checkId":"${checkId(i)}","type":"${typeOf(i)}","ts":`,
+        `{"kind":"check","checkId":"${checkId(agentId, i)}","type":"${typeOf(i)}","ts":`,
         `,"status":"up","durationMs":${ms},"metrics":{"${METRIC[typeOf(i)]}":${metric}}}`,
       ];
     });

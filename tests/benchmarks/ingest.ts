@@ -230,8 +230,8 @@ async function benchFloor(): Promise<Record<string, unknown>> {
 
 async function run(): Promise<Record<string, unknown>> {
   const floor = await benchFloor();
-  const sqlite = await benchCollector('sqlite');
-  // BENCH_ONLY=sqlite skips PostgreSQL for quick local tries; the official figure runs both
+  // BENCH_ONLY=sqlite|postgres runs one engine for quick local tries; the official figure runs both
+  const sqlite = process.env.BENCH_ONLY === 'postgres' ? { skipped: 'BENCH_ONLY=postgres' } : await benchCollector('sqlite');
   const pgResult = process.env.BENCH_ONLY === 'sqlite' ? { skipped: 'BENCH_ONLY=sqlite' } : await benchCollector('postgres');
   const ratio = (r: Record<string, unknown>) => (typeof r.samplesPerSec === 'number' ? round(r.samplesPerSec / (floor.samplesPerSec as number), 3) : null);
   const meets = (r: Record<string, unknown>) =>

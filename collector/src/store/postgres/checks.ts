@@ -1,107 +1,21 @@
 import type { MemberState, Transition } from '../../../../shared/sla/types.js';
-import { CHECK_COLUMNS, CHECK_WIDTH, checkParams, toCheck, toHostMetric } from '../rows.js';
-import type { BatchWrite, CheckRow, CheckStore, TransitionRow } from '../types.js';
+import { toCheck, toHostMetric } from '../rows.js';
+import type { BatchWrite, CheckStore } from '../types.js';
+import { GroupCommit } from '../group-commit.js';
 import type { Exec } from './exec.js';
+import { writeBatches } from './ingest.js';
+import { columns, saveStates } from './check-writes.js';
 
-const CHECK_TYPES = [
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'bigint',
-  'bigint',
-  'bigint',
-  'text',
-  'float8',
-  'text',
-  'text',
-  'bigint',
-  'text',
-  'int',
-  'bigint',
-  'text',
-];
-const UNNEST_CHECKS = `SELECT * FROM unnest(${CHECK_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
-const UPSERT_CHECKS = `INSERT INTO checks (${CHECK_COLUMNS}) ${UNNEST_CHECKS}
-  ON CONFLICT (client_id, check_id) DO UPDATE SET agent_id = excluded.agent_id, site_id = excluded.site_id, type = excluded.type,
-  target = excluded.target, labels = excluded.labels, interval_ms = excluded.interval_ms, timeout_ms = excluded.timeout_ms,
-  last_ts = excluded.last_ts, last_status = excluded.last_status, last_duration_ms = excluded.last_duration_ms,
-  last_metrics = excluded.last_metrics, state = excluded.state, state_since = excluded.state_since,
-  run_status = excluded.run_status, run_count = excluded.run_count, run_start = excluded.run_start, recent_durations = excluded.recent_durations`;
-
-/** Column arrays for unnest(): one round trip per table, whatever the batch size. */
-function columns(rows: readonly unknown[][], width: number): unknown[][] {
-  const cols: unknown[][] = Array.from({ length: width }, () => []);
-  for (const r of rows) for (let i = 0; i < width; i++) cols[i]!.push(r[i]);
-  return cols;
-}
-
-async function saveStates(t: Exec, checks: readonly CheckRow[], transitions: readonly TransitionRow[]): Promise<void> {
-  if (checks.length > 0) await t.q({ name: 'checks-upsert', text: UPSERT_CHECKS }, columns(checks.map(checkParams), CHECK_WIDTH));
-  if (transitions.length > 0) {
-    await t.q(
-      {
-        name: 'transitions-insert',
-        text: 'INSERT INTO transitions (client_id, check_id, ts, state, detected_at, reason) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::text[])',
-      },
-      columns(
-        transitions.map((x) => [x.clientId, x.checkId, x.ts, x.state, x.detectedAt, x.reason]),
-        6,
-      ),
-    );
-  }
-}
-
-export function pgChecks(x: Exec): CheckStore {
+/** Outside a transaction, batches of one event-loop turn share a transaction (one fsync for many). */
+export function pgChecks(x: Exec, groupCommit = false): CheckStore {
+  const grouped = groupCommit
+    ? new GroupCommit<BatchWrite, boolean>(
+        (bs) => x.tx((t) => writeBatches(t, bs)),
+        (b) => x.tx(async (t) => (await writeBatches(t, [b]))[0]!),
+      )
+    : undefined;
   return {
-    ingestBatch: (b: BatchWrite) =>
-      x.tx(async (t) => {
-        const { agent } = b;
-        const fresh = await t.q(
-          { name: 'batch-insert', text: 'INSERT INTO batches (agent_id, seq, received_at, samples) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING' },
-          [agent.id, b.seq, b.receivedAt, b.results.length + b.metrics.length],
-        );
-        if (fresh.rowCount === 0) return false;
-        if (b.results.length > 0) {
-          await t.q(
-            {
-              name: 'results-insert',
-              text: 'INSERT INTO results (client_id, check_id, ts, status, reason, duration_ms, metrics) SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::float8[], $7::text[])',
-            },
-            [
-              agent.clientId,
-              ...columns(
-                b.results.map((r) => [r.checkId, r.ts, r.status, r.reason ?? null, r.durationMs, r.metrics ? JSON.stringify(r.metrics) : null]),
-                6,
-              ),
-            ],
-          );
-        }
-        if (b.metrics.length > 0) {
-          // one row per key (the newest): ON CONFLICT cannot touch one row twice in a statement
-          const latest = new Map<string, [string, string, number, number]>();
-          for (const m of b.metrics) {
-            const labels = JSON.stringify(m.labels ?? {});
-            const k = `${m.name}\u0000${labels}`;
-            const prev = latest.get(k);
-            if (!prev || m.ts >= prev[2]) latest.set(k, [m.name, labels, m.ts, m.value]);
-          }
-          await t.q(
-            {
-              name: 'metrics-upsert',
-              text: `INSERT INTO host_metrics (agent_id, name, labels, ts, value) SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::float8[])
-            ON CONFLICT (agent_id, name, labels) DO UPDATE SET ts = excluded.ts, value = excluded.value WHERE excluded.ts >= host_metrics.ts`,
-            },
-            [agent.id, ...columns([...latest.values()], 4)],
-          );
-        }
-        await saveStates(t, b.checks, b.transitions);
-        await t.q({ name: 'agent-touch', text: 'UPDATE agents SET last_seen = GREATEST(COALESCE(last_seen, 0), $1) WHERE id = $2' }, [b.receivedAt, agent.id]);
-        return true;
-      }),
+    ingestBatch: (b: BatchWrite) => (grouped ? grouped.submit(b) : x.tx(async (t) => (await writeBatches(t, [b]))[0]!)),
     describe: async (agent, checks) => {
       if (checks.length === 0) return;
       const uniq = [...new Map(checks.map((c) => [c.id, c])).values()];

@@ -27,11 +27,11 @@ const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid
 /** Any schema change runs under this advisory lock, so two collectors starting together migrate once. */
 const MIGRATION_LOCK = 0x76_69_67_69; // "vigi"
 
-function bind(x: Exec, self: Omit<Store, 'agents' | 'checks' | 'incidents' | 'outbox' | 'exclusions' | 'settings'>): Store {
+function bind(x: Exec, self: Omit<Store, 'agents' | 'checks' | 'incidents' | 'outbox' | 'exclusions' | 'settings'>, groupCommit = false): Store {
   return {
     ...self,
     agents: pgAgents(x),
-    checks: pgChecks(x),
+    checks: pgChecks(x, groupCommit),
     incidents: pgIncidents(x),
     outbox: pgOutbox(x),
     exclusions: pgExclusions(x),
@@ -77,7 +77,7 @@ export class PostgresStore implements Store {
     // an idle client whose server went away emits here; without a listener the process would die
     this.pool.on('error', (err) => opts.logger?.warn({ err: err.message, store: this.location }, 'PostgreSQL connection lost'));
     this.exec = poolExec(this.pool, this.location);
-    const r = bind(this.exec, this);
+    const r = bind(this.exec, this, true);
     this.agents = r.agents;
     this.checks = r.checks;
     this.incidents = r.incidents;
