@@ -431,6 +431,22 @@ describe.each(engines)('Store contract on %s', (_name, make) => {
     expect(await s.settings.get('outside')).toBe('kept');
   });
 
+  it('batches sent together are committed together: each answered for itself, a copy in the same group is a replay, a bad one fails alone', async () => {
+    await reset();
+    const ok = (seq: number) => batch(seq, [result(`g-${seq}`, T0 + seq)], { checks: [checkRow(`g-${seq}`)] });
+    const bad = batch(3, [result('g-3', T0)], { checks: [checkRow('g-3', { state: null as never })] });
+    const outcomes = await Promise.allSettled([
+      s.checks.ingestBatch(ok(1)),
+      s.checks.ingestBatch(ok(2)),
+      s.checks.ingestBatch(ok(2)),
+      s.checks.ingestBatch(bad),
+      s.checks.ingestBatch(ok(4)),
+    ]);
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : 'rejected'))).toEqual([true, true, false, 'rejected', true]);
+    expect(await s.checks.countResults()).toBe(3);
+    expect((await s.checks.list()).map((c) => c.checkId)).toEqual(['g-1', 'g-2', 'g-4']);
+  });
+
   it('a statement failing mid-batch leaves nothing of the batch, so its retry is stored whole', async () => {
     await reset();
     const bad = batch(7, [result('fw-1', T0), result('fw-2', T0)], { checks: [checkRow('fw-1'), checkRow('fw-2', { state: null as never })] });
