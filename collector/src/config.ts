@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { VigilError, type Problem } from '../../shared/errors.js';
+import { MAX_SAMPLES_PER_BATCH } from '../../shared/protocol/v1/batch.js';
 import { DurationSchema as Duration, parseDurationMs } from '../../shared/sla/duration.js';
 import { readYamlFile } from '../../shared/yaml-file.js';
 import { validator } from '../../shared/validate.js';
@@ -29,6 +30,21 @@ export const CollectorConfigSchema = Type.Object(
     adminTokenFile: Type.Optional(Type.String()),
     publicUrl: Type.Optional(Type.String()),
     bodyLimitBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
+    /** What one agent may send; see IngestLimits. */
+    limits: Type.Optional(
+      Type.Object(
+        {
+          futureTolerance: Type.Optional(Duration),
+          maxSampleAge: Type.Optional(Duration),
+          maxSamplesPerBatch: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_SAMPLES_PER_BATCH })),
+          checksPerAgent: Type.Optional(Type.Integer({ minimum: 1 })),
+          seriesPerAgent: Type.Optional(Type.Integer({ minimum: 1 })),
+          batchesPerSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+          batchBurst: Type.Optional(Type.Integer({ minimum: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     retention: Type.Optional(Type.Object({ samplesDays: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false })),
     state: Type.Optional(
       Type.Object(
@@ -91,6 +107,23 @@ export const CollectorConfigSchema = Type.Object(
 );
 export type CollectorConfigFile = Static<typeof CollectorConfigSchema>;
 
+/** Bounds on what one agent sends (`limits:` in the config), advertised to agents. */
+export interface IngestLimits {
+  /** A sample dated more than this ahead of the collector's clock is refused (default 2 min). */
+  futureToleranceMs: number;
+  /** A sample older than this is refused (default 7 d); keep the agents' spool max age at or below it. */
+  maxSampleAgeMs: number;
+  /** More samples in one batch: 413, the agent splits it (default and ceiling 5000). */
+  maxSamplesPerBatch: number;
+  /** Distinct check ids per agent (default 1000). */
+  checksPerAgent: number;
+  /** Series per agent: check ids + (check id, metric key) pairs + host metric (name, label set)s (default 10,000). */
+  seriesPerAgent: number;
+  /** Token bucket per agent: batches per second sustained (default 50) and burst (default 2 × rate). */
+  batchesPerSecond: number;
+  batchBurst: number;
+}
+
 /** Resolved config: defaults applied, durations in ms, paths absolute. */
 export interface CollectorConfig {
   host: string;
@@ -101,6 +134,7 @@ export interface CollectorConfig {
   adminToken: string | undefined;
   publicUrl: string | undefined;
   bodyLimitBytes: number;
+  limits: IngestLimits;
   samplesRetentionDays: number;
   confirmDown: number;
   confirmUp: number;
@@ -127,6 +161,7 @@ export function parseCollectorConfig(raw: unknown, source: string, baseDir = pro
   const notifications = (raw as { notifications?: { channels?: unknown; webhooks?: unknown; escalation?: unknown } } | null)?.notifications;
   if (notifications?.channels !== undefined) problems.push(...channelConfigProblems(notifications.channels));
   problems.push(...channelNameProblems(notifications));
+  problems.push(...limitProblems((raw as { limits?: unknown } | null)?.limits));
   if (problems.length > 0)
     throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
   const f = raw as CollectorConfigFile;
@@ -164,6 +199,15 @@ export function parseCollectorConfig(raw: unknown, source: string, baseDir = pro
     adminToken,
     publicUrl: f.publicUrl,
     bodyLimitBytes: f.bodyLimitBytes ?? 1024 * 1024,
+    limits: {
+      futureToleranceMs: ms(f.limits?.futureTolerance, 2 * 60_000),
+      maxSampleAgeMs: ms(f.limits?.maxSampleAge, 7 * 86_400_000),
+      maxSamplesPerBatch: f.limits?.maxSamplesPerBatch ?? MAX_SAMPLES_PER_BATCH,
+      checksPerAgent: f.limits?.checksPerAgent ?? 1000,
+      seriesPerAgent: f.limits?.seriesPerAgent ?? 10_000,
+      batchesPerSecond: f.limits?.batchesPerSecond ?? 50,
+      batchBurst: f.limits?.batchBurst ?? Math.max(1, Math.ceil(2 * (f.limits?.batchesPerSecond ?? 50))),
+    },
     samplesRetentionDays: f.retention?.samplesDays ?? 35,
     confirmDown: f.state?.confirmDown ?? 2,
     confirmUp: f.state?.confirmUp ?? 1,
@@ -212,6 +256,18 @@ function channelNameProblems(n: { channels?: unknown; webhooks?: unknown; escala
         problems.push({ path: `/notifications/escalation/${i}/channels/${j}`, message: `unknown channel "${c}"; known: ${[...names].join(', ') || 'none'}` });
     }),
   );
+  return problems;
+}
+
+/** What the schema cannot say about `limits`; read defensively so it lands in the same report. */
+function limitProblems(l: unknown): Problem[] {
+  if (l === null || typeof l !== 'object') return [];
+  const { maxSampleAge, checksPerAgent, seriesPerAgent } = l as Record<string, unknown>;
+  const problems: Problem[] = [];
+  if (maxSampleAge !== undefined && parseDurationMs(maxSampleAge) === 0) problems.push({ path: '/limits/maxSampleAge', message: 'must be more than 0' });
+  const checks = typeof checksPerAgent === 'number' ? checksPerAgent : 1000;
+  const series = typeof seriesPerAgent === 'number' ? seriesPerAgent : 10_000;
+  if (series < checks) problems.push({ path: '/limits/seriesPerAgent', message: `must be at least checksPerAgent (${checks}): every check is a series` });
   return problems;
 }
 

@@ -4,6 +4,8 @@ import { CreateEnrollmentTokenRequest, EnrollRequest, EnrollResponse } from '../
 import { requireAdmin, sha256 } from '../auth.js';
 import type { EnrollmentTokenRow } from '../store/types.js';
 import type { AppContext, VigilFastify } from '../app-context.js';
+import { advertisedLimits } from '../ingest/advertised-limits.js';
+import { agentIdFor } from '../ingest/agent-id.js';
 
 const info = (t: EnrollmentTokenRow) => ({
   id: t.id,
@@ -66,13 +68,10 @@ export function enrollRoutes(app: VigilFastify, ctx: AppContext): void {
     if (t.revokedAt !== null) throw new VigilError('TOKEN_REVOKED', 'this enrollment token has been revoked');
     if (t.expiresAt <= now) throw new VigilError('TOKEN_EXPIRED', 'this enrollment token has expired; ask for a new one');
     if (t.maxUses !== null && t.uses >= t.maxUses) throw new VigilError('TOKEN_EXPIRED', 'this enrollment token has been used up');
-    const base =
-      (req.body.name ?? req.body.hostname)
-        .toLowerCase()
-        .replace(/[^a-z0-9_.:-]/g, '-')
-        .slice(0, 100) || 'agent';
-    let id = `${t.clientId}.${base}`;
-    for (let n = 2; await ctx.store.agents.get(id); n++) id = `${t.clientId}.${base}-${n}`;
+    // always an id ingest accepts: the name part is shortened to fit, the uniqueness suffix kept
+    const name = req.body.name ?? req.body.hostname;
+    let id = agentIdFor(t.clientId, name, 1);
+    for (let n = 2; await ctx.store.agents.get(id); n++) id = agentIdFor(t.clientId, name, n);
     const agentToken = randomBytes(32).toString('hex'); // 256 bits; only its hash is kept
     const enrolled = await ctx.store.agents.enroll(t.id, {
       id,
@@ -89,6 +88,6 @@ export function enrollRoutes(app: VigilFastify, ctx: AppContext): void {
     // another enrollment used the token up (or it was revoked) between the check above and now
     if (!enrolled) throw new VigilError('TOKEN_EXPIRED', 'this enrollment token has been used up or revoked');
     req.log.info({ agentId: id, client: t.clientId, site: t.siteId }, 'agent enrolled');
-    return reply.code(201).send({ agentId: id, agentToken, clientId: t.clientId, siteId: t.siteId });
+    return reply.code(201).send({ agentId: id, agentToken, clientId: t.clientId, siteId: t.siteId, limits: advertisedLimits(ctx.config) });
   });
 }

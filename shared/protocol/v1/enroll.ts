@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { CollectorLimits } from './batch.js';
 import { Id, Labels } from './common.js';
 
 /** POST /api/v1/enroll — the agent trades a one-client enrollment token for its own agent token. */
@@ -7,8 +8,11 @@ export const EnrollRequest = Type.Object(
     token: Type.String({ minLength: 16, maxLength: 256 }),
     hostname: Type.String({ minLength: 1, maxLength: 253 }),
     agentVersion: Type.String({ maxLength: 64 }),
-    /** Optional name; the collector derives the agent id from it (unique per client). */
-    name: Type.Optional(Id),
+    /**
+     * Optional name (default: hostname); the collector derives the agent id from it, unique,
+     * always within the `Id` pattern (lowercased, other characters as `-`, shortened to fit).
+     */
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
     labels: Type.Optional(Labels),
   },
   { additionalProperties: false },
@@ -21,6 +25,8 @@ export const EnrollResponse = Type.Object({
   agentToken: Type.String(),
   clientId: Id,
   siteId: Id,
+  /** The collector's limits at enrollment (also in every heartbeat answer). */
+  limits: Type.Optional(CollectorLimits),
 });
 export type EnrollResponse = Static<typeof EnrollResponse>;
 
