@@ -12,6 +12,11 @@ export interface CheckTransitionEvent {
   ts: number;
   /** When the collector confirmed it (ms, collector clock). */
   detectedAt: number;
+  /**
+   * The sample time that confirmed it, when not `ts` (a run confirmed by a later result). Events of
+   * one instant (default: their `ts`) are one change: the service tracker judges them together.
+   */
+  instant?: number;
   reason?: string;
   message?: string;
 }

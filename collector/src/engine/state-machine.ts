@@ -6,8 +6,11 @@ import { selectDefinition } from '../../../shared/sla/definition.js';
 import { memberStateOf } from '../../../shared/sla/thresholds.js';
 import type { MemberState, ServiceDefinition, SlaDefinition } from '../../../shared/sla/types.js';
 import type { AgentRow, CheckRow, Store, TransitionRow } from '../store/types.js';
+import { infer, newCheck, observe, resetRun, staleFrom, transition } from './check-state.js';
+import { CollectorLiveness } from './collector-liveness.js';
 import type { AgentReachabilityEvent, CheckTransitionEvent, EngineListener } from './events.js';
 import { KeyedLock } from './keyed-lock.js';
+import { awaitsBackfill, type ResumePoint, reconcileEvents, resumePoints } from './late-results.js';
 import type { ServiceTracker } from './service-tracker.js';
 
 export interface StateMachineOptions {
@@ -21,37 +24,15 @@ export interface StateMachineOptions {
 type AgentRef = Pick<AgentRow, 'id' | 'clientId' | 'siteId'>;
 const RECENT = 20;
 
-/** A check the collector has not seen before: unknown until results confirm a state. */
-function newCheck(agent: AgentRef, checkId: string, type: string): CheckRow {
-  return {
-    clientId: agent.clientId,
-    checkId,
-    agentId: agent.id,
-    siteId: agent.siteId,
-    type,
-    target: null,
-    labels: {},
-    intervalMs: null,
-    timeoutMs: null,
-    lastTs: null,
-    lastStatus: null,
-    lastDurationMs: null,
-    lastMetrics: {},
-    state: 'unknown',
-    stateSince: null,
-    runStatus: null,
-    runCount: 0,
-    runStart: null,
-    recentDurationsMs: [],
-  };
-}
 const key = (client: string, check: string) => `${client}\u0000${check}`;
+const NOTHING_TO_RESUME: ReadonlyMap<string, ResumePoint | null> = new Map();
 
-/** What a batch changed, before it is written: the rows to save, the transitions, the events to emit after commit. */
+/** What a batch changed, before it is written: the rows to save, the transitions (and inferred ones they retract), the events to emit after commit. */
 interface Plan {
   rows: Map<string, CheckRow>;
   transitions: TransitionRow[];
   events: CheckTransitionEvent[];
+  retract?: Array<{ checkId: string; from: number }>;
 }
 
 /**
@@ -59,12 +40,17 @@ interface Plan {
  * N consecutive results; the transition's `ts` is the first result of that run (so an
  * outage starts when it started, not when it was confirmed) and `detectedAt` the clock.
  * Check state is kept in memory (loaded at start) and written with its batch in one
- * transaction; a check changes under its own lock only, so a plan never races.
+ * transaction; a check changes under its own lock only, so a plan never races. Late results
+ * are merged in time order with what the engine inferred meanwhile (late-results.ts); the
+ * collector's own downtime pages nobody (collector-liveness.ts).
  */
 export class StateMachine {
   private readonly checks = new Map<string, CheckRow>();
   private readonly locks = new KeyedLock();
   private publishing: Promise<void> = Promise.resolve();
+  /** The collector's own gaps; silence is judged from its start at the earliest. */
+  readonly liveness: CollectorLiveness;
+  private readonly needed: { down: number; up: number };
 
   constructor(
     private readonly store: Store,
@@ -74,10 +60,14 @@ export class StateMachine {
     private readonly listeners: EngineListener[],
     private readonly services: ServiceTracker,
     private readonly definitions: () => readonly SlaDefinition[] = () => [],
-  ) {}
+  ) {
+    this.liveness = new CollectorLiveness(store, clock, logger);
+    this.needed = { down: opts.confirmDown, up: opts.confirmUp };
+  }
 
   async load(): Promise<void> {
     for (const c of await this.store.checks.list()) this.checks.set(key(c.clientId, c.checkId), c);
+    await this.liveness.start();
   }
 
   /** Confirmed state of a check as the engine knows it now. */
@@ -104,6 +94,7 @@ export class StateMachine {
           metrics,
           checks: [...plan.rows.values()],
           transitions: plan.transitions,
+          ...(plan.retract?.length ? { retractInferred: plan.retract } : {}),
         });
         if (ok) this.commit(plan);
         return { stored: ok, events: ok ? plan.events : [] };
@@ -114,18 +105,35 @@ export class StateMachine {
   }
 
   private async plan(agent: AgentRef, results: CheckResultSample[]): Promise<Plan> {
-    const plan: Plan = { rows: new Map(), transitions: [], events: [] };
+    const retract: NonNullable<Plan['retract']> = [];
+    const plan: Plan = { rows: new Map(), transitions: [], events: [], retract };
     const sorted = results.length > 1 ? [...results].sort((a, b) => a.ts - b.ts) : results;
+    const resume = await this.resumePointsOf(agent.clientId, sorted);
+    const replayed = new Map<string, { row: CheckRow; seen: MemberState; from: MemberState; at: number }>();
     for (const r of sorted) {
       const k = key(agent.clientId, r.checkId);
-      const c = plan.rows.get(k) ?? this.draft(agent, r, this.checks.get(k));
-      plan.rows.set(k, c);
+      let c = plan.rows.get(k);
+      if (!c) {
+        c = this.draft(agent, r, this.checks.get(k));
+        plan.rows.set(k, c);
+        const at = resume.get(r.checkId);
+        if (at) {
+          // a backfill: the inferred unknown goes, and the check goes on from the state before it (the row kept that run)
+          replayed.set(r.checkId, { row: c, seen: c.state, from: at.state, at: at.inferredAt });
+          retract.push({ checkId: r.checkId, from: at.inferredAt });
+          c.state = at.state;
+          c.stateSince = at.since;
+        } else if (at === null) resetRun(c); // nothing to resume from: on from unknown, afresh
+      }
       c.agentId = agent.id;
       c.siteId = agent.siteId;
       c.type = r.type;
       if (r.target !== undefined) c.target = r.target;
       if (r.labels !== undefined) c.labels = r.labels;
-      if (c.lastTs !== null && r.ts < c.lastTs) continue; // late result: stored, but state moves forward only
+      // older than the check's last result: stored, but the state moves forward only (measured history is not rewritten)
+      if (c.lastTs !== null && r.ts < c.lastTs) continue;
+      const hole = staleFrom(c, r.ts, this.opts.staleAfterIntervals);
+      if (hole !== undefined) plan.events.push(transition(c, 'unknown', hole, agent, plan.transitions, this.clock.now(), 'stale')); // the sweep's verdict, had it watched
       c.lastTs = r.ts;
       c.lastStatus = r.status;
       c.lastDurationMs = r.durationMs;
@@ -137,10 +145,27 @@ export class StateMachine {
       else if (c.recentDurationsMs.length > 0) c.recentDurationsMs = [];
       const recentDurationsMs = needsRecent ? c.recentDurationsMs : [r.durationMs];
       const seen = memberStateOf({ status: r.status, metrics: r.metrics ?? {}, recentDurationsMs }, services, this.opts.degradedAs);
-      const e = this.observe(c, seen, r.ts, agent, plan.transitions, r.reason, r.message);
+      const e = observe(c, seen, r.ts, this.needed, agent, plan.transitions, this.clock.now(), r.reason, r.message);
       if (e) plan.events.push(e);
     }
+    const now = this.clock.now();
+    for (const { row } of replayed.values()) {
+      // a backfill still behind is unknown again from where its data ends: no up/unknown flapping batch after batch
+      const due = staleFrom(row, now, this.opts.staleAfterIntervals);
+      if (due !== undefined) plan.events.push(infer(row, due, agent, plan.transitions, now, 'stale'));
+    }
+    plan.events = reconcileEvents(plan.events, replayed, now);
     return plan;
+  }
+
+  /** For checks waiting in an inferred unknown that this batch brings newer results for: where their replay resumes. */
+  private async resumePointsOf(client: string, sorted: readonly CheckResultSample[]): Promise<ReadonlyMap<string, ResumePoint | null>> {
+    let waiting: Map<string, CheckRow & { stateSince: number; lastTs: number }> | undefined;
+    for (const r of sorted) {
+      const c = this.checks.get(key(client, r.checkId));
+      if (awaitsBackfill(c) && r.ts >= c.lastTs) (waiting ??= new Map()).set(r.checkId, c);
+    }
+    return waiting ? resumePoints(this.store, client, [...waiting.values()]) : NOTHING_TO_RESUME;
   }
 
   private commit(plan: Plan): void {
@@ -158,74 +183,19 @@ export class StateMachine {
     return def ? def.services.filter((s) => s.members.includes(check)) : [];
   }
 
-  private observe(
-    c: CheckRow,
-    seen: MemberState,
-    ts: number,
-    agent: AgentRef,
-    out: TransitionRow[],
-    reason?: string,
-    message?: string,
-  ): CheckTransitionEvent | undefined {
-    if (seen === c.state) {
-      c.runStatus = null;
-      c.runCount = 0;
-      c.runStart = null;
-      return undefined;
-    }
-    if (c.runStatus === seen) c.runCount++;
-    else {
-      c.runStatus = seen;
-      c.runCount = 1;
-      c.runStart = ts;
-    }
-    const needed = seen === 'down' ? this.opts.confirmDown : this.opts.confirmUp;
-    if (c.runCount < needed) return undefined;
-    return this.transition(c, seen, c.runStart ?? ts, agent, out, reason, message);
-  }
-
-  private transition(
-    c: CheckRow,
-    to: MemberState,
-    ts: number,
-    agent: Pick<AgentRow, 'id' | 'siteId'>,
-    out: TransitionRow[],
-    reason?: string,
-    message?: string,
-  ): CheckTransitionEvent {
-    const from = c.state;
-    c.state = to;
-    c.stateSince = ts;
-    c.runStatus = null;
-    c.runCount = 0;
-    c.runStart = null;
-    const detectedAt = this.clock.now();
-    out.push({ clientId: c.clientId, checkId: c.checkId, ts, state: to, detectedAt, reason: reason ?? null });
-    return {
-      client: c.clientId,
-      site: agent.siteId,
-      agentId: agent.id,
-      check: c.checkId,
-      from,
-      to,
-      ts,
-      detectedAt,
-      ...(reason ? { reason } : {}),
-      ...(message ? { message } : {}),
-    };
-  }
-
   /**
    * Periodic sweep: checks with no result for staleAfterIntervals × interval go unknown
    * (from when the next result was due); agents whose heartbeats stopped become
-   * unreachable — one event per agent, and their checks go unknown.
+   * unreachable — one event per agent, and their checks go unknown. Silence counts from the
+   * collector's start at the earliest: its own downtime pages nobody.
    */
   async sweep(): Promise<void> {
     const now = this.clock.now();
+    await this.liveness.beat();
     for (const agent of await this.store.agents.list()) {
       if (agent.revokedAt !== null || agent.lastSeen === null || !agent.reachable) continue;
       const hb = agent.heartbeatIntervalMs ?? 30_000;
-      if (now - agent.lastSeen <= (this.opts.heartbeatLostAfterMs ?? 3 * hb)) continue;
+      if (now - this.liveness.silentSince(agent.lastSeen) <= (this.opts.heartbeatLostAfterMs ?? 3 * hb)) continue;
       const lastSeen = agent.lastSeen;
       const mine = [...this.checks.values()].filter((c) => c.clientId === agent.clientId && c.agentId === agent.id);
       const lost = await this.locks.run([`agent\u0000${agent.id}`, ...mine.map((c) => key(c.clientId, c.checkId))], async () => {
@@ -235,7 +205,7 @@ export class StateMachine {
           if (known.state === 'unknown') continue;
           const c = { ...known };
           plan.rows.set(key(c.clientId, c.checkId), c);
-          plan.events.push(this.transition(c, 'unknown', lastSeen + hb, agent, plan.transitions, 'agent-unreachable'));
+          plan.events.push(infer(c, lastSeen + hb, agent, plan.transitions, now, 'agent-unreachable'));
         }
         await this.store.transaction(async (tx) => {
           await tx.agents.setReachable(agent.id, false);
@@ -258,7 +228,8 @@ export class StateMachine {
     const stale = new Map<string, CheckRow[]>();
     for (const c of this.checks.values()) {
       if (c.state === 'unknown' || c.lastTs === null || c.intervalMs === null) continue;
-      if (now - c.lastTs > this.opts.staleAfterIntervals * c.intervalMs) stale.set(c.clientId, [...(stale.get(c.clientId) ?? []), c]);
+      if (now - this.liveness.silentSince(c.lastTs) > this.opts.staleAfterIntervals * c.intervalMs)
+        stale.set(c.clientId, [...(stale.get(c.clientId) ?? []), c]);
     }
     for (const rows of stale.values()) {
       const events = await this.locks.run(
@@ -268,10 +239,10 @@ export class StateMachine {
           for (const known of rows) {
             const current = this.checks.get(key(known.clientId, known.checkId));
             if (!current || current.state === 'unknown' || current.lastTs === null || current.intervalMs === null) continue;
-            if (now - current.lastTs <= this.opts.staleAfterIntervals * current.intervalMs) continue; // a result came meanwhile
+            if (now - this.liveness.silentSince(current.lastTs) <= this.opts.staleAfterIntervals * current.intervalMs) continue; // a result came meanwhile
             const c = { ...current };
             plan.rows.set(key(c.clientId, c.checkId), c);
-            plan.events.push(this.transition(c, 'unknown', c.lastTs! + c.intervalMs!, { id: c.agentId, siteId: c.siteId }, plan.transitions, 'stale'));
+            plan.events.push(infer(c, c.lastTs! + c.intervalMs!, { id: c.agentId, siteId: c.siteId }, plan.transitions, now, 'stale'));
           }
           if (plan.rows.size > 0) await this.store.checks.saveStates([...plan.rows.values()], plan.transitions);
           this.commit(plan);

@@ -26,7 +26,8 @@ export function statusRoutes(app: VigilFastify, ctx: AppContext): void {
       metrics: c.lastMetrics,
     })),
   }));
-  app.get('/api/v1/agents', async () => ({ agents: await ctx.store.agents.list() }));
+  // collectorGap: when this collector itself was last not running ({ from, to } ms, or null); no site is paged for it
+  app.get('/api/v1/agents', async () => ({ agents: await ctx.store.agents.list(), collectorGap: ctx.engine.liveness.gap() }));
   app.get('/api/v1/sla', async () => ({ clients: [...new Set(ctx.definitions().map((d) => d.client))].sort() }));
   app.get<{ Params: { client: string }; Querystring: { period?: string } }>(
     '/api/v1/sla/:client',

@@ -118,7 +118,18 @@ export interface BatchWrite {
   /** The full state of every check the batch touched, after it. */
   checks: readonly CheckRow[];
   transitions: readonly TransitionRow[];
+  /**
+   * Late results replace what the engine inferred meanwhile: before `transitions` are inserted, the inferred
+   * transitions (reason in INFERRED_REASONS) of each of these checks at or after `from` are deleted, in the
+   * batch's transaction (a replayed batch deletes nothing). Measured transitions are never deleted.
+   */
+  retractInferred?: ReadonlyArray<{ checkId: string; from: number }>;
 }
+
+/** Reasons of the transitions the engine inferred from missing data (no result, no heartbeat), not measured. */
+export const INFERRED_REASONS = ['agent-unreachable', 'stale'] as const;
+/** The settings key holding the collector's last sign of life (ms), see CheckStore.markAlive. */
+export const LAST_ALIVE_SETTING = 'collector.lastAlive';
 
 export interface CheckStore {
   /** Stores a batch once: false (and nothing written) for a replayed (agentId, seq), also when two connections replay it at once. */
@@ -133,6 +144,11 @@ export interface CheckStore {
   transitionsFor(clientId: string, checkIds: readonly string[], from: number, to: number): Promise<Transition[]>;
   hostMetrics(agentIds?: readonly string[]): Promise<HostMetricRow[]>;
   countResults(clientId?: string): Promise<number>;
+  /**
+   * Records that the state engine was alive at `at` (settings key LAST_ALIVE_SETTING, forward only), so the next
+   * start knows when this collector stopped. Here rather than on SettingsStore only to keep the seam's files apart.
+   */
+  markAlive(at: number): Promise<void>;
   /** Drops raw results older than `before`, by arrival order (results are an append-only log; a late result may outlive it by its delay). */
   pruneResults(before: number): Promise<number>;
 }

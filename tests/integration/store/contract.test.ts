@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResultSample } from '../../../shared/protocol/v1/batch.js';
-import type { AgentRow, BatchWrite, CheckRow, Store } from '../../../collector/src/store/types.js';
+import { ServiceTracker } from '../../../collector/src/engine/service-tracker.js';
+import { StateMachine } from '../../../collector/src/engine/state-machine.js';
+import { slaReportFor } from '../../../collector/src/sla-query.js';
+import { type AgentRow, type BatchWrite, type CheckRow, LAST_ALIVE_SETTING, type Store } from '../../../collector/src/store/types.js';
+import { ManualClock } from '../../../shared/clock.js';
+import { silentLogger } from '../../../shared/logger.js';
+import { parseDefinition } from '../../../shared/sla/definition.js';
+import { CHECKS, HEARTBEAT_MS, INTERVAL_MS, type LateScenario, play, type SiteDriver, STRICT_DEF, type Status } from '../../unit/collector/late-scenario.js';
 import { postgresEngine, sqliteEngine, type Engine } from './engines.js';
 
 /**
@@ -445,6 +452,131 @@ describe.each(engines)('Store contract on %s', (_name, make) => {
     expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : 'rejected'))).toEqual([true, true, false, 'rejected', true]);
     expect(await s.checks.countResults()).toBe(3);
     expect((await s.checks.list()).map((c) => c.checkId)).toEqual(['g-1', 'g-2', 'g-4']);
+  });
+
+  it('ingestBatch retracts inferred transitions at or after `from` in its transaction: measured ones stay, a replay retracts nothing', async () => {
+    await reset();
+    const tr = (checkId: string, ts: number, state: 'up' | 'down' | 'unknown', reason: string | null = null) => ({
+      clientId: 'acme',
+      checkId,
+      ts,
+      state,
+      detectedAt: ts,
+      reason,
+    });
+    const history = async (id: string) => (await s.checks.transitionsFor('acme', [id], 0, T0 + 10_000)).map((t) => `${t.ts - T0}:${t.state}`);
+    await s.checks.saveStates(
+      [],
+      [
+        tr('a', T0, 'up'),
+        tr('a', T0 + 100, 'unknown', 'stale'),
+        tr('b', T0, 'up'),
+        tr('b', T0 + 50, 'unknown', 'stale'),
+        tr('b', T0 + 60, 'up'),
+        tr('b', T0 + 100, 'unknown', 'agent-unreachable'),
+        tr('b', T0 + 150, 'down', 'timeout'),
+        tr('c', T0 + 100, 'unknown', 'stale'),
+      ],
+    );
+    // the batch re-infers a's unknown at the same ts: the retraction runs before the batch's own transitions go in
+    const b1 = batch(1, [result('a', T0 + 300)], {
+      transitions: [tr('a', T0 + 100, 'unknown', 'stale'), tr('a', T0 + 300, 'up')],
+      retractInferred: [
+        { checkId: 'a', from: T0 + 100 },
+        { checkId: 'b', from: T0 + 100 },
+      ],
+    });
+    expect(await s.checks.ingestBatch(b1)).toBe(true);
+    expect(await history('a')).toEqual(['0:up', '100:unknown', '300:up']);
+    expect(await history('b')).toEqual(['0:up', '50:unknown', '60:up', '150:down']); // before `from`, and measured: kept
+    expect(await history('c')).toEqual(['100:unknown']);
+    // in one group: a replay of batch 1 (retracting everything of a) and a new batch retracting c's
+    await s.checks.saveStates([], [tr('a', T0 + 400, 'unknown', 'stale')]);
+    const outcomes = await Promise.all([
+      s.checks.ingestBatch({ ...b1, retractInferred: [{ checkId: 'a', from: 0 }] }),
+      s.checks.ingestBatch(batch(2, [result('c', T0 + 200)], { retractInferred: [{ checkId: 'c', from: T0 }] })),
+    ]);
+    expect(outcomes).toEqual([false, true]);
+    expect(await history('a')).toEqual(['0:up', '100:unknown', '300:up', '400:unknown']);
+    expect(await history('c')).toEqual([]);
+  });
+
+  it('markAlive records the last-alive time forward only, readable as a setting', async () => {
+    await reset();
+    expect(await s.settings.get(LAST_ALIVE_SETTING)).toBeUndefined();
+    await s.checks.markAlive(T0 + 5000);
+    await s.checks.markAlive(T0 + 1000);
+    expect(await s.settings.get(LAST_ALIVE_SETTING)).toBe(String(T0 + 5000));
+    await s.checks.markAlive(T0 + 9000);
+    expect(await s.settings.get(LAST_ALIVE_SETTING)).toBe(String(T0 + 9000));
+  });
+
+  it('a WAN outage backfilled after the sweep inferred unknown gives the SLA report of the same results on time (state engine on this store)', async () => {
+    const sc: LateScenario = {
+      rounds: Array.from({ length: 30 }, (_, i): Status[] =>
+        i === 9 || i === 10 ? ['down', 'up', 'up'] : i === 14 ? ['up', 'down', 'down'] : ['up', 'up', 'up'],
+      ),
+      outage: { start: 5, length: 15 },
+      dropped: 3,
+      batches: 3,
+    };
+    const outcomes = [];
+    for (const late of [false, true]) {
+      const store = (await engine.fresh()).store;
+      const clock = new ManualClock(T0);
+      const defs = [parseDefinition(STRICT_DEF, 'acme.yaml')];
+      const sm: StateMachine = new StateMachine(
+        store,
+        clock,
+        silentLogger(),
+        { confirmDown: 2, confirmUp: 1, degradedAs: 'down', staleAfterIntervals: 3, heartbeatLostAfterMs: 45_000 },
+        [],
+        new ServiceTracker(
+          (c, m) => sm.stateOf(c, m),
+          clock,
+          () => defs,
+        ),
+        () => defs,
+      );
+      await sm.load();
+      await store.agents.insertEnrollmentToken(token('t'));
+      await store.agents.enroll('t', agentRow('acme.a1'));
+      const agent = (await store.agents.get('acme.a1'))!;
+      let seq = 0;
+      const inferred: string[] = [];
+      const driver: SiteDriver = {
+        at: (ms) => clock.set(ms),
+        ingest: async (rs) => {
+          expect(
+            await sm.ingest(
+              agent,
+              ++seq,
+              rs.map((r) => result(r.check, r.ts, r.status)),
+              [],
+            ),
+          ).toBe(true);
+        },
+        heartbeat: () =>
+          sm.heartbeat(
+            agent,
+            CHECKS.map((id) => ({ id, type: 'tcp', intervalSeconds: INTERVAL_MS / 1000, timeoutSeconds: 1 })),
+            HEARTBEAT_MS,
+          ),
+        sweep: () => sm.sweep(),
+      };
+      const end = await play(driver, sc, late, T0, async () => {
+        for (const c of CHECKS) inferred.push((await store.checks.get('acme', c))!.state);
+      });
+      clock.set(end);
+      await sm.idle();
+      if (late) expect(inferred).toEqual(['unknown', 'unknown', 'unknown']);
+      outcomes.push({
+        report: await slaReportFor(store, defs, 'acme', undefined, end),
+        transitions: await store.checks.transitionsFor('acme', [...CHECKS], 0, end + 1),
+      });
+    }
+    expect(outcomes[1]).toEqual(outcomes[0]);
+    expect(outcomes[0]!.transitions.filter((t) => t.state === 'unknown').map((t) => t.ts - T0)).toEqual([50_000, 50_000, 50_000]); // the rounds lost, on time and late
   });
 
   it('a statement failing mid-batch leaves nothing of the batch, so its retry is stored whole', async () => {

@@ -3,7 +3,7 @@ import { toCheck, toHostMetric } from '../rows.js';
 import type { BatchWrite, CheckStore } from '../types.js';
 import { GroupCommit } from '../group-commit.js';
 import type { Exec } from './exec.js';
-import { writeBatches } from './ingest.js';
+import { markAlive, writeBatchesRetracting as writeBatches } from './transitions.js';
 import { columns, saveStates } from './check-writes.js';
 
 /** Outside a transaction, batches of one event-loop turn share a transaction (one fsync for many). */
@@ -74,6 +74,7 @@ export function pgChecks(x: Exec, groupCommit = false): CheckStore {
         ? await x.q('SELECT * FROM host_metrics WHERE agent_id = ANY($1::text[]) ORDER BY agent_id, name, labels', [agentIds])
         : await x.q('SELECT * FROM host_metrics ORDER BY agent_id, name, labels')
       ).rows.map(toHostMetric),
+    markAlive: (at) => markAlive(x, at),
     countResults: async (client) =>
       Number(
         (client === undefined ? await x.q('SELECT COUNT(*) AS n FROM results') : await x.q('SELECT COUNT(*) AS n FROM results WHERE client_id = $1', [client]))

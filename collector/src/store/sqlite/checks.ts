@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { MemberState, Transition } from '../../../../shared/sla/types.js';
 import { CHECK_COLUMNS, CHECK_WIDTH, checkParams, toCheck, toHostMetric, type Raw } from '../rows.js';
-import type { BatchWrite, CheckRow, CheckStore, TransitionRow } from '../types.js';
+import { type BatchWrite, type CheckRow, type CheckStore, INFERRED_REASONS, LAST_ALIVE_SETTING, type TransitionRow } from '../types.js';
 import type { Run } from './gate.js';
 import { inList } from './sql.js';
 
@@ -33,6 +33,11 @@ export function sqliteChecks(db: Database, run: Run, groupCommit = false): Check
       db.prepare(`INSERT INTO checks (client_id, check_id, agent_id, site_id, type, target, labels, interval_ms, timeout_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (client_id, check_id) DO UPDATE SET agent_id = excluded.agent_id, site_id = excluded.site_id, type = excluded.type,
       target = excluded.target, labels = excluded.labels, interval_ms = excluded.interval_ms, timeout_ms = excluded.timeout_ms`),
+    retract: db.prepare(
+      `DELETE FROM transitions WHERE client_id = ? AND check_id = ? AND ts >= ? AND reason IN (${INFERRED_REASONS.map((r) => `'${r}'`).join(', ')})`,
+    ),
+    alive: db.prepare(`INSERT INTO settings (key, value) VALUES ('${LAST_ALIVE_SETTING}', ?)
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE CAST(excluded.value AS INTEGER) > CAST(settings.value AS INTEGER)`),
     transition: db.prepare('INSERT INTO transitions (client_id, check_id, ts, state, detected_at, reason) VALUES (?, ?, ?, ?, ?, ?)'),
     touch: db.prepare('UPDATE agents SET last_seen = MAX(COALESCE(last_seen, 0), ?) WHERE id = ?'),
     get: db.prepare('SELECT * FROM checks WHERE client_id = ? AND check_id = ?'),
@@ -90,6 +95,7 @@ export function sqliteChecks(db: Database, run: Run, groupCommit = false): Check
     if (s.batch.run(agent.id, b.seq, b.receivedAt, b.results.length + b.metrics.length).changes === 0) return false;
     if (b.results.length > 0) insertResults(agent.clientId, b.results);
     for (const m of b.metrics) s.metric.run(agent.id, m.name, JSON.stringify(m.labels ?? {}), m.ts, m.value);
+    for (const r of b.retractInferred ?? []) s.retract.run(agent.clientId, r.checkId, r.from);
     saveStates(b.checks, b.transitions);
     s.touch.run(b.receivedAt, agent.id);
     return true;
@@ -173,6 +179,10 @@ export function sqliteChecks(db: Database, run: Run, groupCommit = false): Check
         if (!agentIds) return (s.hostAll.all() as Raw[]).map(toHostMetric);
         const [sql, args] = inList('agent_id', agentIds);
         return (db.prepare(`SELECT * FROM host_metrics WHERE ${sql} ORDER BY agent_id, name, labels`).all(...args) as Raw[]).map(toHostMetric);
+      }),
+    markAlive: (at) =>
+      run(() => {
+        s.alive.run(String(at));
       }),
     countResults: (client) => run(() => ((client === undefined ? s.countAll.get() : s.countClient.get(client)) as { n: number }).n),
     pruneResults: (before) =>
