@@ -16,6 +16,29 @@ const CheckBase = Type.Object({
   retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 })),
   labels: Type.Optional(Labels),
 });
+/** `268435456`, `256MiB`, `64 MB`, `1GiB` … */
+const Size = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^\\d+(\\.\\d+)?\\s*(B|KB|KiB|MB|MiB|GB|GiB|TB|TiB)?$' })]);
+const SIZE_UNIT: Record<string, number> = { B: 1, KB: 1e3, KiB: 1024, MB: 1e6, MiB: 1024 ** 2, GB: 1e9, GiB: 1024 ** 3, TB: 1e12, TiB: 1024 ** 4 };
+const sizeBytes = (v: string | number) =>
+  typeof v === 'number' ? v : Math.floor(Number(/^[\d.]+/.exec(v)![0]) * SIZE_UNIT[/[A-Za-z]+$/.exec(v)?.[0] ?? 'B']!);
+
+const SpoolSection = Type.Object(
+  {
+    fsync: Type.Optional(Type.Union([Type.Literal('always'), Duration])),
+    maxBytes: Type.Optional(Size),
+    maxAge: Type.Optional(Duration),
+    replayRate: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10_000 })),
+  },
+  { additionalProperties: false },
+);
+
+/** Bounds of the spool keys, checked after the schema (problems carry the key's path). */
+const SPOOL_LIMITS = {
+  fsyncMs: { max: 60_000, text: 'at most 1m (it is the loss window on power loss)' },
+  maxBytes: { min: 1024 ** 2, max: 1024 ** 4, text: 'between 1MiB and 1TiB' },
+  maxAgeMs: { min: 60_000, max: 90 * 86_400_000, text: 'between 1m and 90d' },
+};
+
 const AgentFile = Type.Object(
   {
     collector: Type.Object({ url: Type.String({ pattern: '^https?://' }) }, { additionalProperties: false }),
@@ -38,6 +61,7 @@ const AgentFile = Type.Object(
       ),
     ),
     heartbeat: Type.Optional(Type.Object({ interval: Type.Optional(Duration) }, { additionalProperties: false })),
+    spool: Type.Optional(SpoolSection),
     schedule: Type.Optional(Type.Object({ slot: Type.Optional(Duration) }, { additionalProperties: false })),
     host: Type.Optional(
       Type.Object(
@@ -74,7 +98,10 @@ export interface AgentConfig {
   checks: CheckConfig[];
   batchMaxSamples: number;
   flushIntervalMs: number;
-  queueMaxBatches: number;
+  /** Optional bound on spooled batches (older configs' queue bound; drop-oldest). */
+  queueMaxBatches: number | undefined;
+  /** The disk spool in `<stateDir>/spool` (agent/src/spool; README, "Spool"). */
+  spool: SpoolConfig;
   heartbeatIntervalMs: number;
   /** Checks run in bursts at slot boundaries (see Scheduler); 0 = each check at its own offset. */
   scheduleSlotMs: number;
@@ -82,6 +109,30 @@ export interface AgentConfig {
   logLevel: string;
   /** Return freed C-heap memory to the system after each round (needs agent/native built). */
   memoryTrim: boolean;
+}
+
+export interface SpoolConfig {
+  /** `always`: fsync every append; a number: ms, the most recent appends a power loss can take (a crash takes none). */
+  fsync: 'always' | number;
+  maxBytes: number;
+  maxAgeMs: number;
+  /** Batches per second when a backlog drains. */
+  replayRate: number;
+}
+
+function spoolConfig(s: Static<typeof SpoolSection> | undefined, problems: Problem[]): SpoolConfig {
+  const c: SpoolConfig = {
+    fsync: s?.fsync === 'always' ? 'always' : ms(s?.fsync, 1000),
+    maxBytes: s?.maxBytes === undefined ? 256 * 1024 ** 2 : sizeBytes(s.maxBytes),
+    maxAgeMs: ms(s?.maxAge, 7 * 86_400_000),
+    replayRate: s?.replayRate ?? 10,
+  };
+  if (c.fsync !== 'always' && c.fsync > SPOOL_LIMITS.fsyncMs.max)
+    problems.push({ path: '/spool/fsync', message: `must be "always" or ${SPOOL_LIMITS.fsyncMs.text}` });
+  const { maxBytes, maxAgeMs } = SPOOL_LIMITS;
+  if (c.maxBytes < maxBytes.min || c.maxBytes > maxBytes.max) problems.push({ path: '/spool/maxBytes', message: `must be ${maxBytes.text}` });
+  if (c.maxAgeMs < maxAgeMs.min || c.maxAgeMs > maxAgeMs.max) problems.push({ path: '/spool/maxAge', message: `must be ${maxAgeMs.text}` });
+  return c;
 }
 
 const fileCheck = validator(AgentFile);
@@ -122,6 +173,7 @@ export function parseAgentConfig(raw: unknown, source: string, registry: ProbeRe
       options,
     });
   });
+  const spool = spoolConfig(f.spool, problems);
   if (problems.length > 0)
     throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
   return {
@@ -131,7 +183,8 @@ export function parseAgentConfig(raw: unknown, source: string, registry: ProbeRe
     checks,
     batchMaxSamples: f.send?.batchMaxSamples ?? 500,
     flushIntervalMs: ms(f.send?.flushInterval, 2_000),
-    queueMaxBatches: f.send?.queueMaxBatches ?? 1000,
+    queueMaxBatches: f.send?.queueMaxBatches,
+    spool,
     heartbeatIntervalMs: ms(f.heartbeat?.interval, 15_000),
     scheduleSlotMs: f.schedule?.slot === undefined ? 10_000 : ms(f.schedule.slot, 10_000),
     host: { enabled: f.host?.enabled ?? true, intervalMs: ms(f.host?.interval, 30_000), links: f.host?.links ?? {} },

@@ -5,14 +5,22 @@ export interface Flushable {
   flush(): Promise<void>;
   /** Samples or batches not delivered yet. */
   readonly hasUndelivered: boolean;
+  /** Samples not sealed into the spool yet: the flush that seals them is not held back by `retryAt` (sealing is local, only sending waits). */
+  readonly hasPending?: boolean;
+  /** Seals pending samples into the spool without sending: what a flush due while the previous one still waits on the network does. */
+  seal?(): void;
   /** Wall-clock ms before which a retry after a failed delivery must not start. */
   readonly retryAt: number;
+  /** The last flush stopped only because of the replay rate: flush again at `retryAt`, without waiting for the gap. */
+  readonly paced?: boolean;
 }
 
 /**
  * When results go to the collector. As soon as the agent is idle (the last running check of a
  * burst has reported), at most once per `gapMs`, never later than `gapMs` after a result, and
- * after a failed delivery at the transport's retry time. No timer runs while nothing waits: a
+ * after a failed delivery at the transport's retry time — but new results are sealed into the
+ * spool at the usual pace even then, so an outage does not keep them in memory — and a backlog
+ * held back by the replay rate at the time the rate allows. No timer runs while nothing waits: a
  * fixed flush timer would wake an idle agent every couple of seconds for nothing, and on an
  * endpoint the wake-up is what costs CPU (docs/agent-footprint.md).
  */
@@ -37,19 +45,20 @@ export class Flusher {
   }
 
   private schedule(delayMs: number): void {
-    if (this.closed) return;
-    const now = this.clock.now();
-    const at = Math.max(now + delayMs, this.lastAt + this.gapMs, this.target.retryAt);
-    if (at >= this.dueAt) return; // a flush at or before `at` is already armed
+    this.scheduleAt(Math.max(this.clock.now() + delayMs, this.lastAt + this.gapMs, this.target.hasPending ? 0 : this.target.retryAt));
+  }
+
+  private scheduleAt(at: number): void {
+    if (this.closed || at >= this.dueAt) return; // a flush at or before `at` is already armed
     clearTimeout(this.timer);
     this.dueAt = at;
-    this.timer = setTimeout(() => void this.run(), Math.max(0, at - now));
+    this.timer = setTimeout(() => void this.run(), Math.max(0, at - this.clock.now()));
   }
 
   private async run(): Promise<void> {
     this.timer = undefined;
     this.dueAt = Infinity;
-    if (this.flushing) return; // the running flush reschedules what is left
+    if (this.flushing) return void this.target.seal?.(); // the running flush reschedules what is left
     this.flushing = true;
     this.lastAt = this.clock.now();
     try {
@@ -57,7 +66,9 @@ export class Flusher {
     } finally {
       this.flushing = false;
     }
-    if (this.target.hasUndelivered) this.schedule(this.gapMs);
+    // a backlog drains at the transport's replay rate; anything else waits for the gap (results of a burst go together)
+    if (this.target.paced) this.scheduleAt(this.target.retryAt);
+    else if (this.target.hasUndelivered) this.schedule(this.gapMs);
     this.onFlushed?.();
   }
 

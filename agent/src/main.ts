@@ -9,6 +9,7 @@ import { HeapTrimmer } from './memory-trim.js';
 import type { ProbeRegistry } from './probes/registry.js';
 import { ProbeRuntime } from './probes/runtime.js';
 import { Scheduler } from './scheduler.js';
+import { openSpool } from './spool/open-spool.js';
 import { readState } from './state.js';
 import { Transport } from './transport.js';
 
@@ -34,7 +35,8 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
   if (problems.length > 0) throw new VigilError('PERMISSION', 'the agent cannot run some checks', problems);
   const state = readState(config.stateDir);
   if (config.collectorUrl !== state.collectorUrl) state.collectorUrl = config.collectorUrl;
-  const transport = new Transport(state, config.stateDir, clock, logger, config);
+  const spool = openSpool(config, state, clock, logger);
+  const transport = new Transport(state, spool, clock, logger, { batchMaxSamples: config.batchMaxSamples, replayRate: config.spool.replayRate });
   // what the probes keep between runs (sockets, clients, pacer timers), closed by stop()
   const runtime = new ProbeRuntime();
   const native = runtime.native;
@@ -72,16 +74,28 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
       .slice(0, 512),
   }));
   const beat = async () => {
+    const s = spool.stats();
     const ok = await transport.heartbeat({
       agentId: state.agentId,
       sentAt: clock.now(),
       agentVersion: VERSION,
       uptimeSeconds: (clock.now() - started) / 1000,
-      queuedBatches: transport.queuedBatches,
+      queuedBatches: s.batches,
       intervalSeconds: config.heartbeatIntervalMs / 1000,
       checks: catalogue,
+      spool: {
+        batches: s.batches,
+        bytes: s.bytes,
+        oldestAgeSeconds: s.oldestAgeSeconds,
+        droppedBatches: s.droppedBatches,
+        droppedSamples: s.droppedSamples,
+        corruptRecords: s.corruptRecords,
+        tornRecords: s.tornRecords,
+        memoryBatches: s.memoryBatches,
+        resentBatches: transport.resentBatches,
+      },
     });
-    if (!ok) logger.warn({ queuedBatches: transport.queuedBatches }, 'heartbeat not delivered');
+    if (!ok) logger.warn({ queuedBatches: s.batches }, 'heartbeat not delivered');
   };
   const timers: NodeJS.Timeout[] = [];
   await beat();
@@ -107,6 +121,7 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
       scheduler.close();
       await runtime.close();
       await transport.close();
+      spool.close();
     },
   };
 }

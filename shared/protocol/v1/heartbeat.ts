@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { CollectorLimits } from './batch.js';
 import { EpochMs, Id, Labels } from './common.js';
 
 export const CheckDescriptor = Type.Object(
@@ -13,6 +14,35 @@ export const CheckDescriptor = Type.Object(
   { additionalProperties: false },
 );
 export type CheckDescriptor = Static<typeof CheckDescriptor>;
+
+const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+
+/**
+ * The agent's disk spool (agent/src/spool), optional in v1: agents from before the spool do not send
+ * it. Depth now, and what was lost: drops are counted since the spool was created, damage since the
+ * agent started.
+ */
+export const HeartbeatSpool = Type.Object(
+  {
+    /** Batches waiting to be delivered, and their bytes on disk. */
+    batches: Count,
+    bytes: Count,
+    /** Age of the oldest batch waiting, seconds (0 when none waits). */
+    oldestAgeSeconds: Type.Number({ minimum: 0 }),
+    /** Batches and samples dropped unsent: drop-oldest at spool.maxBytes, spool.maxAge, the disk-full memory buffer. */
+    droppedBatches: Count,
+    droppedSamples: Count,
+    /** Damaged regions of the spool files skipped (CRC, framing), and torn last records cut at start-up. */
+    corruptRecords: Type.Optional(Count),
+    tornRecords: Type.Optional(Count),
+    /** Batches held in memory because the disk refused them (disk full). */
+    memoryBatches: Type.Optional(Count),
+    /** Batches the collector already had (resent after a restart): harmless, counted. */
+    resentBatches: Type.Optional(Count),
+  },
+  { additionalProperties: false },
+);
+export type HeartbeatSpool = Static<typeof HeartbeatSpool>;
 
 /**
  * POST /api/v1/heartbeat — the agent is alive. It carries the agent's check catalogue
@@ -29,10 +59,12 @@ export const Heartbeat = Type.Object(
     /** Expected interval between heartbeats, seconds. */
     intervalSeconds: Type.Number({ minimum: 1 }),
     checks: Type.Array(CheckDescriptor, { maxItems: 10_000 }),
+    spool: Type.Optional(HeartbeatSpool),
   },
   { additionalProperties: false },
 );
 export type Heartbeat = Static<typeof Heartbeat>;
 
-export const HeartbeatAck = Type.Object({ serverTime: EpochMs });
+/** `limits`: the collector's current limits (see CollectorLimits), so a running agent follows a change. */
+export const HeartbeatAck = Type.Object({ serverTime: EpochMs, limits: Type.Optional(CollectorLimits) });
 export type HeartbeatAck = Static<typeof HeartbeatAck>;

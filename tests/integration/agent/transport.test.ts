@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import type { SampleBatch } from '../../../shared/protocol/v1/batch.js';
 import { enroll } from '../../../agent/src/enroll.js';
 import { readState, writeState } from '../../../agent/src/state.js';
+import { Spool } from '../../../agent/src/spool/spool.js';
 import { Transport } from '../../../agent/src/transport.js';
 import { freePort, tempDir } from '../../helpers/net.js';
 
@@ -15,7 +16,7 @@ afterAll(() => dir.remove());
 const sample = (i: number) => ({ kind: 'metric' as const, name: 'host_cpu_usage_ratio', ts: i, value: i / 100 });
 
 describe('agent transport', () => {
-  it('keeps batches in a bounded queue while the collector is down, then delivers each seq once, in order', async () => {
+  it('keeps batches in the bounded spool while the collector is down, then delivers each seq once, in order', async () => {
     const port = await freePort();
     const stateDir = join(dir.path, 'a');
     writeState(stateDir, {
@@ -29,12 +30,14 @@ describe('agent transport', () => {
     const clock = new ManualClock(1_000_000);
     const warnings: string[] = [];
     const logger = pino({ level: 'warn' }, { write: (s: string) => void warnings.push(JSON.parse(s).msg) });
-    const t = new Transport(readState(stateDir), stateDir, clock, logger, { batchMaxSamples: 2, queueMaxBatches: 3 });
-    for (let i = 0; i < 10; i++) t.add(sample(i)); // 5 batches of 2; queue keeps the newest 3
+    const spoolOpts = { dir: join(stateDir, 'spool'), fsync: 1000, maxBytes: 1 << 20, maxAgeMs: 86_400_000, maxBatches: 3 };
+    const spool = new Spool(spoolOpts, clock, logger);
+    const t = new Transport(readState(stateDir), spool, clock, logger, { batchMaxSamples: 2, replayRate: 10 });
+    for (let i = 0; i < 10; i++) t.add(sample(i)); // 5 batches of 2; the spool keeps the newest 3
     await t.flush();
     expect(t.queuedBatches).toBe(3);
-    expect(t.dropped).toBe(4);
-    expect(warnings.some((w) => /queue full/.test(w))).toBe(true);
+    expect(spool.stats()).toMatchObject({ droppedBatches: 2, droppedSamples: 4 });
+    expect(warnings.some((w) => /queueMaxBatches reached/.test(w))).toBe(true);
     expect(warnings.some((w) => /collector unreachable/.test(w))).toBe(true);
 
     const got: SampleBatch[] = [];
@@ -62,10 +65,15 @@ describe('agent transport', () => {
     clock.advance(120_000);
     await t.flush();
     await t.close();
+    spool.close();
     server.close();
     expect(got.map((b) => b.seq)).toEqual([3, 3, 4, 5]);
+    expect(got[1]!.samples).toEqual([sample(4), sample(5)]);
     expect(t.queuedBatches).toBe(0);
-    expect(readState(stateDir).lastSeq).toBe(5); // a restart continues after 5, never reusing a seq
+    const again = new Spool(spoolOpts, clock, logger);
+    expect(again.peek()).toBeUndefined(); // acknowledged batches are not resent after a restart
+    expect(again.append('[]', 0)).toBe(6); // a restart continues after 5, never reusing a seq
+    again.close();
   });
 
   it('enroll writes the agent identity with mode 0600 in a 0700 directory', async () => {
