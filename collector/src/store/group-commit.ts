@@ -33,7 +33,8 @@ export class GroupCommit<T, R> {
       const out = await this.many(mine.map((g) => g.item));
       mine.forEach((g, i) => g.resolve(out[i]!));
     } catch {
-      await Promise.all(mine.map((g) => this.one(g.item).then(g.resolve, g.reject)));
+      // in submission order, so of two copies of one batch the first is the one stored
+      for (const g of mine) await this.one(g.item).then(g.resolve, g.reject);
     }
   }
 }

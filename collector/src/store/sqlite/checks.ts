@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { MemberState, Transition } from '../../../../shared/sla/types.js';
 import { CHECK_COLUMNS, CHECK_WIDTH, checkParams, toCheck, toHostMetric, type Raw } from '../rows.js';
 import { type BatchWrite, type CheckRow, type CheckStore, INFERRED_REASONS, LAST_ALIVE_SETTING, type TransitionRow } from '../types.js';
+import { GroupCommit } from '../group-commit.js';
 import type { Run } from './gate.js';
 import { inList } from './sql.js';
 
@@ -101,38 +102,13 @@ export function sqliteChecks(db: Database, run: Run, groupCommit = false): Check
     return true;
   });
   const ingestMany = db.transaction((bs: readonly BatchWrite[]): boolean[] => bs.map((b) => ingest(b)));
-  type Waiting = { b: BatchWrite; resolve: (v: boolean) => void; reject: (e: unknown) => void };
-  let group: Waiting[] = [];
-  const commit = (mine: Waiting[]) => {
-    if (mine.length === 0) return;
-    try {
-      const out = ingestMany(mine.map((g) => g.b));
-      mine.forEach((g, i) => g.resolve(out[i]!));
-    } catch {
-      // one bad batch must not fail the others: each alone, in its own transaction
-      for (const g of mine) {
-        try {
-          g.resolve(ingest(g.b));
-        } catch (e) {
-          g.reject(e);
-        }
-      }
-    }
-  };
-  const take = () => {
-    const mine = group;
-    group = [];
-    return mine;
-  };
-  const grouped = (b: BatchWrite) =>
-    new Promise<boolean>((resolve, reject) => {
-      group.push({ b, resolve, reject });
-      if (group.length === 1) setImmediate(() => void run(() => commit(take())).catch((e: unknown) => take().forEach((g) => g.reject(e))));
-      else if (group.length >= GROUP_MAX) {
-        const full = take();
-        void run(() => commit(full)).catch((e: unknown) => full.forEach((g) => g.reject(e)));
-      }
-    });
+  const grouped = groupCommit
+    ? new GroupCommit<BatchWrite, boolean>(
+        (bs) => run(() => ingestMany(bs)),
+        (b) => run(() => ingest(b)),
+        GROUP_MAX,
+      )
+    : undefined;
   const describe = db.transaction((agent: BatchWrite['agent'], checks: Parameters<CheckStore['describe']>[1]) => {
     for (const c of checks) {
       s.describe.run(
@@ -150,7 +126,7 @@ export function sqliteChecks(db: Database, run: Run, groupCommit = false): Check
   });
   const saveTx = db.transaction(saveStates);
   return {
-    ingestBatch: (b) => (groupCommit ? grouped(b) : run(() => ingest(b))),
+    ingestBatch: (b) => (grouped ? grouped.submit(b) : run(() => ingest(b))),
     describe: (agent, checks) => run(() => describe(agent, checks)),
     get: (client, check) =>
       run(() => {
