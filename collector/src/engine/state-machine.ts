@@ -83,7 +83,7 @@ export class StateMachine {
   /** Stores a batch once with the state it implies; false for a replay. Events are emitted after the commit, awaited. */
   async ingest(agent: AgentRef, seq: number, results: CheckResultSample[], metrics: MetricSample[]): Promise<boolean> {
     const { stored, events } = await this.locks.run(
-      results.map((r) => key(agent.clientId, r.checkId)),
+      [...new Set(results.map((r) => r.checkId))].map((id) => key(agent.clientId, id)),
       async () => {
         const plan = await this.plan(agent, results);
         const ok = await this.store.checks.ingestBatch({

@@ -51,10 +51,10 @@ export class SeriesBudget {
     if (p) return p;
     p = (async () => {
       const loadedAt = this.clock.now();
-      const [checks, host] = await Promise.all([this.store.checks.list([agent.clientId]), this.store.checks.hostMetrics([agent.id])]);
+      const [checks, host] = await Promise.all([this.store.checks.ofAgent(agent.id), this.store.checks.hostMetrics([agent.id])]);
       const s: AgentSeries = { checks: new Map(), host: new Map(), series: 0, loadedAt };
       for (const c of checks) {
-        if (c.agentId !== agent.id) continue;
+        if (c.clientId !== agent.clientId) continue;
         const keys = new Set(Object.keys(c.lastMetrics));
         s.checks.set(c.checkId, keys);
         s.series += 1 + keys.size;

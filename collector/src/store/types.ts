@@ -138,6 +138,8 @@ export interface CheckStore {
   describe(agent: Pick<AgentRow, 'id' | 'clientId' | 'siteId'>, checks: readonly CheckDescriptor[]): Promise<void>;
   get(clientId: string, checkId: string): Promise<CheckRow | undefined>;
   list(clients?: readonly string[]): Promise<CheckRow[]>;
+  /** The checks an agent reported last (indexed: a client with many agents does not read all its checks per agent). */
+  ofAgent(agentId: string): Promise<CheckRow[]>;
   /** Saves these checks' state and inserts these transitions, in one transaction. */
   saveStates(checks: readonly CheckRow[], transitions: readonly TransitionRow[]): Promise<void>;
   /** Transitions of these checks in [from, to), plus the last one before `from` so the state at `from` is known; by ts, then insertion order. */

@@ -213,6 +213,9 @@ describe.each(engines)('Store contract on %s', (_name, make) => {
     expect((await s.checks.list()).map((c) => `${c.clientId}/${c.checkId}`)).toEqual(['acme/fw-1', 'acme/new-1', 'beta/b-1']);
     expect(await s.checks.list([])).toEqual([]);
     expect(await s.checks.get('acme', 'b-1')).toBeUndefined();
+    expect((await s.checks.ofAgent('acme.a2')).map((c) => c.checkId)).toEqual(['fw-1', 'new-1']);
+    expect((await s.checks.ofAgent('acme.a1')).map((c) => `${c.clientId}/${c.checkId}`)).toEqual(['beta/b-1']);
+    expect(await s.checks.ofAgent('nobody')).toEqual([]);
   });
 
   it('transitionsFor: the last one before the window, those inside by ts then insertion order, none at or after `to`', async () => {

@@ -47,6 +47,7 @@ export function pgChecks(x: Exec, groupCommit = false): CheckStore {
       const r = (await x.q('SELECT * FROM checks WHERE client_id = $1 AND check_id = $2', [client, check])).rows[0];
       return r && toCheck(r);
     },
+    ofAgent: async (agentId) => (await x.q('SELECT * FROM checks WHERE agent_id = $1 ORDER BY client_id, check_id', [agentId])).rows.map(toCheck),
     list: async (clients) =>
       (clients
         ? await x.q('SELECT * FROM checks WHERE client_id = ANY($1::text[]) ORDER BY client_id, check_id', [clients])

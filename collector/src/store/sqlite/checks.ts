@@ -43,6 +43,7 @@ export function sqliteChecks(db: Database, run: Run, groupCommit = false): Check
     touch: db.prepare('UPDATE agents SET last_seen = MAX(COALESCE(last_seen, 0), ?) WHERE id = ?'),
     get: db.prepare('SELECT * FROM checks WHERE client_id = ? AND check_id = ?'),
     all: db.prepare('SELECT * FROM checks ORDER BY client_id, check_id'),
+    ofAgent: db.prepare('SELECT * FROM checks WHERE agent_id = ? ORDER BY client_id, check_id'),
     before: db.prepare('SELECT ts, state FROM transitions WHERE client_id = ? AND check_id = ? AND ts < ? ORDER BY ts DESC, rowid DESC LIMIT 1'),
     inside: db.prepare('SELECT ts, state FROM transitions WHERE client_id = ? AND check_id = ? AND ts >= ? AND ts < ? ORDER BY ts, rowid'),
     hostAll: db.prepare('SELECT * FROM host_metrics ORDER BY agent_id, name, labels'),
@@ -133,6 +134,7 @@ export function sqliteChecks(db: Database, run: Run, groupCommit = false): Check
         const r = s.get.get(client, check) as Raw | undefined;
         return r && toCheck(r);
       }),
+    ofAgent: (agentId) => run(() => (s.ofAgent.all(agentId) as Raw[]).map(toCheck)),
     list: (clients) =>
       run(() => {
         if (!clients) return (s.all.all() as Raw[]).map(toCheck);

@@ -16,6 +16,7 @@ export default `CREATE TABLE enrollment_tokens (
      last_ts BIGINT, last_status TEXT, last_duration_ms DOUBLE PRECISION, last_metrics TEXT,
      state TEXT NOT NULL DEFAULT 'unknown', state_since BIGINT, run_status TEXT, run_count INTEGER NOT NULL DEFAULT 0, run_start BIGINT,
      recent_durations TEXT, PRIMARY KEY (client_id, check_id));
+   CREATE INDEX checks_agent ON checks (agent_id);
    CREATE TABLE results (client_id TEXT NOT NULL, check_id TEXT NOT NULL, ts BIGINT NOT NULL, status TEXT NOT NULL,
      reason TEXT, duration_ms DOUBLE PRECISION NOT NULL, metrics TEXT);
    CREATE INDEX results_ts ON results USING brin (ts);

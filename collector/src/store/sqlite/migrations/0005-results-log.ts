@@ -6,4 +6,5 @@
  */
 export default `DROP INDEX results_ts;
    DROP INDEX results_check;
-   ALTER TABLE checks ADD COLUMN recent_durations TEXT;`;
+   ALTER TABLE checks ADD COLUMN recent_durations TEXT;
+   CREATE INDEX checks_agent ON checks (agent_id);`;
