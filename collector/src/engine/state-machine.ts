@@ -228,8 +228,10 @@ export class StateMachine {
     const stale = new Map<string, CheckRow[]>();
     for (const c of this.checks.values()) {
       if (c.state === 'unknown' || c.lastTs === null || c.intervalMs === null) continue;
-      if (now - this.liveness.silentSince(c.lastTs) > this.opts.staleAfterIntervals * c.intervalMs)
-        stale.set(c.clientId, [...(stale.get(c.clientId) ?? []), c]);
+      if (now - this.liveness.silentSince(c.lastTs) <= this.opts.staleAfterIntervals * c.intervalMs) continue;
+      const list = stale.get(c.clientId);
+      if (list) list.push(c);
+      else stale.set(c.clientId, [c]);
     }
     for (const rows of stale.values()) {
       const events = await this.locks.run(
