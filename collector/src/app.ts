@@ -14,6 +14,7 @@ import { buildIncidents, type Incidents } from './incidents/wiring.js';
 import { CollectorMetrics } from './metrics.js';
 import type { RoutedChannel } from './notify/outbox.js';
 import { ackPageRoutes } from './routes/ack-page.js';
+import { checkOwnerRoutes } from './routes/check-owners.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { exclusionRoutes } from './routes/exclusions.js';
 import { incidentRoutes } from './routes/incidents.js';
@@ -112,6 +113,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<VigilApp> {
   incidentRoutes(app, ctx);
   ackPageRoutes(app, ctx);
   exclusionRoutes(app, ctx, opts.reloadDefinitions ?? (() => undefined));
+  checkOwnerRoutes(app, ctx);
   for (const p of opts.plugins ?? []) void app.register(p);
   return { app, engine, incidents, metrics };
 }

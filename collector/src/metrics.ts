@@ -2,11 +2,32 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Clock } from '../../shared/clock.js';
 import type { SlaDefinition } from '../../shared/sla/types.js';
 import type { Outbox } from './notify/outbox.js';
-import type { AgentRow, CheckRow, HostMetricRow, Store } from './store/types.js';
+import type { AgentRow, AgentSpool, CheckRow, HostMetricRow, Store } from './store/types.js';
 import { currentSlaFigures } from './sla-query.js';
 
 const NAME = /^[a-z][a-z0-9_]*$/;
 const CHECK_LABELS = ['client', 'site', 'service', 'check', 'type'] as const;
+const AGENT_LABELS = ['client', 'site', 'agent'];
+type SpoolFigure = Exclude<keyof AgentSpool, 'at'>;
+/** The agents' spool figures (from their heartbeats): gauges for depth and age, counters for what was lost (counted by the agent). */
+const SPOOL: ReadonlyArray<{ figure: SpoolFigure; name: string; help: string; counter?: true }> = [
+  { figure: 'batches', name: 'vigil_agent_spool_batches', help: "Batches waiting in the agent's disk spool" },
+  { figure: 'bytes', name: 'vigil_agent_spool_bytes', help: "Bytes of the agent's disk spool" },
+  { figure: 'oldestAgeSeconds', name: 'vigil_agent_spool_oldest_age_seconds', help: 'Age of the oldest batch waiting in the spool (0 when none)' },
+  {
+    figure: 'droppedSamples',
+    name: 'vigil_agent_spool_dropped_samples_total',
+    help: 'Samples the agent dropped unsent (spool maxBytes, maxAge, disk full)',
+    counter: true,
+  },
+  {
+    figure: 'droppedBatches',
+    name: 'vigil_agent_spool_dropped_batches_total',
+    help: 'Batches the agent dropped unsent (spool maxBytes, maxAge, disk full)',
+    counter: true,
+  },
+  { figure: 'corruptRecords', name: 'vigil_agent_spool_corrupt_records_total', help: "Damaged records skipped in the agent's spool files", counter: true },
+];
 
 /**
  * Prometheus exposition with a per-app Registry (never the global one). Check, host and
@@ -45,6 +66,7 @@ export class CollectorMetrics {
   /** The checks as the state engine knows them (set once the engine exists). */
   private checks: () => readonly CheckRow[] = () => [];
   private readonly sla: Record<'target' | 'budget' | 'burn' | 'projected' | 'breach', Gauge>;
+  private readonly spool: ReadonlyArray<{ figure: SpoolFigure; metric: Gauge | Counter }>;
 
   constructor(
     private readonly store: Store,
@@ -73,7 +95,11 @@ export class CollectorMetrics {
         'Measured time until the error budget is used up at the last 24 h rate (0 = used up); absent when not this period',
       ),
     };
-    new Gauge({ name: 'vigil_agent_up', help: '1 while the agent sends heartbeats', labelNames: ['client', 'site', 'agent'], registers: [this.registry] });
+    new Gauge({ name: 'vigil_agent_up', help: '1 while the agent sends heartbeats', labelNames: AGENT_LABELS, registers: [this.registry] });
+    this.spool = SPOOL.map(({ figure, name, help, counter }) => {
+      const o = { name, help, labelNames: AGENT_LABELS, registers: [this.registry] };
+      return { figure, metric: counter ? new Counter(o) : new Gauge(o) };
+    });
   }
 
   /**
@@ -197,11 +223,20 @@ export class CollectorMetrics {
     const up = this.registry.getSingleMetric('vigil_agent_up') as Gauge;
     const seen = this.gauge('vigil_agent_last_seen_timestamp_seconds', 'Last time the collector heard from the agent', ['client', 'site', 'agent']);
     up.reset();
+    for (const s of this.spool) s.metric.reset();
     for (const a of agents) {
       if (a.revokedAt !== null) continue;
       const l = { client: a.clientId, site: a.siteId, agent: a.id };
       up.set(l, a.reachable && a.lastSeen !== null ? 1 : 0);
       if (a.lastSeen !== null) seen.set(l, a.lastSeen / 1000);
+      if (a.spool)
+        for (const { figure, metric } of this.spool) {
+          const v = a.spool[figure];
+          if (v === null) continue; // not reported by this agent version
+          // the agent counts, the collector shows its latest count: a counter is set by adding it to a reset one
+          if (metric instanceof Counter) metric.inc(l, v);
+          else metric.set(l, v);
+        }
     }
   }
 

@@ -1,5 +1,5 @@
 import type { MemberState } from '../../../shared/sla/types.js';
-import type { AgentRow, CheckRow, TransitionRow } from '../store/types.js';
+import { type AgentRow, type CheckRow, NO_AGENT, type TransitionRow } from '../store/types.js';
 import type { CheckTransitionEvent } from './events.js';
 
 /**
@@ -115,4 +115,22 @@ export function infer(c: CheckRow, ts: number, agent: Site, out: TransitionRow[]
 export function staleFrom(c: CheckRow, at: number, staleAfterIntervals: number): number | undefined {
   if (c.state === 'unknown' || c.lastTs === null || c.intervalMs === null) return undefined;
   return at - c.lastTs > staleAfterIntervals * c.intervalMs ? c.lastTs + c.intervalMs : undefined;
+}
+
+/**
+ * A check id its agent gave up (revoked, or released by an admin): no agent owns it, and its series
+ * is unknown from `at` (reason `released`, not an inference: never retracted) until the next owner's
+ * results confirm a state. Its last result time moves up to that unknown, so results dated before it
+ * change no state: the next owner's history starts where this one's ends, and an inferred unknown no
+ * longer waits for a backfill that cannot come.
+ */
+export function release(c: CheckRow, at: number, out: TransitionRow[]): CheckTransitionEvent | undefined {
+  const e =
+    c.state === 'unknown'
+      ? undefined
+      : transition(c, 'unknown', c.lastTs === null ? at : Math.max(at, c.lastTs + 1), { id: c.agentId, siteId: c.siteId }, out, at, 'released');
+  resetRun(c);
+  if (c.stateSince !== null && (c.lastTs === null || c.stateSince > c.lastTs)) c.lastTs = c.stateSince;
+  c.agentId = NO_AGENT;
+  return e;
 }

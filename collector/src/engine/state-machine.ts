@@ -5,8 +5,9 @@ import type { CheckDescriptor } from '../../../shared/protocol/v1/heartbeat.js';
 import { selectDefinition } from '../../../shared/sla/definition.js';
 import { memberStateOf } from '../../../shared/sla/thresholds.js';
 import type { MemberState, ServiceDefinition, SlaDefinition } from '../../../shared/sla/types.js';
-import type { AgentRow, CheckRow, Store, TransitionRow } from '../store/types.js';
-import { infer, newCheck, observe, resetRun, staleFrom, transition } from './check-state.js';
+import { type AgentRow, type CheckRow, NO_AGENT, type Store, type TransitionRow } from '../store/types.js';
+import { CheckOwners } from './check-owners.js';
+import { infer, newCheck, observe, release, resetRun, staleFrom, transition } from './check-state.js';
 import { CollectorLiveness } from './collector-liveness.js';
 import type { AgentReachabilityEvent, CheckTransitionEvent, EngineListener } from './events.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -50,6 +51,8 @@ export class StateMachine {
   private publishing: Promise<void> = Promise.resolve();
   /** The collector's own gaps; silence is judged from its start at the earliest. */
   readonly liveness: CollectorLiveness;
+  /** Which agent owns each check id of a client (check-owners.ts); ingest refuses the others' samples. */
+  readonly owners = new CheckOwners();
   private readonly needed: { down: number; up: number };
 
   constructor(
@@ -66,8 +69,69 @@ export class StateMachine {
   }
 
   async load(): Promise<void> {
-    for (const c of await this.store.checks.list()) this.checks.set(key(c.clientId, c.checkId), c);
+    const [rows, agents] = await Promise.all([this.store.checks.list(), this.store.agents.list()]);
+    for (const c of rows) this.checks.set(key(c.clientId, c.checkId), c);
+    const revoked = new Set(agents.filter((a) => a.revokedAt !== null).map((a) => a.id));
+    this.owners.load(rows, revoked);
     await this.liveness.start();
+    // checks still held by revoked agents (revoked before owners were kept, or a batch of theirs was in flight): released now
+    const orphans = new Map<string, { client: string; ids: string[] }>();
+    for (const c of rows) {
+      if (c.agentId === NO_AGENT || !revoked.has(c.agentId)) continue;
+      const o = orphans.get(c.agentId) ?? { client: c.clientId, ids: [] };
+      o.ids.push(c.checkId);
+      orphans.set(c.agentId, o);
+    }
+    for (const [agentId, o] of orphans) await this.releaseChecks(o.client, o.ids, agentId);
+  }
+
+  /** The agent owning a check id of a client; undefined when none does (the next agent to report it takes it). */
+  ownerOf(client: string, check: string): string | undefined {
+    return this.owners.ownerOf(client, check);
+  }
+
+  /** An agent was revoked: every check id it owned is released (unknown from now, free for another agent). */
+  async releaseAgent(agent: Pick<AgentRow, 'id' | 'clientId'>): Promise<string[]> {
+    this.owners.revoke(agent.id);
+    const ids = new Set(this.owners.ownedBy(agent.clientId, agent.id));
+    for (const c of this.checks.values()) if (c.clientId === agent.clientId && c.agentId === agent.id) ids.add(c.checkId);
+    await this.releaseChecks(agent.clientId, [...ids], agent.id);
+    return [...ids].sort();
+  }
+
+  /** An admin releases a check id from whichever agent owns it; undefined when no agent does. */
+  async releaseCheck(client: string, check: string): Promise<{ owner: string } | undefined> {
+    const row = this.checks.get(key(client, check));
+    const owner = this.owners.ownerOf(client, check) ?? (row && row.agentId !== NO_AGENT ? row.agentId : undefined);
+    if (owner === undefined) return undefined;
+    await this.releaseChecks(client, [check], undefined);
+    return { owner };
+  }
+
+  /** Releases these ids (of agent `from` only, when given: another may have taken one meanwhile) under their locks. */
+  private async releaseChecks(client: string, ids: readonly string[], from: string | undefined): Promise<void> {
+    if (ids.length === 0) return;
+    const events = await this.locks.run(
+      ids.map((id) => key(client, id)),
+      async () => {
+        const now = this.clock.now();
+        const plan: Plan = { rows: new Map(), transitions: [], events: [] };
+        for (const id of ids) {
+          if (from === undefined || this.owners.ownerOf(client, id) === from) this.owners.release(client, id);
+          const k = key(client, id);
+          const known = this.checks.get(k);
+          if (!known || known.agentId === NO_AGENT || (from !== undefined && known.agentId !== from)) continue;
+          const c = { ...known };
+          const e = release(c, now, plan.transitions);
+          if (e) plan.events.push(e);
+          plan.rows.set(k, c);
+        }
+        if (plan.rows.size > 0) await this.store.checks.saveStates([...plan.rows.values()], plan.transitions);
+        this.commit(plan);
+        return plan.events;
+      },
+    );
+    await this.publish(events);
   }
 
   /** Confirmed state of a check as the engine knows it now. */
@@ -110,7 +174,14 @@ export class StateMachine {
     const sorted = results.length > 1 ? [...results].sort((a, b) => a.ts - b.ts) : results;
     const resume = await this.resumePointsOf(agent.clientId, sorted);
     const replayed = new Map<string, { row: CheckRow; seen: MemberState; from: MemberState; at: number }>();
+    const owners = this.owners.of(agent.clientId);
     for (const r of sorted) {
+      // ingest claimed the id or refused the sample; another agent owns it only if the id was released and taken meanwhile
+      const owner = owners.get(r.checkId);
+      if (owner === undefined) {
+        if (!this.owners.mayClaim(agent.id)) continue; // a batch in flight when its agent was revoked
+        owners.set(r.checkId, agent.id);
+      } else if (owner !== agent.id) continue; // stored, changes no state
       const k = key(agent.clientId, r.checkId);
       let c = plan.rows.get(k);
       if (!c) {
@@ -255,10 +326,18 @@ export class StateMachine {
     }
   }
 
-  /** A heartbeat: its check catalogue is stored, the agent is seen, and an unreachable agent is back. */
-  async heartbeat(agent: AgentRow, catalogue: readonly CheckDescriptor[], intervalMs: number): Promise<void> {
+  /** A heartbeat: its check catalogue is stored (the ids this agent owns or takes now), the agent is seen, and an unreachable agent is back. */
+  async heartbeat(agent: AgentRow, listed: readonly CheckDescriptor[], intervalMs: number): Promise<void> {
     const now = this.clock.now();
-    const back = await this.locks.run([`agent\u0000${agent.id}`, ...catalogue.map((d) => key(agent.clientId, d.id))], async () => {
+    const back = await this.locks.run([`agent\u0000${agent.id}`, ...listed.map((d) => key(agent.clientId, d.id))], async () => {
+      const owners = this.owners.of(agent.clientId);
+      const catalogue = listed.filter((d) => {
+        const owner = owners.get(d.id);
+        if (owner !== undefined) return owner === agent.id;
+        if (!this.owners.mayClaim(agent.id)) return false;
+        owners.set(d.id, agent.id);
+        return true;
+      });
       await this.store.checks.describe(agent, catalogue);
       for (const d of catalogue) {
         const k = key(agent.clientId, d.id);

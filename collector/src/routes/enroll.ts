@@ -58,7 +58,10 @@ export function enrollRoutes(app: VigilFastify, ctx: AppContext): void {
     const revoked = await ctx.store.agents.revoke(req.params.id, ctx.clock.now());
     ctx.agentTokens.forget(req.params.id);
     if (!revoked) throw new VigilError('NOT_FOUND', `no active agent ${req.params.id}`);
-    return { revoked: req.params.id };
+    // its check ids are free for another agent of the client (a site replaced or moved)
+    const agent = await ctx.store.agents.get(req.params.id);
+    const released = agent ? await ctx.engine.releaseAgent(agent) : [];
+    return { revoked: req.params.id, releasedChecks: released };
   });
 
   app.post('/api/v1/enroll', { schema: { body: EnrollRequest, response: { 201: EnrollResponse } } }, async (req, reply) => {

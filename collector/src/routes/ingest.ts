@@ -16,7 +16,7 @@ import type { AgentRow } from '../store/types.js';
  */
 export function ingestRoutes(app: VigilFastify, ctx: AppContext): void {
   const { limits } = ctx.config;
-  const intake = new BatchIntake(ctx.store, ctx.clock, limits, ctx.metrics.registry);
+  const intake = new BatchIntake(ctx.store, ctx.clock, limits, ctx.metrics.registry, ctx.engine.owners, ctx.logger);
   const advertised = advertisedLimits(ctx.config);
   const agents = new WeakMap<FastifyRequest, AgentRow>();
   const overCatalogue = new Set<string>();
@@ -107,6 +107,8 @@ export function ingestRoutes(app: VigilFastify, ctx: AppContext): void {
         catalogue.rollback();
         throw err;
       }
+      // every heartbeat: one without figures clears those of an older agent version
+      await ctx.store.agents.recordSpool(agent.id, req.body.spool ?? null, now);
       return { serverTime: now, limits: advertised };
     },
   );

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { slaReportFor } from '../sla-query.js';
 import type { AppContext, VigilFastify } from '../app-context.js';
+import { NO_AGENT } from '../store/types.js';
 
 /** Read-only views: checks, agents, SLA reports, /metrics, health. */
 export function statusRoutes(app: VigilFastify, ctx: AppContext): void {
@@ -13,7 +14,7 @@ export function statusRoutes(app: VigilFastify, ctx: AppContext): void {
     checks: (await ctx.store.checks.list(req.query.client === undefined ? undefined : [req.query.client])).map((c) => ({
       client: c.clientId,
       check: c.checkId,
-      agent: c.agentId,
+      agent: c.agentId === NO_AGENT ? null : c.agentId, // null: released, the next agent to report it takes it
       site: c.siteId,
       type: c.type,
       target: c.target,

@@ -1,3 +1,4 @@
+import type { HeartbeatSpool } from '../../../shared/protocol/v1/heartbeat.js';
 import type { Exclusion, MemberState } from '../../../shared/sla/types.js';
 import type { AgentRow, CheckRow, DeliveryRow, EnrollmentTokenRow, HostMetricRow, IncidentKind, IncidentRow } from './types.js';
 
@@ -34,7 +35,23 @@ export const toAgent = (r: Raw): AgentRow => ({
   lastSeen: numOrNull(r.last_seen),
   heartbeatIntervalMs: numOrNull(r.heartbeat_interval_ms),
   reachable: num(r.reachable) === 1,
+  spool:
+    r.spool_at === null || r.spool_at === undefined
+      ? null
+      : {
+          batches: num(r.spool_batches),
+          bytes: num(r.spool_bytes),
+          oldestAgeSeconds: num(r.spool_oldest_age_seconds),
+          droppedBatches: num(r.spool_dropped_batches),
+          droppedSamples: num(r.spool_dropped_samples),
+          corruptRecords: numOrNull(r.spool_corrupt_records),
+          at: num(r.spool_at),
+        },
 });
+
+/** An agent's spool columns in the order both engines' recordSpool takes them (all null: cleared). */
+export const spoolParams = (s: HeartbeatSpool | null): unknown[] =>
+  s ? [s.batches, s.bytes, s.oldestAgeSeconds, s.droppedBatches, s.droppedSamples, s.corruptRecords ?? null] : [null, null, null, null, null, null];
 
 export const toCheck = (r: Raw): CheckRow => ({
   clientId: String(r.client_id),

@@ -1,5 +1,5 @@
 import type { CheckResultSample, MetricSample } from '../../../shared/protocol/v1/batch.js';
-import type { CheckDescriptor } from '../../../shared/protocol/v1/heartbeat.js';
+import type { CheckDescriptor, HeartbeatSpool } from '../../../shared/protocol/v1/heartbeat.js';
 import type { Exclusion, MemberState, Transition } from '../../../shared/sla/types.js';
 
 /**
@@ -48,7 +48,21 @@ export interface AgentRow {
   lastSeen: number | null;
   heartbeatIntervalMs: number | null;
   reachable: boolean;
+  /** The agent's disk spool as its last heartbeat that carried one told (agents from before the spool send none: null). */
+  spool: AgentSpool | null;
 }
+/** An agent's spool figures (HeartbeatSpool's depth and loss counters) and when they were reported (ms). */
+export interface AgentSpool {
+  batches: number;
+  bytes: number;
+  oldestAgeSeconds: number;
+  droppedBatches: number;
+  droppedSamples: number;
+  corruptRecords: number | null;
+  at: number;
+}
+/** An agent as enrollment creates it: nothing reported yet. */
+export type NewAgent = Omit<AgentRow, 'spool'> & { tokenHash: string };
 
 export interface AgentStore {
   insertEnrollmentToken(row: EnrollmentTokenRow): Promise<void>;
@@ -59,7 +73,7 @@ export interface AgentStore {
    * Uses the token once and creates the agent, atomically: false (nothing written) when the
    * token is revoked, expired at `agent.createdAt` or used up — also under concurrent enrollments.
    */
-  enroll(tokenId: string, agent: AgentRow & { tokenHash: string }): Promise<boolean>;
+  enroll(tokenId: string, agent: NewAgent): Promise<boolean>;
   findByTokenHash(hash: string): Promise<AgentRow | undefined>;
   get(id: string): Promise<AgentRow | undefined>;
   list(clients?: readonly string[]): Promise<AgentRow[]>;
@@ -67,12 +81,18 @@ export interface AgentStore {
   /** Last seen moves forward only. */
   touch(id: string, at: number, heartbeatIntervalMs?: number): Promise<void>;
   setReachable(id: string, reachable: boolean): Promise<void>;
+  /**
+   * The spool figures of a heartbeat at `at`; null (a heartbeat without them) clears figures reported before.
+   * Forward only: figures older than the stored ones change nothing.
+   */
+  recordSpool(id: string, stats: HeartbeatSpool | null, at: number): Promise<void>;
 }
 
 // ── checks, results, transitions ─────────────────────────────────────────────────────
 export interface CheckRow {
   clientId: string;
   checkId: string;
+  /** The agent that owns this check id in its client (NO_AGENT once released: the next agent to report it takes it). */
   agentId: string;
   siteId: string;
   type: string;
@@ -125,6 +145,9 @@ export interface BatchWrite {
    */
   retractInferred?: ReadonlyArray<{ checkId: string; from: number }>;
 }
+
+/** `CheckRow.agentId` of a check no agent owns: its agent was revoked or an admin released the id (engine/check-owners.ts). */
+export const NO_AGENT = '';
 
 /** Reasons of the transitions the engine inferred from missing data (no result, no heartbeat), not measured. */
 export const INFERRED_REASONS = ['agent-unreachable', 'stale'] as const;

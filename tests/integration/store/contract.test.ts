@@ -3,7 +3,7 @@ import type { CheckResultSample } from '../../../shared/protocol/v1/batch.js';
 import { ServiceTracker } from '../../../collector/src/engine/service-tracker.js';
 import { StateMachine } from '../../../collector/src/engine/state-machine.js';
 import { slaReportFor } from '../../../collector/src/sla-query.js';
-import { type AgentRow, type BatchWrite, type CheckRow, LAST_ALIVE_SETTING, type Store } from '../../../collector/src/store/types.js';
+import { type BatchWrite, type CheckRow, LAST_ALIVE_SETTING, NO_AGENT, type NewAgent, type Store } from '../../../collector/src/store/types.js';
 import { ManualClock } from '../../../shared/clock.js';
 import { silentLogger } from '../../../shared/logger.js';
 import { parseDefinition } from '../../../shared/sla/definition.js';
@@ -15,7 +15,7 @@ import { postgresEngine, sqliteEngine, type Engine } from './engines.js';
  * with real concurrency): SQLite in a temp dir, and a real PostgreSQL started for the file.
  */
 const T0 = Date.parse('2026-10-05T10:00:00Z');
-const agentRow = (id: string, client = 'acme', site = 'hq'): AgentRow & { tokenHash: string } => ({
+const agentRow = (id: string, client = 'acme', site = 'hq'): NewAgent => ({
   id,
   clientId: client,
   siteId: site,
@@ -152,6 +152,27 @@ describe.each(engines)('Store contract on %s', (_name, make) => {
     expect((await s.agents.get('acme.a1'))!.reachable).toBe(false);
     expect(await s.agents.revoke('acme.a1', T0 + 3)).toBe(true);
     expect(await s.agents.revoke('acme.a1', T0 + 4)).toBe(false);
+  });
+
+  it('agents.recordSpool: the figures of the newest heartbeat win, absent counters stay null, null clears them; an agent that never reported has none', async () => {
+    await reset();
+    await s.agents.insertEnrollmentToken(token('t', { maxUses: null }));
+    await s.agents.enroll('t', agentRow('acme.a1'));
+    await s.agents.enroll('t', agentRow('acme.a2'));
+    const stats = { batches: 4, bytes: 2 ** 40, oldestAgeSeconds: 0.25, droppedBatches: 1, droppedSamples: 500, corruptRecords: 2 };
+    await s.agents.recordSpool('acme.a1', stats, T0 + 2000);
+    await s.agents.recordSpool('acme.a1', { ...stats, batches: 99 }, T0 + 1000); // an older heartbeat answered late
+    expect((await s.agents.get('acme.a1'))!.spool).toEqual({ ...stats, at: T0 + 2000 });
+    expect((await s.agents.list()).map((a) => a.spool?.batches ?? null)).toEqual([4, null]);
+    const { corruptRecords: _, ...older } = stats;
+    await s.agents.recordSpool('acme.a1', older, T0 + 3000);
+    expect((await s.agents.get('acme.a1'))!.spool).toEqual({ ...older, corruptRecords: null, at: T0 + 3000 });
+    await s.agents.recordSpool('acme.a1', null, T0 + 2500); // older than the figures: kept
+    expect((await s.agents.get('acme.a1'))!.spool).not.toBeNull();
+    await s.agents.recordSpool('acme.a1', null, T0 + 4000);
+    expect((await s.agents.get('acme.a1'))!.spool).toBeNull();
+    await s.agents.recordSpool('acme.a2', null, T0 + 4000);
+    expect((await s.agents.get('acme.a2'))!.spool).toBeNull();
   });
 
   it('ingestBatch stores results, metrics, check state and transitions once; a replay writes nothing', async () => {
@@ -512,6 +533,50 @@ describe.each(engines)('Store contract on %s', (_name, make) => {
     expect(await s.settings.get(LAST_ALIVE_SETTING)).toBe(String(T0 + 5000));
     await s.checks.markAlive(T0 + 9000);
     expect(await s.settings.get(LAST_ALIVE_SETTING)).toBe(String(T0 + 9000));
+  });
+
+  it('a released check id belongs to nobody: not among its old agent’s checks, free after a restart, then the next agent’s (state engine on this store)', async () => {
+    await reset();
+    const clock = new ManualClock(T0);
+    const engineOn = async (store: Store) => {
+      const sm: StateMachine = new StateMachine(
+        store,
+        clock,
+        silentLogger(),
+        { confirmDown: 1, confirmUp: 1, degradedAs: 'down', staleAfterIntervals: 3, heartbeatLostAfterMs: 45_000 },
+        [],
+        new ServiceTracker(
+          (c, m) => sm.stateOf(c, m),
+          clock,
+          () => [],
+        ),
+      );
+      await sm.load();
+      return sm;
+    };
+    await s.agents.insertEnrollmentToken(token('t', { maxUses: null }));
+    await s.agents.enroll('t', agentRow('acme.a1'));
+    await s.agents.enroll('t', agentRow('acme.a2', 'acme', 'branch'));
+    const [a1, a2] = [(await s.agents.get('acme.a1'))!, (await s.agents.get('acme.a2'))!];
+    const first = await engineOn(s);
+    expect(await first.ingest(a1, 1, [result('fw-1', T0)], [])).toBe(true);
+    clock.set(T0 + 5000);
+    expect(await first.releaseCheck('acme', 'fw-1')).toEqual({ owner: 'acme.a1' });
+    await first.idle();
+    expect(await s.checks.ofAgent('acme.a1')).toEqual([]);
+    expect(await s.checks.get('acme', 'fw-1')).toMatchObject({ agentId: NO_AGENT, state: 'unknown', stateSince: T0 + 5000, lastTs: T0 + 5000 });
+
+    const second = await engineOn(await fresh.open());
+    expect(second.ownerOf('acme', 'fw-1')).toBeUndefined();
+    clock.set(T0 + 10_000);
+    expect(await second.ingest(a2, 1, [result('fw-1', T0 + 10_000)], [])).toBe(true);
+    expect(second.ownerOf('acme', 'fw-1')).toBe('acme.a2');
+    expect(await s.checks.get('acme', 'fw-1')).toMatchObject({ agentId: 'acme.a2', siteId: 'branch', state: 'up', stateSince: T0 + 10_000 });
+    expect((await s.checks.transitionsFor('acme', ['fw-1'], 0, T0 + 60_000)).map((t) => [t.ts - T0, t.state])).toEqual([
+      [0, 'up'],
+      [5000, 'unknown'],
+      [10_000, 'up'],
+    ]);
   });
 
   it('a WAN outage backfilled after the sweep inferred unknown gives the SLA report of the same results on time (state engine on this store)', async () => {

@@ -1,5 +1,5 @@
 import { ManualClock } from '../../../shared/clock.js';
-import { silentLogger } from '../../../shared/logger.js';
+import { type Logger, silentLogger } from '../../../shared/logger.js';
 import { parseDefinition } from '../../../shared/sla/definition.js';
 import { buildApp } from '../../../collector/src/app.js';
 import { parseCollectorConfig } from '../../../collector/src/config.js';
@@ -16,7 +16,7 @@ const ACME = 'client: acme\ntimezone: UTC\nservices:\n  - { id: network, target:
 export async function collectorFixture(
   extra: Record<string, unknown> = {},
   defsYaml = ACME,
-  opts: { channels?: RoutedChannel[]; dir?: ReturnType<typeof tempDir>; clock?: ManualClock; store?: StoreConfig } = {},
+  opts: { channels?: RoutedChannel[]; dir?: ReturnType<typeof tempDir>; clock?: ManualClock; store?: StoreConfig; logger?: Logger } = {},
 ) {
   const dir = opts.dir ?? tempDir();
   const clock = opts.clock ?? new ManualClock(Date.parse('2026-10-05T10:00:00Z'));
@@ -32,15 +32,15 @@ export async function collectorFixture(
     config,
     store,
     clock,
-    logger: silentLogger(),
+    logger: opts.logger ?? silentLogger(),
     definitions: () => defs,
     listeners: [{ onCheckTransition: (e) => void checkEvents.push(e), onServiceTransition: (e) => void serviceEvents.push(e) }],
     ...(opts.channels ? { channels: opts.channels } : {}),
   });
   const { app } = built;
   const admin = { authorization: `Bearer ${ADMIN}` };
-  const enroll = async (name: string, clientId = 'acme') => {
-    const t = (await app.inject({ method: 'POST', url: '/api/v1/admin/enrollment-tokens', headers: admin, payload: { clientId, siteId: 'hq' } })).json();
+  const enroll = async (name: string, clientId = 'acme', siteId = 'hq') => {
+    const t = (await app.inject({ method: 'POST', url: '/api/v1/admin/enrollment-tokens', headers: admin, payload: { clientId, siteId } })).json();
     const r = (await app.inject({ method: 'POST', url: '/api/v1/enroll', payload: { token: t.token, hostname: name, agentVersion: 't', name } })).json();
     return { agentId: r.agentId as string, token: r.agentToken as string, enrollmentToken: t.token as string, enrollmentId: t.id as string };
   };
@@ -69,6 +69,23 @@ export async function collectorFixture(
         })),
       },
     });
+  /** A heartbeat listing these check ids (30 s interval), plus any other fields (e.g. `spool`). */
+  const heartbeat = (a: { agentId: string; token: string }, checks: readonly string[] = [], extra: Record<string, unknown> = {}) =>
+    app.inject({
+      method: 'POST',
+      url: '/api/v1/heartbeat',
+      headers: { authorization: `Bearer ${a.token}` },
+      payload: {
+        agentId: a.agentId,
+        sentAt: clock.now(),
+        agentVersion: 't',
+        uptimeSeconds: 1,
+        queuedBatches: 0,
+        intervalSeconds: 15,
+        checks: checks.map((id) => ({ id, type: 'tcp', intervalSeconds: 30, timeoutSeconds: 5 })),
+        ...extra,
+      },
+    });
   return {
     ...built,
     store,
@@ -77,6 +94,7 @@ export async function collectorFixture(
     admin,
     enroll,
     ingest,
+    heartbeat,
     checkEvents,
     serviceEvents,
     /** Closes the app and store; keeps the data dir when `keep` (a restart test reopens it). */

@@ -1,4 +1,4 @@
-import { toAgent, toToken } from '../rows.js';
+import { spoolParams, toAgent, toToken } from '../rows.js';
 import type { AgentStore } from '../types.js';
 import type { Exec } from './exec.js';
 
@@ -54,6 +54,23 @@ export function pgAgents(x: Exec): AgentStore {
     },
     setReachable: async (id, reachable) => {
       await x.q('UPDATE agents SET reachable = $1 WHERE id = $2', [reachable ? 1 : 0, id]);
+    },
+    recordSpool: async (id, stats, at) => {
+      if (stats)
+        await x.q(
+          {
+            name: 'agent-spool',
+            text: `UPDATE agents SET spool_batches = $1, spool_bytes = $2, spool_oldest_age_seconds = $3, spool_dropped_batches = $4,
+          spool_dropped_samples = $5, spool_corrupt_records = $6, spool_at = $7 WHERE id = $8 AND (spool_at IS NULL OR spool_at <= $7)`,
+          },
+          [...spoolParams(stats), at, id],
+        );
+      else
+        await x.q(
+          `UPDATE agents SET spool_batches = NULL, spool_bytes = NULL, spool_oldest_age_seconds = NULL, spool_dropped_batches = NULL,
+          spool_dropped_samples = NULL, spool_corrupt_records = NULL, spool_at = NULL WHERE id = $1 AND spool_at <= $2`,
+          [id, at],
+        );
     },
   };
 }

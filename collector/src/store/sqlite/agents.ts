@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import { toAgent, toToken, type Raw } from '../rows.js';
-import type { AgentRow, AgentStore, EnrollmentTokenRow } from '../types.js';
+import { spoolParams, toAgent, toToken, type Raw } from '../rows.js';
+import type { AgentStore, EnrollmentTokenRow, NewAgent } from '../types.js';
 import type { Run } from './gate.js';
 import { inList } from './sql.js';
 
@@ -20,8 +20,12 @@ export function sqliteAgents(db: Database, run: Run): AgentStore {
     revoke: db.prepare('UPDATE agents SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
     touch: db.prepare(`UPDATE agents SET last_seen = MAX(COALESCE(last_seen, 0), ?), heartbeat_interval_ms = COALESCE(?, heartbeat_interval_ms) WHERE id = ?`),
     reachable: db.prepare('UPDATE agents SET reachable = ? WHERE id = ?'),
+    spool: db.prepare(`UPDATE agents SET spool_batches = ?, spool_bytes = ?, spool_oldest_age_seconds = ?, spool_dropped_batches = ?,
+      spool_dropped_samples = ?, spool_corrupt_records = ?, spool_at = ? WHERE id = ? AND (spool_at IS NULL OR spool_at <= ?)`),
+    spoolClear: db.prepare(`UPDATE agents SET spool_batches = NULL, spool_bytes = NULL, spool_oldest_age_seconds = NULL, spool_dropped_batches = NULL,
+      spool_dropped_samples = NULL, spool_corrupt_records = NULL, spool_at = NULL WHERE id = ? AND spool_at <= ?`),
   };
-  const enroll = db.transaction((tokenId: string, a: AgentRow & { tokenHash: string }) => {
+  const enroll = db.transaction((tokenId: string, a: NewAgent) => {
     if (s.tokenUse.run(tokenId, a.createdAt).changes === 0) return false;
     s.agentInsert.run(a.id, a.clientId, a.siteId, a.hostname, a.tokenHash, a.createdAt);
     return true;
@@ -56,5 +60,6 @@ export function sqliteAgents(db: Database, run: Run): AgentStore {
     revoke: (id, at) => run(() => s.revoke.run(at, id).changes > 0),
     touch: (id, at, hb) => run(() => void s.touch.run(at, hb ?? null, id)),
     setReachable: (id, reachable) => run(() => void s.reachable.run(reachable ? 1 : 0, id)),
+    recordSpool: (id, stats, at) => run(() => void (stats ? s.spool.run(...spoolParams(stats), at, id, at) : s.spoolClear.run(id, at))),
   };
 }

@@ -3,6 +3,7 @@ import m0002 from './0002-exclusions.js';
 import m0003 from './0003-incident-lifecycle.js';
 import m0004 from './0004-store-seam.js';
 import m0005 from './0005-results-log.js';
+import m0006 from './0006-agent-spool.js';
 
 /** SQLite migrations in order; `schema_version` records how many have run. Never edit a shipped one: add the next. */
-export const SQLITE_MIGRATIONS: readonly string[] = [m0001, m0002, m0003, m0004, m0005];
+export const SQLITE_MIGRATIONS: readonly string[] = [m0001, m0002, m0003, m0004, m0005, m0006];
