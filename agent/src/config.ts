@@ -14,6 +14,8 @@ const CheckBase = Type.Object({
   interval: Type.Optional(Duration),
   timeout: Type.Optional(Duration),
   retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 })),
+  retryInterval: Type.Optional(Duration),
+  confirmRetries: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 })),
   labels: Type.Optional(Labels),
 });
 /** `268435456`, `256MiB`, `64 MB`, `1GiB` … */
@@ -46,7 +48,13 @@ const AgentFile = Type.Object(
     labels: Type.Optional(Labels),
     defaults: Type.Optional(
       Type.Object(
-        { interval: Type.Optional(Duration), timeout: Type.Optional(Duration), retries: Type.Optional(Type.Integer({ minimum: 0 })) },
+        {
+          interval: Type.Optional(Duration),
+          timeout: Type.Optional(Duration),
+          retries: Type.Optional(Type.Integer({ minimum: 0 })),
+          retryInterval: Type.Optional(Duration),
+          confirmRetries: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 })),
+        },
         { additionalProperties: false },
       ),
     ),
@@ -87,6 +95,13 @@ export interface CheckConfig {
   intervalMs: number;
   timeoutMs: number;
   retries: number;
+  /**
+   * After a result that is not up, run again this much later instead of a whole interval later
+   * (scheduler.ts, faster confirmation); 0 or absent: off. The config's default is 2 s.
+   */
+  retryIntervalMs?: number;
+  /** Such re-probes per failure streak (default 1: with the collector's confirmDown 2, DOWN ~2 s after the first failure). */
+  confirmRetries?: number;
   labels: Record<string, string>;
   options: Record<string, unknown>;
 }
@@ -135,6 +150,11 @@ function spoolConfig(s: Static<typeof SpoolSection> | undefined, problems: Probl
   return c;
 }
 
+/** Faster confirmation's default re-probe delay (per check `retryInterval`, or in `defaults`). */
+const DEFAULT_RETRY_INTERVAL_MS = 2000;
+/** The keys of a check every type has (the rest are its probe's options). */
+const BASE_KEYS = ['/id', '/type', '/interval', '/timeout', '/retries', '/retryInterval', '/confirmRetries', '/'];
+
 const fileCheck = validator(AgentFile);
 const baseCheck = validator(CheckBase);
 const ms = (v: string | number | undefined, d: number) => (v === undefined ? d : (parseDurationMs(v) ?? d));
@@ -150,9 +170,9 @@ export function parseAgentConfig(raw: unknown, source: string, registry: ProbeRe
   expandTemplates(f.checks, problems, baseDir).forEach(({ path, check: c }) => {
     const baseProblems = baseCheck.problems(c);
     if (baseProblems.length > 0 && (typeof c !== 'object' || c === null)) return void problems.push({ path, message: 'must be an object' });
-    const { id, type, interval, timeout, retries, labels, ...options } = c as Static<typeof CheckBase> & Record<string, unknown>;
+    const { id, type, interval, timeout, retries, retryInterval, confirmRetries, labels, ...options } = c as Static<typeof CheckBase> & Record<string, unknown>;
     for (const p of baseProblems)
-      if (['/id', '/type', '/interval', '/timeout', '/retries', '/'].some((k) => p.path.startsWith(k)) && !p.message.startsWith('unknown field'))
+      if (BASE_KEYS.some((k) => p.path.startsWith(k)) && !p.message.startsWith('unknown field'))
         problems.push({ path: `${path}${p.path === '/' ? '' : p.path}`, message: p.message });
     const probe = registry.get(type);
     if (!probe) return void problems.push({ path: `${path}/type`, message: `unknown check type "${String(type)}"; known: ${[...registry.keys()].join(', ')}` });
@@ -163,12 +183,19 @@ export function parseAgentConfig(raw: unknown, source: string, registry: ProbeRe
     const timeoutMs = ms(timeout ?? f.defaults?.timeout, 5_000);
     if (intervalMs < 100) problems.push({ path: `${path}/interval`, message: 'must be at least 100ms' });
     if (timeoutMs > intervalMs) problems.push({ path: `${path}/timeout`, message: 'timeout must not exceed the interval' });
+    const explicitRetry = retryInterval ?? f.defaults?.retryInterval;
+    const retryIntervalMs = ms(explicitRetry, DEFAULT_RETRY_INTERVAL_MS);
+    // the default simply has no effect on checks at 2 s or faster; a value given for this check must make sense
+    if (explicitRetry !== undefined && retryIntervalMs > 0 && (retryIntervalMs < 100 || retryIntervalMs >= intervalMs))
+      problems.push({ path: `${path}/retryInterval`, message: 'must be 0 (off) or at least 100ms and shorter than the interval' });
     checks.push({
       id,
       type,
       intervalMs,
       timeoutMs,
       retries: retries ?? f.defaults?.retries ?? 0,
+      retryIntervalMs,
+      confirmRetries: confirmRetries ?? f.defaults?.confirmRetries ?? 1,
       labels: { ...(f.labels ?? {}), ...(labels ?? {}) },
       options,
     });

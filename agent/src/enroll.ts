@@ -3,6 +3,7 @@ import { Client, exchange, MAX_HEADER_SIZE } from './http/undici.js';
 import { VigilError } from '../../shared/errors.js';
 import type { EnrollResponse } from '../../shared/protocol/v1/enroll.js';
 import { VERSION } from '../../shared/version.js';
+import { readLimits } from './collector-limits.js';
 import { writeState, type AgentState } from './state.js';
 
 /** Trades an enrollment token for this agent's own token; keeps it in stateDir/agent.json (0600). */
@@ -32,6 +33,9 @@ export async function enroll(o: { collector: string; token: string; stateDir: st
   if (res.statusCode !== 201)
     throw new VigilError('UNAUTHENTICATED', `enrollment refused: ${body.error?.code ?? res.statusCode} ${body.error?.message ?? ''}`.trim());
   const state: AgentState = { agentId: body.agentId, agentToken: body.agentToken, clientId: body.clientId, siteId: body.siteId, collectorUrl: url, lastSeq: 0 };
+  // the first batches, before any heartbeat is answered, are then built within them
+  const limits = readLimits(body.limits);
+  if (limits) state.limits = limits;
   writeState(o.stateDir, state);
   return state;
 }

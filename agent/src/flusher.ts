@@ -30,6 +30,8 @@ export class Flusher {
   private lastAt = -Infinity;
   private flushing = false;
   private closed = false;
+  /** An urgent result came while a flush was running: the next flush follows at once, not after the gap. */
+  private urgent = false;
 
   /** `onFlushed`: after every flush, delivered or not (the agent trims its heap there when idle). */
   constructor(
@@ -39,9 +41,15 @@ export class Flusher {
     private readonly onFlushed?: () => void,
   ) {}
 
-  /** A result was added; `idle`: no other check is running. */
-  request(idle: boolean): void {
-    this.schedule(idle ? 0 : this.gapMs);
+  /**
+   * A result was added; `idle`: no other check is running. `urgent`: a confirming re-probe of a
+   * failed check (scheduler.ts), sent at once, without waiting for the burst or the gap — one
+   * extra request per failure streak, which is what makes a DOWN confirmed in seconds.
+   */
+  request(idle: boolean, urgent = false): void {
+    if (!urgent) return void this.schedule(idle ? 0 : this.gapMs);
+    this.urgent = true;
+    this.scheduleAt(Math.max(this.clock.now(), this.target.hasPending ? 0 : this.target.retryAt));
   }
 
   private schedule(delayMs: number): void {
@@ -60,6 +68,7 @@ export class Flusher {
     this.dueAt = Infinity;
     if (this.flushing) return void this.target.seal?.(); // the running flush reschedules what is left
     this.flushing = true;
+    this.urgent = false;
     this.lastAt = this.clock.now();
     try {
       await this.target.flush();
@@ -68,6 +77,7 @@ export class Flusher {
     }
     // a backlog drains at the transport's replay rate; anything else waits for the gap (results of a burst go together)
     if (this.target.paced) this.scheduleAt(this.target.retryAt);
+    else if (this.urgent && this.target.hasUndelivered) this.request(false, true);
     else if (this.target.hasUndelivered) this.schedule(this.gapMs);
     this.onFlushed?.();
   }

@@ -36,7 +36,11 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
   const state = readState(config.stateDir);
   if (config.collectorUrl !== state.collectorUrl) state.collectorUrl = config.collectorUrl;
   const spool = openSpool(config, state, clock, logger);
-  const transport = new Transport(state, spool, clock, logger, { batchMaxSamples: config.batchMaxSamples, replayRate: config.spool.replayRate });
+  const transport = new Transport(state, spool, clock, logger, {
+    batchMaxSamples: config.batchMaxSamples,
+    replayRate: config.spool.replayRate,
+    stateDir: config.stateDir,
+  });
   // what the probes keep between runs (sockets, clients, pacer timers), closed by stop()
   const runtime = new ProbeRuntime();
   const native = runtime.native;
@@ -53,9 +57,9 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
     runtime,
     clock,
     logger,
-    (r, idle) => {
+    (r, idle, urgent) => {
       transport.add(r);
-      flusher.request(idle);
+      flusher.request(idle, urgent);
     },
     config.scheduleSlotMs,
   );

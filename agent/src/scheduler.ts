@@ -98,15 +98,31 @@ interface Group {
   nextAt?: number;
 }
 
+/** A check's current failure streak: confirming re-probes made in it, and the one armed. */
+interface Streak {
+  reprobes: number;
+  timer?: NodeJS.Timeout;
+}
+
 /**
  * Each check on its own interval, never two runs of one check at once. Checks with the same
  * interval and phase form a group with ONE timer, re-armed against the wall clock on every
  * fire (no drift), so a restart keeps the phases and groups of different intervals meet.
+ *
+ * Faster confirmation: after a result that is not `up`, the check runs again `retryIntervalMs`
+ * later instead of a whole interval later, at most `confirmRetries` times per failure streak
+ * (an `up` ends the streak), so the collector's confirmDown is reached within seconds. The
+ * re-probe is an ordinary result with its own ts, reported `urgent` (sent at once); the normal
+ * schedule is untouched. Its timer exists only while a check is failing: an idle, healthy
+ * agent has no more wake-ups than before.
  */
 export class Scheduler {
   private readonly timers = new Map<Group, NodeJS.Timeout>();
   private readonly firstRuns = new Set<NodeJS.Timeout>();
   private readonly running = new Set<string>();
+  private readonly streaks = new Map<string, Streak>();
+  /** Each check's group (for its next normal run). */
+  private readonly groupOf = new Map<string, Group>();
   private readonly control: RunControl = { attempts: new Set(), stopped: false };
   readonly groups: Group[];
 
@@ -116,8 +132,8 @@ export class Scheduler {
     private readonly runtime: ProbeRuntime,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    /** `idle`: no other check is running (a burst has fully reported). */
-    private readonly onResult: (r: CheckResultSample, idle: boolean) => void,
+    /** `idle`: no other check is running (a burst has fully reported); `urgent`: a confirming re-probe, to send at once. */
+    private readonly onResult: (r: CheckResultSample, idle: boolean, urgent: boolean) => void,
     private readonly slotMs = 10_000,
   ) {
     const byKey = new Map<string, Group>();
@@ -129,6 +145,7 @@ export class Scheduler {
       byKey.set(key, g);
     }
     this.groups = [...byKey.values()];
+    for (const g of this.groups) for (const c of g.checks) this.groupOf.set(c.id, g);
   }
 
   /** No check is running. */
@@ -176,16 +193,39 @@ export class Scheduler {
     this.timers.set(g, t);
   }
 
-  private fire(c: CheckConfig): void {
+  private fire(c: CheckConfig, reprobe = false): void {
     if (this.running.has(c.id)) {
-      this.logger.warn({ check: c.id }, 'previous run still going; skipping this one');
+      // a re-probe still going at the normal time stands in for that run
+      if (reprobe || this.streaks.get(c.id)?.reprobes) this.logger.debug({ check: c.id }, 'a run of this check is still going; skipping this one');
+      else this.logger.warn({ check: c.id }, 'previous run still going; skipping this one');
       return;
     }
     this.running.add(c.id);
     void runCheck(c, this.registry, this.runtime, this.clock, this.logger, this.control).then((r) => {
       this.running.delete(c.id);
-      this.onResult(r, this.running.size === 0);
+      this.onResult(r, this.running.size === 0, reprobe);
+      this.confirm(c, r.status === 'up');
     });
+  }
+
+  /** After a result: an `up` ends the failure streak; a failure arms a re-probe if the streak has one left and it comes before the next normal run. */
+  private confirm(c: CheckConfig, up: boolean): void {
+    const streak = this.streaks.get(c.id);
+    if (up) {
+      if (streak) clearTimeout(streak.timer);
+      this.streaks.delete(c.id);
+      return;
+    }
+    const s = streak ?? { reprobes: 0 };
+    this.streaks.set(c.id, s);
+    const delay = c.retryIntervalMs ?? 0;
+    const nextAt = this.groupOf.get(c.id)?.nextAt ?? Infinity;
+    if (this.control.stopped || delay <= 0 || s.timer || s.reprobes >= (c.confirmRetries ?? 0) || this.clock.now() + delay >= nextAt) return;
+    s.reprobes++;
+    s.timer = setTimeout(() => {
+      s.timer = undefined;
+      this.fire(c, true);
+    }, delay);
   }
 
   /** Stops the timers and aborts the attempts still running (their results still report). */
@@ -193,7 +233,9 @@ export class Scheduler {
     this.control.stopped = true;
     for (const a of this.control.attempts) a.abort(new DOMException('The agent is stopping', 'AbortError'));
     for (const t of [...this.timers.values(), ...this.firstRuns]) clearTimeout(t);
+    for (const s of this.streaks.values()) clearTimeout(s.timer);
     this.timers.clear();
     this.firstRuns.clear();
+    this.streaks.clear();
   }
 }

@@ -10,6 +10,11 @@ export interface AgentState {
   collectorUrl: string;
   /** Upper bound of the batch seqs reserved so far (reserved 64 at a time; exact after a clean stop): never reused after a restart, some skipped after a crash. */
   lastSeq: number;
+  /**
+   * The collector's limits from its last answer that advertised them (enrollment, heartbeats):
+   * batches are built within them from the first one after a restart. Absent until known.
+   */
+  limits?: { maxBatchBytes: number; maxSamplesPerBatch: number; batchesPerSecond: number };
 }
 
 const file = (dir: string) => join(dir, 'agent.json');
@@ -32,4 +37,22 @@ export function writeState(dir: string, s: AgentState): void {
   writeFileSync(tmp, JSON.stringify(s, null, 2), { mode: 0o600 });
   chmodSync(tmp, 0o600);
   renameSync(tmp, file(dir));
+}
+
+/**
+ * When agent.json in `dir` holds another token than `state` (the agent was enrolled again while
+ * running), takes its identity into `state` and returns true; the seqs go on (the collector
+ * keeps them per agent id).
+ */
+export function adoptNewIdentity(dir: string, state: AgentState): boolean {
+  let fresh: AgentState;
+  try {
+    fresh = readState(dir);
+  } catch {
+    return false;
+  }
+  if (typeof fresh.agentToken !== 'string' || !fresh.agentToken || fresh.agentToken === state.agentToken) return false;
+  const { agentId, agentToken, clientId, siteId } = fresh;
+  Object.assign(state, { agentId, agentToken, clientId, siteId });
+  return true;
 }

@@ -1,31 +1,52 @@
-import { Client, exchange, MAX_HEADER_SIZE } from './http/undici.js';
+import { join } from 'node:path';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Sample } from '../../shared/protocol/v1/batch.js';
 import type { Heartbeat } from '../../shared/protocol/v1/heartbeat.js';
+import { envelopeBytes } from './batch-split.js';
+import { CollectorClient, errorCode, type CollectorAnswer } from './collector-client.js';
+import { LimitsKeeper, limitsInAnswer } from './collector-limits.js';
+import { AnswerLog } from './answer-log.js';
+import { backoffMs, DEFAULT_RETRY, retryAfterMs, verdictOf, type RetryTimes } from './retry-policy.js';
+import { SplitJournal } from './split-journal.js';
+import { SplitSender, type Unit } from './split-sender.js';
 import type { SpooledBatch, Spool } from './spool/spool.js';
-import type { AgentState } from './state.js';
+import { adoptNewIdentity, type AgentState } from './state.js';
 
 export interface TransportOptions {
   batchMaxSamples: number;
   /** Batches per second at most, so that a site back after a long outage does not flatten the collector (spool.replayRate). */
   replayRate: number;
+  /** agent.json's directory: the collector's limits are kept there and splits journalled (spool-split.json); undefined: memory only. */
+  stateDir?: string;
+  /** Deadline of one whole request (default 10 s). */
+  requestTimeoutMs?: number;
+  retry?: Partial<RetryTimes>;
+  /** Jitter source in [0, 1) (default Math.random). */
+  random?: () => number;
 }
 
 /**
- * Batches samples and delivers them in order. A sealed batch goes into the spool (agent/src/spool,
- * on disk) before anything else happens to it, and leaves it only when the collector acknowledged
- * it; a retry resends the SAME (agentId, seq), so the collector stores it once. Sending is paced to
- * `replayRate` batches per second (a token bucket of one second's worth), which only a backlog meets.
+ * Batches samples within the collector's advertised limits and delivers them in order. A sealed
+ * batch goes into the spool (agent/src/spool, on disk) before anything else happens to it and
+ * leaves it only when the collector acknowledged it; a retry resends the SAME (agentId, seq) with
+ * the same content, so the collector stores it once. What each answer leads to: retry-policy.ts;
+ * how a batch too large is split: split-sender.ts and split-journal.ts. Sending is paced to
+ * `replayRate` (within the collector's batchesPerSecond) by a token bucket of one second's worth,
+ * which only a backlog meets.
  */
 export class Transport {
-  private pending: Sample[] = [];
-  /** One keep-alive connection to the collector (batches and heartbeats go one at a time). */
-  private readonly client: Client;
-  /** Path prefix of the collector URL (a collector behind a reverse proxy at /vigil/). */
-  private readonly prefix: string;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private readonly client: CollectorClient;
+  private readonly limits: LimitsKeeper;
+  private readonly parts: SplitSender;
+  private readonly retry: RetryTimes;
+  private readonly random: () => number;
+  private readonly log: AnswerLog;
   /** `{"agentId":"…","sentAt":` — a request body is this, the send time and the spooled payload text. */
-  private readonly bodyStart: string;
+  private bodyStart = '';
+  private envelope = 0;
   private sending = false;
   private failures = 0;
   private nextAttemptAt = 0;
@@ -34,10 +55,6 @@ export class Transport {
   private heartbeatSpoolStats = true;
   /** After a flush stopped by the replay rate: more is ready at `retryAt`. */
   paced = false;
-  /** Batches the collector already had (a resend after a restart that lost the newest ack cursor): harmless, counted. */
-  resentBatches = 0;
-  /** Batches the collector refused (400/403), dropped. */
-  rejectedBatches = 0;
 
   constructor(
     private readonly state: AgentState,
@@ -46,11 +63,16 @@ export class Transport {
     private readonly logger: Logger,
     private readonly opts: TransportOptions,
   ) {
-    const base = new URL(`${state.collectorUrl.replace(/\/$/, '')}/`);
-    this.client = new Client(base.origin, { keepAliveTimeout: 30_000, maxHeaderSize: MAX_HEADER_SIZE });
-    this.prefix = base.pathname.slice(0, -1);
-    this.bodyStart = `{"agentId":${JSON.stringify(state.agentId)},"sentAt":`;
-    this.tokens = Math.max(1, opts.replayRate);
+    this.client = new CollectorClient(state.collectorUrl, opts.requestTimeoutMs ?? 10_000);
+    this.limits = new LimitsKeeper(state, opts.stateDir, logger);
+    this.log = new AnswerLog(logger, clock);
+    const journal = new SplitJournal(opts.stateDir && join(opts.stateDir, 'spool-split.json'), logger);
+    journal.load(spool.peek()?.seq ?? Infinity);
+    this.parts = new SplitSender(spool, journal, this.log);
+    this.retry = { ...DEFAULT_RETRY, ...opts.retry };
+    this.random = opts.random ?? Math.random;
+    this.identity();
+    this.tokens = Math.max(1, this.rate());
     this.tokensAt = clock.now();
   }
 
@@ -71,9 +93,24 @@ export class Transport {
     return this.nextAttemptAt;
   }
 
+  /** Counts since start: resent (already stored), refused samples, samples too large to send, batches dropped on 400, batches split. */
+  get stats() {
+    return this.log.counts;
+  }
+
+  /** Batches the collector already had (a resend after a restart that lost the newest ack cursor): harmless, counted. */
+  get resentBatches(): number {
+    return this.log.counts.resentBatches;
+  }
+
   add(sample: Sample): void {
-    this.pending.push(sample);
-    if (this.pending.length >= this.opts.batchMaxSamples) this.seal();
+    const json = JSON.stringify(sample);
+    const bytes = Buffer.byteLength(json) + 1;
+    const l = this.limits.limits;
+    if (this.pending.length > 0 && this.envelope + this.pendingBytes + bytes > l.maxBatchBytes) this.seal();
+    this.pending.push(json);
+    this.pendingBytes += bytes;
+    if (this.pending.length >= Math.min(this.opts.batchMaxSamples, l.maxSamplesPerBatch)) this.seal();
   }
 
   /** Seals pending samples into a batch in the spool (which gives it the next seq). */
@@ -81,18 +118,24 @@ export class Transport {
     if (this.pending.length === 0) return;
     const samples = this.pending;
     this.pending = [];
+    this.pendingBytes = 0;
     try {
-      const seq = this.spool.append(JSON.stringify(samples), samples.length);
+      const seq = this.spool.append(`[${samples.join(',')}]`, samples.length);
       this.logger.debug({ seq, samples: samples.length }, 'batch sealed into the spool');
     } catch (err) {
       this.logger.error({ err, samples: samples.length }, 'spool append failed; these samples are lost');
     }
   }
 
-  /** One token per batch sent; false when the replay rate is used up (nextAttemptAt is then when the next token is due). */
+  /** Batches per second: spool.replayRate, within what the collector takes from one agent. */
+  private rate(): number {
+    return Math.min(this.opts.replayRate, this.limits.limits.batchesPerSecond);
+  }
+
+  /** One token per batch sent; false when the rate is used up (nextAttemptAt is then when the next token is due). */
   private takeToken(): boolean {
     const now = this.clock.now();
-    const rate = this.opts.replayRate;
+    const rate = this.rate();
     this.tokens = Math.min(Math.max(1, rate), this.tokens + ((now - this.tokensAt) * rate) / 1000);
     this.tokensAt = now;
     if (this.tokens >= 1) {
@@ -103,33 +146,19 @@ export class Transport {
     return false;
   }
 
-  /** Seals and sends what is spooled, in seq order; stops at the first failure (and backs off) or at the replay rate. */
+  /** Seals and sends what is spooled, in seq order; stops at a failure (and waits as its answer says) or at the replay rate. */
   async flush(): Promise<void> {
     this.seal();
     if (this.sending || this.clock.now() < this.nextAttemptAt) return;
     this.sending = true;
     this.paced = false;
     try {
-      for (let batch = this.spool.peek(); batch; batch = this.spool.peek()) {
+      for (let head = this.spool.peek(); head; head = this.spool.peek()) {
+        const unit = this.parts.unitFor(head, this.limits.limits, this.envelope);
+        if (!unit) continue; // settled without sending (a split whose parts were all delivered before a restart)
         if (!this.takeToken()) return void (this.paced = true);
-        const res = await this.post('/api/v1/ingest', this.body(batch));
-        if (res.status === 200 || res.status === 400 || res.status === 403) {
-          if (res.status !== 200) {
-            this.rejectedBatches++;
-            this.logger.error({ seq: batch.seq, status: res.status }, 'collector rejected a batch; dropping it');
-          } else if (res.stored === false) this.resentBatches++;
-          this.spool.ack(batch.seq);
-          if (this.failures > 0) this.logger.info({ queued: this.spool.stats().batches }, 'collector reachable again; delivering the spool');
-          this.failures = 0;
-          continue;
-        }
-        this.failures++;
-        this.nextAttemptAt = this.clock.now() + Math.min(60_000, 1000 * 2 ** Math.min(this.failures - 1, 6));
-        this.logger.warn(
-          { status: res.status, queuedBatches: this.spool.stats().batches, retryInMs: this.nextAttemptAt - this.clock.now() },
-          'collector unreachable: batches wait in the spool on disk; retrying',
-        );
-        return;
+        const res = await this.client.post('/api/v1/ingest', this.body(unit), this.state.agentToken);
+        if (!this.answered(head, unit, res)) return;
       }
     } finally {
       this.sending = false;
@@ -137,46 +166,78 @@ export class Transport {
     }
   }
 
-  private body(b: SpooledBatch): string {
-    return `${this.bodyStart}${this.clock.now()},${b.payload.slice(1)}`;
+  /** Acts on the answer; true to go on with the next batch. */
+  private answered(head: SpooledBatch, unit: Unit, res: CollectorAnswer): boolean {
+    const now = this.clock.now();
+    const verdict = verdictOf(res.status);
+    if (verdict === 'ack') {
+      this.log.acked(unit, res.body, this.spool.stats().batches, this.failures);
+      this.failures = 0;
+      this.parts.settled(head, unit);
+      return true;
+    }
+    if (verdict === 'split') {
+      this.parts.tooLarge(head, unit, this.limits.limits, this.envelope);
+      return true;
+    }
+    if (verdict === 'drop') {
+      this.log.rejected(unit, res.status as number, errorCode(res.body));
+      this.parts.settled(head, unit);
+      return true;
+    }
+    if (verdict === 'auth') {
+      if (this.reloadIdentity()) return true; // re-enrolled meanwhile: at once with the new identity
+      this.nextAttemptAt = now + this.retry.slowMs;
+      this.log.unauthorized(res.status as number, errorCode(res.body), this.state.agentId, this.opts.stateDir, this.spool.stats().batches);
+      return false;
+    }
+    if (verdict === 'misrouted') {
+      this.nextAttemptAt = now + this.retry.slowMs;
+      this.log.misrouted(res.status as number, this.state.collectorUrl);
+      return false;
+    }
+    const asked = res.status === 429 || res.status === 503 ? retryAfterMs(res.retryAfter, now, this.retry) : undefined;
+    if (verdict === 'retry') this.failures++; // 429 is the collector pacing us, not an outage: the backoff does not grow
+    const wait = asked ?? backoffMs(Math.max(1, this.failures), this.random, this.retry);
+    this.nextAttemptAt = now + wait;
+    this.log.waiting(res.status, wait, asked !== undefined, this.spool.stats().batches);
+    return false;
   }
 
-  /** Sends a heartbeat; a collector from before the spool refuses its `spool` field (400), so that field is then left out. */
+  private body(u: Pick<Unit, 'payload'>): string {
+    return `${this.bodyStart}${this.clock.now()},${u.payload.slice(1)}`;
+  }
+
+  private identity(): void {
+    this.bodyStart = `{"agentId":${JSON.stringify(this.state.agentId)},"sentAt":`;
+    this.envelope = envelopeBytes(this.state.agentId);
+  }
+
+  /** After 401/403: agent.json holds another identity (`vigil agent enroll` was run again): taken without a restart. */
+  private reloadIdentity(): boolean {
+    if (!this.opts.stateDir || !adoptNewIdentity(this.opts.stateDir, this.state)) return false;
+    this.identity();
+    this.log.reEnrolled(this.state.agentId);
+    return true;
+  }
+
+  /** Sends a heartbeat; takes the limits its answer advertises. A collector from before the spool refuses the `spool` field (400): then left out. */
   async heartbeat(hb: Heartbeat): Promise<boolean> {
     const { spool, ...rest } = hb;
     const withStats = spool !== undefined && this.heartbeatSpoolStats;
-    let res = await this.post('/api/v1/heartbeat', JSON.stringify(withStats ? hb : rest));
+    let res = await this.client.post('/api/v1/heartbeat', JSON.stringify(withStats ? hb : rest), this.state.agentToken);
     if (res.status === 400 && withStats) {
-      res = await this.post('/api/v1/heartbeat', JSON.stringify(rest));
+      res = await this.client.post('/api/v1/heartbeat', JSON.stringify(rest), this.state.agentToken);
       // only when the same heartbeat without them is taken: a 400 for another reason must not turn them off
       if (res.status === 200) {
         this.heartbeatSpoolStats = false;
         this.logger.info('the collector refused spool figures in the heartbeat (an older collector): sending heartbeats without them');
       }
     }
+    if (res.status === 200) this.limits.advertised(limitsInAnswer(res.body));
+    else if (verdictOf(res.status) === 'auth' && !this.reloadIdentity())
+      this.log.unauthorized(res.status as number, errorCode(res.body), this.state.agentId, this.opts.stateDir, this.spool.stats().batches);
     return res.status === 200;
-  }
-
-  private async post(path: string, body: string): Promise<{ status: number | string; stored?: boolean }> {
-    try {
-      const res = await exchange(this.client, `${this.prefix}${path}`, {
-        method: 'POST',
-        body,
-        timeoutMs: 10_000,
-        maxBodyBytes: 64 * 1024,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.state.agentToken}` },
-      });
-      if (res.statusCode !== 200 || path !== '/api/v1/ingest') return { status: res.statusCode };
-      let stored: boolean | undefined;
-      try {
-        stored = (JSON.parse(res.body.toString('utf8')) as { stored?: unknown }).stored !== false;
-      } catch {
-        // an acknowledgement without a readable body still acknowledges
-      }
-      return { status: res.statusCode, stored };
-    } catch (e) {
-      return { status: (e as NodeJS.ErrnoException).code ?? 'error' };
-    }
   }
 
   /** Seals what is pending (into the spool), tries one last delivery, and closes the connection. The spool is the caller's to close. */

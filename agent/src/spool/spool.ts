@@ -78,11 +78,7 @@ export class Spool {
 
   /** Seals a batch of `samples` samples (`samplesJson`: their JSON array) into the spool; returns its seq. */
   append(samplesJson: string, samples: number): number {
-    const seq = this.nextSeq++;
-    if (seq > this.seqFile.reserved) {
-      const err = this.seqFile.reserve(seq + SEQ_BLOCK - 1);
-      if (err) this.events.seqNotDurable(err);
-    }
+    const seq = this.reserveSeq();
     const sealedAt = this.clock.now();
     const text = batchPayload(seq, samplesJson);
     const payload = Buffer.from(text, 'utf8');
@@ -101,6 +97,20 @@ export class Spool {
         this.countDrop('memory', 1, d.samples); // never on disk: the cursor stays where it is
       }
     this.enforceBounds();
+    return seq;
+  }
+
+  /**
+   * A seq never used before and never handed out again, also after a crash (reserved durably
+   * like append's): for batches sent without being appended, the halves of a split batch
+   * (agent/src/batch-split.ts).
+   */
+  reserveSeq(): number {
+    const seq = this.nextSeq++;
+    if (seq > this.seqFile.reserved) {
+      const err = this.seqFile.reserve(seq + SEQ_BLOCK - 1);
+      if (err) this.events.seqNotDurable(err);
+    }
     return seq;
   }
 

@@ -158,6 +158,8 @@ describe('agent spool with a real agent process: kill -9 during a collector outa
         throw new Error(`${e.message}\n${second.child.output()}`);
       },
     );
+    // the spool may drain within a heartbeat interval (the retry is jittered): wait for one that reached the collector
+    await waitFor(() => collector.heartbeats.some((h) => h.spool) || undefined, 'a heartbeat with spool figures', 30_000);
     await second.child.stop();
     agent = undefined;
 

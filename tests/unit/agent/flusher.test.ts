@@ -77,6 +77,38 @@ describe('flusher: results go out when the agent is idle, rate-limited, with no 
   });
 });
 
+describe('flusher: urgent results (a confirming re-probe of a failed check)', () => {
+  it('go out at once: not held by the gap after the last flush, nor by a burst still running; but not before a failed delivery may be retried', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const t = fakeTransport();
+    const f = new Flusher(t, clock, 2000);
+    t.undelivered = true;
+    f.request(true);
+    await vi.advanceTimersByTimeAsync(500);
+    t.undelivered = true;
+    f.request(false, true); // 500 ms after a flush, other checks running: at once anyway
+    await vi.advanceTimersByTimeAsync(1);
+    expect(t.flushes).toEqual([0, 500]);
+    t.undelivered = true;
+    f.request(false); // an ordinary result of a busy agent right after: within the gap
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(t.flushes).toEqual([0, 500]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(t.flushes).toEqual([0, 500, 2501]);
+    t.fail = true;
+    t.undelivered = true;
+    f.request(false, true); // at once; this delivery fails: retry at 7501
+    await vi.advanceTimersByTimeAsync(1);
+    expect(t.flushes).toEqual([0, 500, 2501, 2501]);
+    f.request(false, true); // the retry time holds even an urgent one (nothing pending to seal)
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(t.flushes).toEqual([0, 500, 2501, 2501]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(t.flushes).toEqual([0, 500, 2501, 2501, 7501]);
+    f.close();
+  });
+});
+
 describe('flusher: after-flush hook (the agent trims its heap there)', () => {
   it('runs after every flush, delivered or not, and not without one', async () => {
     vi.useFakeTimers({ now: 0 });
