@@ -6,7 +6,7 @@ import type { ExclusionStore, IncidentStore, OutboxStore, SettingsStore } from '
  * The collector's one persistence seam. Every method returns a Promise so a networked
  * database can implement it; `transaction(fn)` runs `fn` against a Store bound to one
  * transaction (all or nothing). SQL lives only in `store/<engine>/`. The same contract
- * suite (tests/integration/store/contract.test.ts) runs against every engine.
+ * suite (tests/integration/store/contract-*.test.ts) runs against every engine.
  */
 export interface Store {
   readonly engine: 'sqlite' | 'postgres';
