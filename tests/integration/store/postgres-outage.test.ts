@@ -1,119 +1,17 @@
 /**
- * The collector on a real PostgreSQL that is not there at start, or goes away while the
- * collector runs (SIGKILL to the postmaster, as a crash or an OOM kill would do it). The
- * collector runs as production runs it: `vigil collector run`, HTTP on loopback.
+ * The collector (`vigil collector run`, HTTP on loopback) on a real PostgreSQL that goes away
+ * while it runs: SIGKILL to the postmaster, as a crash or an OOM kill would do it.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { POSTGRES_MIGRATIONS } from '../../../collector/src/store/postgres/migrations/index.js';
-import { freePort, tempDir, VIGIL, waitFor } from '../../helpers/net.js';
+import { waitFor } from '../../helpers/net.js';
 import { startPostgres, type Postgres } from '../../helpers/postgres.js';
 import { startReceiver, type Receiver } from '../notify/receiver.js';
-import { alive, backendsOf, cleanEnv, enrollAgent, runVigil, startCollectorProcess, type CollectorProcess } from './collector-process.js';
+import { alive, backendsOf, enrollAgent, startCollectorProcess, type CollectorProcess } from './collector-process.js';
+import { type CheckView, type DeliveryView, faultFile, masked, PASSWORD, withPassword } from './fault-kit.js';
 
-const PASSWORD = 's3cret-pw';
-/** The URL of `database` on `server` with a password in it (trust auth ignores it; the collector must never print it). */
-const withPassword = (server: Postgres, database: string) => `postgres://vigil:${PASSWORD}@127.0.0.1:${server.port}/${database}`;
-const masked = (port: number, database: string) => `postgres://vigil:***@127.0.0.1:${port}/${database}`;
-
-/** What GET /api/v1/checks and /api/v1/incidents/:id show of a check and of a delivery (the fields read here). */
-type CheckView = { check: string; state: string; lastTs: number | null };
-type DeliveryView = { event: string; channel: string; status: string; attempts: number };
-
-const dirs: Array<ReturnType<typeof tempDir>> = [];
-const newDir = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d.path;
-};
-afterAll(() => {
-  for (const d of dirs) d.remove();
-});
-
-beforeAll(() => {
-  expect(existsSync(VIGIL), 'build first: npm run build').toBe(true);
-});
-
-describe('PostgreSQL unreachable at start', () => {
-  let server: Postgres;
-  beforeAll(async () => {
-    server = await startPostgres({ maxConnections: 20 });
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-
-  const expectRefused = (r: Awaited<ReturnType<typeof runVigil>>, port: number) => {
-    const all = r.stdout + r.stderr;
-    expect(r.code, all).toBe(2);
-    expect(r.stderr).toContain('VIGIL_ERR_STORE_UNAVAILABLE');
-    expect(r.stderr).toContain(masked(port, 'vigil'));
-    expect(all).not.toContain(PASSWORD);
-  };
-
-  it('`collector run` with store.url naming a port nobody listens on exits 2 with the URL masked', async () => {
-    const port = await freePort();
-    const dir = newDir();
-    writeFileSync(
-      `${dir}/collector.yaml`,
-      [
-        'listen: { host: 127.0.0.1, port: 0 }',
-        'dataDir: ./data',
-        'log: { level: warn }',
-        `store: { type: postgres, url: "postgres://vigil:${PASSWORD}@127.0.0.1:${port}/vigil" }`,
-      ].join('\n'),
-    );
-    const r = await runVigil(['collector', 'run', '-c', `${dir}/collector.yaml`], cleanEnv());
-    expectRefused(r, port);
-    // it did not fall back to the embedded store
-    expect(existsSync(`${dir}/data`)).toBe(false);
-  });
-
-  it('`collector run` with VIGIL_STORE_URL naming a port nobody listens on exits 2 with the URL masked', async () => {
-    const port = await freePort();
-    const dir = newDir();
-    writeFileSync(`${dir}/collector.yaml`, ['listen: { host: 127.0.0.1, port: 0 }', 'dataDir: ./data', 'log: { level: warn }'].join('\n'));
-    const r = await runVigil(
-      ['collector', 'run', '-c', `${dir}/collector.yaml`],
-      cleanEnv({ VIGIL_STORE_URL: `postgres://vigil:${PASSWORD}@127.0.0.1:${port}/vigil` }),
-    );
-    expectRefused(r, port);
-    expect(existsSync(`${dir}/data`)).toBe(false);
-  });
-
-  it('`collector migrate` applies the schema to a fresh database once, then says it is up to date', async () => {
-    const db = 'faults_migrate';
-    await server.createDatabase(db);
-    const dir = newDir();
-    writeFileSync(`${dir}/collector.yaml`, ['dataDir: ./data', `store: { type: postgres, url: "${withPassword(server, db)}" }`].join('\n'));
-    const version = POSTGRES_MIGRATIONS.length;
-    const all = Array.from({ length: version }, (_, i) => i + 1).join(', ');
-
-    const first = await runVigil(['collector', 'migrate', '-c', `${dir}/collector.yaml`], cleanEnv());
-    expect(first.code, first.stdout + first.stderr).toBe(0);
-    expect(first.stdout).toBe(`postgres ${masked(server.port, db)}: schema version ${version} (applied ${all})\n`);
-
-    const c = await server.connect(db);
-    try {
-      const schema = async () => ({
-        versions: (await c.query('SELECT version FROM schema_version')).rows.map((r) => r.version),
-        tables: (await c.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")).rows.map((r) => r.tablename),
-      });
-      const after = await schema();
-      expect(after.versions).toEqual([version]);
-      expect(after.tables).toEqual(expect.arrayContaining(['agents', 'batches', 'results', 'incidents', 'deliveries', 'schema_version']));
-
-      const second = await runVigil(['collector', 'migrate', '-c', `${dir}/collector.yaml`], cleanEnv());
-      expect(second.code, second.stdout + second.stderr).toBe(0);
-      expect(second.stdout).toBe(`postgres ${masked(server.port, db)}: schema version ${version} (up to date)\n`);
-      expect(await schema()).toEqual(after);
-      expect(first.stdout + first.stderr + second.stdout + second.stderr).not.toContain(PASSWORD);
-    } finally {
-      await c.end();
-    }
-  });
-});
+const newDir = faultFile();
 
 describe('PostgreSQL lost while the collector runs', () => {
   let server: Postgres;
