@@ -1,7 +1,4 @@
-/**
- * The collector (`vigil collector run`, HTTP on loopback) on a real PostgreSQL that goes away
- * while it runs: SIGKILL to the postmaster, as a crash or an OOM kill would do it.
- */
+/** The collector (`vigil collector run`, HTTP on loopback) on a real PostgreSQL SIGKILLed while it runs, as a crash or an OOM kill would do. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
