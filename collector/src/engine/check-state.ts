@@ -1,3 +1,4 @@
+import type { CheckResultSample } from '../../../shared/protocol/v1/batch.js';
 import type { MemberState } from '../../../shared/sla/types.js';
 import { type AgentRow, type CheckRow, NO_AGENT, type TransitionRow } from '../store/types.js';
 import type { CheckTransitionEvent } from './events.js';
@@ -12,6 +13,12 @@ type AgentRef = Pick<AgentRow, 'id' | 'clientId' | 'siteId'>;
 type Site = Pick<AgentRow, 'id' | 'siteId'>;
 
 /** A check the collector has not seen before: unknown until results confirm a state. */
+/** A copy to plan on: the engine's row is replaced only once the batch is committed. */
+export function draft(agent: AgentRef, r: CheckResultSample, known: CheckRow | undefined): CheckRow {
+  if (known) return { ...known, labels: { ...known.labels }, lastMetrics: { ...known.lastMetrics } };
+  return { ...newCheck(agent, r.checkId, r.type), target: r.target ?? null, labels: r.labels ?? {} };
+}
+
 export function newCheck(agent: AgentRef, checkId: string, type: string): CheckRow {
   return {
     clientId: agent.clientId,

@@ -5,50 +5,37 @@ import type { CheckDescriptor } from '../../../shared/protocol/v1/heartbeat.js';
 import { selectDefinition } from '../../../shared/sla/definition.js';
 import { memberStateOf } from '../../../shared/sla/thresholds.js';
 import type { MemberState, ServiceDefinition, SlaDefinition } from '../../../shared/sla/types.js';
-import { type AgentRow, type CheckRow, NO_AGENT, type Store, type TransitionRow } from '../store/types.js';
+import { type AgentRow, type CheckRow, NO_AGENT, type Store } from '../store/types.js';
 import { CheckOwners } from './check-owners.js';
-import { infer, newCheck, observe, release, resetRun, staleFrom, transition } from './check-state.js';
+import { draft, infer, newCheck, observe, release, resetRun, staleFrom, transition } from './check-state.js';
 import { CollectorLiveness } from './collector-liveness.js';
 import type { AgentReachabilityEvent, CheckTransitionEvent, EngineListener } from './events.js';
+import { EventPublisher } from './publisher.js';
+import { sweepChecks } from './sweeper.js';
+import { type EngineCore, key, type Plan, type StateMachineOptions } from './engine-core.js';
 import { KeyedLock } from './keyed-lock.js';
 import { awaitsBackfill, type ResumePoint, reconcileEvents, resumePoints } from './late-results.js';
 import type { ServiceTracker } from './service-tracker.js';
 
-export interface StateMachineOptions {
-  confirmDown: number;
-  confirmUp: number;
-  degradedAs: 'down' | 'up';
-  staleAfterIntervals: number;
-  heartbeatLostAfterMs: number | undefined;
-}
+export type { StateMachineOptions } from './engine-core.js';
 
 type AgentRef = Pick<AgentRow, 'id' | 'clientId' | 'siteId'>;
 const RECENT = 20;
 
-const key = (client: string, check: string) => `${client}\u0000${check}`;
 const NOTHING_TO_RESUME: ReadonlyMap<string, ResumePoint | null> = new Map();
 
-/** What a batch changed, before it is written: the rows to save, the transitions (and inferred ones they retract), the events to emit after commit. */
-interface Plan {
-  rows: Map<string, CheckRow>;
-  transitions: TransitionRow[];
-  events: CheckTransitionEvent[];
-  retract?: Array<{ checkId: string; from: number }>;
-}
-
 /**
- * Turns check results into confirmed state transitions. A new state is confirmed after
- * N consecutive results; the transition's `ts` is the first result of that run (so an
- * outage starts when it started, not when it was confirmed) and `detectedAt` the clock.
- * Check state is kept in memory (loaded at start) and written with its batch in one
- * transaction; a check changes under its own lock only, so a plan never races. Late results
- * are merged in time order with what the engine inferred meanwhile (late-results.ts); the
- * collector's own downtime pages nobody (collector-liveness.ts).
+ * Turns check results into confirmed state transitions. A new state is confirmed after N
+ * consecutive results; the transition's `ts` is the first result of that run (an outage starts
+ * when it started, not when it was confirmed) and `detectedAt` the clock. Check state is kept in
+ * memory (loaded at start) and written with its batch in one transaction; a check changes under
+ * its own lock only, so a plan never races. Late results are merged in time order with what the
+ * engine inferred meanwhile (late-results.ts); the collector's own downtime pages nobody.
  */
-export class StateMachine {
-  private readonly checks = new Map<string, CheckRow>();
-  private readonly locks = new KeyedLock();
-  private publishing: Promise<void> = Promise.resolve();
+export class StateMachine implements EngineCore {
+  readonly checks = new Map<string, CheckRow>();
+  readonly locks = new KeyedLock();
+  private readonly publisher: EventPublisher;
   /** The collector's own gaps; silence is judged from its start at the earliest. */
   readonly liveness: CollectorLiveness;
   /** Which agent owns each check id of a client (check-owners.ts); ingest refuses the others' samples. */
@@ -56,15 +43,16 @@ export class StateMachine {
   private readonly needed: { down: number; up: number };
 
   constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-    private readonly opts: StateMachineOptions,
-    private readonly listeners: EngineListener[],
+    readonly store: Store,
+    readonly clock: Clock,
+    readonly logger: Logger,
+    readonly opts: StateMachineOptions,
+    readonly listeners: EngineListener[],
     private readonly services: ServiceTracker,
     private readonly definitions: () => readonly SlaDefinition[] = () => [],
   ) {
     this.liveness = new CollectorLiveness(store, clock, logger);
+    this.publisher = new EventPublisher(listeners, services, logger);
     this.needed = { down: opts.confirmDown, up: opts.confirmUp };
   }
 
@@ -185,7 +173,7 @@ export class StateMachine {
       const k = key(agent.clientId, r.checkId);
       let c = plan.rows.get(k);
       if (!c) {
-        c = this.draft(agent, r, this.checks.get(k));
+        c = draft(agent, r, this.checks.get(k));
         plan.rows.set(k, c);
         const at = resume.get(r.checkId);
         if (at) {
@@ -239,14 +227,8 @@ export class StateMachine {
     return waiting ? resumePoints(this.store, client, [...waiting.values()]) : NOTHING_TO_RESUME;
   }
 
-  private commit(plan: Plan): void {
+  commit(plan: Plan): void {
     for (const [k, c] of plan.rows) this.checks.set(k, c);
-  }
-
-  /** A copy to plan on: the cached row is replaced only once the batch is committed. */
-  private draft(agent: AgentRef, r: CheckResultSample, known: CheckRow | undefined): CheckRow {
-    if (known) return { ...known, labels: { ...known.labels }, lastMetrics: { ...known.lastMetrics } };
-    return { ...newCheck(agent, r.checkId, r.type), target: r.target ?? null, labels: r.labels ?? {} };
   }
 
   private servicesOf(client: string, check: string, ts: number): ServiceDefinition[] {
@@ -254,76 +236,9 @@ export class StateMachine {
     return def ? def.services.filter((s) => s.members.includes(check)) : [];
   }
 
-  /**
-   * Periodic sweep: checks with no result for staleAfterIntervals × interval go unknown
-   * (from when the next result was due); agents whose heartbeats stopped become
-   * unreachable — one event per agent, and their checks go unknown. Silence counts from the
-   * collector's start at the earliest: its own downtime pages nobody.
-   */
-  async sweep(): Promise<void> {
-    const now = this.clock.now();
-    await this.liveness.beat();
-    for (const agent of await this.store.agents.list()) {
-      if (agent.revokedAt !== null || agent.lastSeen === null || !agent.reachable) continue;
-      const hb = agent.heartbeatIntervalMs ?? 30_000;
-      if (now - this.liveness.silentSince(agent.lastSeen) <= (this.opts.heartbeatLostAfterMs ?? 3 * hb)) continue;
-      const lastSeen = agent.lastSeen;
-      const mine = [...this.checks.values()].filter((c) => c.clientId === agent.clientId && c.agentId === agent.id);
-      const lost = await this.locks.run([`agent\u0000${agent.id}`, ...mine.map((c) => key(c.clientId, c.checkId))], async () => {
-        const plan: Plan = { rows: new Map(), transitions: [], events: [] };
-        for (const stale of mine) {
-          const known = this.checks.get(key(stale.clientId, stale.checkId)) ?? stale;
-          if (known.state === 'unknown') continue;
-          const c = { ...known };
-          plan.rows.set(key(c.clientId, c.checkId), c);
-          plan.events.push(infer(c, lastSeen + hb, agent, plan.transitions, now, 'agent-unreachable'));
-        }
-        await this.store.transaction(async (tx) => {
-          await tx.agents.setReachable(agent.id, false);
-          await tx.checks.saveStates([...plan.rows.values()], plan.transitions);
-        });
-        this.commit(plan);
-        const e: AgentReachabilityEvent = {
-          client: agent.clientId,
-          site: agent.siteId,
-          agentId: agent.id,
-          reachable: false,
-          ts: lastSeen,
-          detectedAt: now,
-          checks: mine.map((c) => c.checkId),
-        };
-        return { events: plan.events, e };
-      });
-      await this.publish(lost.events, [lost.e]);
-    }
-    const stale = new Map<string, CheckRow[]>();
-    for (const c of this.checks.values()) {
-      if (c.state === 'unknown' || c.lastTs === null || c.intervalMs === null) continue;
-      if (now - this.liveness.silentSince(c.lastTs) <= this.opts.staleAfterIntervals * c.intervalMs) continue;
-      const list = stale.get(c.clientId);
-      if (list) list.push(c);
-      else stale.set(c.clientId, [c]);
-    }
-    for (const rows of stale.values()) {
-      const events = await this.locks.run(
-        rows.map((c) => key(c.clientId, c.checkId)),
-        async () => {
-          const plan: Plan = { rows: new Map(), transitions: [], events: [] };
-          for (const known of rows) {
-            const current = this.checks.get(key(known.clientId, known.checkId));
-            if (!current || current.state === 'unknown' || current.lastTs === null || current.intervalMs === null) continue;
-            if (now - this.liveness.silentSince(current.lastTs) <= this.opts.staleAfterIntervals * current.intervalMs) continue; // a result came meanwhile
-            const c = { ...current };
-            plan.rows.set(key(c.clientId, c.checkId), c);
-            plan.events.push(infer(c, c.lastTs! + c.intervalMs!, { id: c.agentId, siteId: c.siteId }, plan.transitions, now, 'stale'));
-          }
-          if (plan.rows.size > 0) await this.store.checks.saveStates([...plan.rows.values()], plan.transitions);
-          this.commit(plan);
-          return plan.events;
-        },
-      );
-      await this.publish(events);
-    }
+  /** Periodic sweep: stale checks and lost agents go unknown (sweeper.ts). */
+  sweep(): Promise<void> {
+    return sweepChecks(this);
   }
 
   /** A heartbeat: its check catalogue is stored (the ids this agent owns or takes now), the agent is seen, and an unreachable agent is back. */
@@ -372,31 +287,14 @@ export class StateMachine {
     if (back) await this.publish([], [back]);
   }
 
-  /** Emits check and reachability events, then the service transitions they cause: one publication at a time, in order. */
+  /** Emits check and reachability events, then the service transitions they cause (publisher.ts). */
   publish(events: readonly CheckTransitionEvent[], reach: readonly AgentReachabilityEvent[] = []): Promise<void> {
-    const run = async () => {
-      for (const e of events) await this.emit('onCheckTransition', e);
-      for (const s of this.services.evaluate(events)) await this.emit('onServiceTransition', s);
-      for (const r of reach) await this.emit('onAgentReachability', r);
-    };
-    const p = this.publishing.then(run);
-    this.publishing = p.catch(() => undefined);
-    return p;
+    return this.publisher.publish(events, reach);
   }
 
   /** Resolves when all work queued now (batches, sweeps, publications) is done. */
   async idle(): Promise<void> {
     await this.locks.idle();
-    await this.publishing;
-  }
-
-  private async emit<K extends keyof EngineListener>(kind: K, event: Parameters<NonNullable<EngineListener[K]>>[0]): Promise<void> {
-    for (const l of this.listeners) {
-      try {
-        await (l[kind] as ((e: typeof event) => void | Promise<void>) | undefined)?.call(l, event);
-      } catch (err) {
-        this.logger.error({ err, kind }, 'engine listener failed');
-      }
-    }
+    await this.publisher.idle();
   }
 }
