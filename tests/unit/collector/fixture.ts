@@ -69,8 +69,13 @@ export async function collectorFixture(
         })),
       },
     });
-  /** A heartbeat listing these check ids (30 s interval), plus any other fields (e.g. `spool`). */
-  const heartbeat = (a: { agentId: string; token: string }, checks: readonly string[] = [], extra: Record<string, unknown> = {}) =>
+  /** A heartbeat listing these check ids (tcp, 30 s interval, 5 s timeout unless told), plus any other fields (e.g. `spool`, `intervalSeconds`). */
+  const heartbeat = (
+    a: { agentId: string; token: string },
+    checks: readonly string[] = [],
+    extra: Record<string, unknown> = {},
+    check: { intervalSeconds?: number; timeoutSeconds?: number } = {},
+  ) =>
     app.inject({
       method: 'POST',
       url: '/api/v1/heartbeat',
@@ -82,7 +87,7 @@ export async function collectorFixture(
         uptimeSeconds: 1,
         queuedBatches: 0,
         intervalSeconds: 15,
-        checks: checks.map((id) => ({ id, type: 'tcp', intervalSeconds: 30, timeoutSeconds: 5 })),
+        checks: checks.map((id) => ({ id, type: 'tcp', intervalSeconds: check.intervalSeconds ?? 30, timeoutSeconds: check.timeoutSeconds ?? 5 })),
         ...extra,
       },
     });

@@ -38,20 +38,7 @@ async function enroll(f: F, name: Name): Promise<Agent> {
 }
 
 async function heartbeat(f: F, a: Agent, name: Name) {
-  const r = await f.app.inject({
-    method: 'POST',
-    url: '/api/v1/heartbeat',
-    headers: { authorization: `Bearer ${a.token}` },
-    payload: {
-      agentId: a.agentId,
-      sentAt: f.clock.now(),
-      agentVersion: 't',
-      uptimeSeconds: 1,
-      queuedBatches: 0,
-      intervalSeconds: HB_S,
-      checks: CHECKS_OF[name].map((id) => ({ id, type: 'tcp', intervalSeconds: INTERVAL_MS / 1000, timeoutSeconds: 1 })),
-    },
-  });
+  const r = await f.heartbeat(a, CHECKS_OF[name], { intervalSeconds: HB_S }, { intervalSeconds: INTERVAL_MS / 1000, timeoutSeconds: 1 });
   expect(r.statusCode, r.body).toBe(200);
 }
 

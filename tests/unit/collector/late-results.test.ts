@@ -29,20 +29,7 @@ async function site(variant: Variant, defs = STRICT_DEF) {
       expect(r.statusCode, r.body).toBe(200);
     },
     heartbeat: async () => {
-      const r = await f.app.inject({
-        method: 'POST',
-        url: '/api/v1/heartbeat',
-        headers: { authorization: `Bearer ${a.token}` },
-        payload: {
-          agentId: a.agentId,
-          sentAt: f.clock.now(),
-          agentVersion: 't',
-          uptimeSeconds: 1,
-          queuedBatches: 0,
-          intervalSeconds: HEARTBEAT_MS / 1000,
-          checks: CHECKS.map((id) => ({ id, type: 'tcp', intervalSeconds: INTERVAL_MS / 1000, timeoutSeconds: 1 })),
-        },
-      });
+      const r = await f.heartbeat(a, CHECKS, { intervalSeconds: HEARTBEAT_MS / 1000 }, { intervalSeconds: INTERVAL_MS / 1000, timeoutSeconds: 1 });
       expect(r.statusCode, r.body).toBe(200);
     },
     sweep: () => f.engine.sweep(),

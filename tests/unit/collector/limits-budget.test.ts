@@ -24,22 +24,7 @@ function post(a: Agent, seq: number, samples: unknown[]) {
     payload: { agentId: a.agentId, seq, sentAt: f.clock.now(), samples },
   });
 }
-function heartbeat(a: Agent, checks: string[]) {
-  return f.app.inject({
-    method: 'POST',
-    url: '/api/v1/heartbeat',
-    headers: { authorization: `Bearer ${a.token}` },
-    payload: {
-      agentId: a.agentId,
-      sentAt: f.clock.now(),
-      agentVersion: 't',
-      uptimeSeconds: 1,
-      queuedBatches: 0,
-      intervalSeconds: 15,
-      checks: checks.map((id) => ({ id, type: 'tcp', intervalSeconds: 30, timeoutSeconds: 5 })),
-    },
-  });
-}
+const heartbeat = (a: Agent, checks: string[]) => f.heartbeat(a, checks);
 const refusedOf = (res: { json(): { refused?: Array<{ index: number; code: string }> } }) => (res.json().refused ?? []).map((r) => [r.index, r.code]);
 const checksOf = async (agentId: string) =>
   (await f.store.checks.list(['acme']))
