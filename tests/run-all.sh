@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# `npm run test:all`: installs missing test peers, builds, checks types, layering and lint, runs the
+# whole vitest suite (unit, integration, fault suite, crash test, e2e), then the e2e suites again
+# with the collector on PostgreSQL; prints the fault table (issue 13) and the closing summary line.
+set -u
+bash install/test-peers.sh && npm run build && npm run typecheck && npm run lint:deps && npm run lint || exit 1
+rm -rf .vigil/test-results*.json .vigil/faults
+vitest run --reporter=default --reporter=json --outputFile.json=.vigil/test-results.json
+s=$?
+VIGIL_E2E_STORE=postgres vitest run tests/e2e --reporter=default --reporter=json --outputFile.json=.vigil/test-results-e2e-postgres.json
+p=$?
+node tests/faults/print-table.mjs
+f=$?
+node tests/print-summary.mjs .vigil/test-results.json .vigil/test-results-e2e-postgres.json && [ $s -eq 0 ] && [ $p -eq 0 ] && [ $f -eq 0 ]
