@@ -1,5 +1,6 @@
 import type { HeartbeatSpool } from '../../../shared/protocol/v1/heartbeat.js';
 import type { Exclusion, MemberState } from '../../../shared/sla/types.js';
+import type { ApiRole, ApiTokenRow, AuditEntry } from './access-types.js';
 import type { AgentRow, CheckRow, DeliveryRow, EnrollmentTokenRow, HostMetricRow, IncidentKind, IncidentRow } from './types.js';
 
 /**
@@ -160,3 +161,30 @@ export const toEvent = (r: Raw) => ({
 
 /** Audit detail of a (first or repeated) acknowledgement. */
 export const ackDetail = (via: string, note?: string) => JSON.stringify({ via, ...(note ? { note } : {}) });
+
+export const toApiToken = (r: Raw): ApiTokenRow => ({
+  id: String(r.id),
+  name: String(r.name),
+  role: String(r.role) as ApiRole,
+  clients: JSON.parse(String(r.clients)) as string[],
+  tokenHash: String(r.token_hash),
+  createdAt: num(r.created_at),
+  createdBy: String(r.created_by),
+  expiresAt: numOrNull(r.expires_at),
+  revokedAt: numOrNull(r.revoked_at),
+});
+
+export const toAudit = (r: Raw): AuditEntry => ({
+  id: num(r.id),
+  ts: num(r.ts),
+  principal: String(r.principal),
+  role: String(r.role),
+  action: String(r.action),
+  target: String(r.target),
+  client: strOrNull(r.client_id),
+  source: String(r.source),
+  detail: JSON.parse(String(r.detail)) as Record<string, unknown>,
+});
+
+/** An audit list's bounds: newest first, 100 unless told, never more than 10,000. */
+export const auditLimit = (limit: number | undefined): number => Math.min(10_000, Math.max(1, Math.floor(limit ?? 100)));

@@ -1,3 +1,4 @@
+import type { ApiTokenStore, AuditStore } from './access-types.js';
 import type { AgentStore } from './agent-types.js';
 import type { CheckStore } from './check-types.js';
 import type { ExclusionStore, IncidentStore, OutboxStore, SettingsStore } from './incident-types.js';
@@ -18,6 +19,8 @@ export interface Store {
   readonly outbox: OutboxStore;
   readonly exclusions: ExclusionStore;
   readonly settings: SettingsStore;
+  readonly apiTokens: ApiTokenStore;
+  readonly audit: AuditStore;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. Nested calls join the outer one. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Applies the engine's versioned migrations not applied yet; returns the schema version and what it applied. Idempotent. */
@@ -25,6 +28,7 @@ export interface Store {
   close(): Promise<void>;
 }
 
+export * from './access-types.js';
 export * from './agent-types.js';
 export * from './check-types.js';
 export * from './incident-types.js';

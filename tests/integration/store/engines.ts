@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
 import { PostgresStore } from '../../../collector/src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../../collector/src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../../collector/src/store/types.js';
@@ -8,7 +11,7 @@ import { startPostgres, type Postgres } from '../../helpers/postgres.js';
 export interface Engine {
   name: 'sqlite' | 'postgres';
   /** A new, empty, migrated store; `open()` again on the same handle opens a second connection to the same data. */
-  fresh(): Promise<{ store: Store; open(): Promise<Store>; cut?: (store: Store) => Promise<void> }>;
+  fresh(): Promise<{ store: Store; open(): Promise<Store>; cut?: (store: Store) => Promise<void>; raw(sql: string): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -25,7 +28,16 @@ export function sqliteEngine(): Engine {
         opened.push(s);
         return s;
       };
-      return { store: await open(), open };
+      // SQL straight to the file, past the Store (what a local user with the file could try)
+      const raw = async (sql: string) => {
+        const db = new BetterSqlite3(join(dir.path, 'vigil.db'));
+        try {
+          db.exec(sql);
+        } finally {
+          db.close();
+        }
+      };
+      return { store: await open(), open, raw };
     },
     async close() {
       await Promise.all(opened.map((s) => s.close().catch(() => undefined)));
@@ -36,19 +48,19 @@ export function sqliteEngine(): Engine {
 
 /** A real PostgreSQL started for the file; each `fresh()` is a new database on it. */
 export function postgresEngine(): Engine {
-  let pg: Postgres | undefined;
+  let server0: Postgres | undefined;
   const opened: Store[] = [];
   return {
     name: 'postgres',
     async fresh() {
-      pg ??= await startPostgres();
-      const url = await pg.createDatabase();
+      server0 ??= await startPostgres();
+      const url = await server0.createDatabase();
       const open = async () => {
         const s = await PostgresStore.open({ url, poolSize: 4 });
         opened.push(s);
         return s;
       };
-      const server = pg;
+      const server = server0;
       // ends every connection of this database from the server side, as a lost network or a restart would
       const cut = async () => {
         const c = await server.connect();
@@ -60,11 +72,20 @@ export function postgresEngine(): Engine {
           await c.end();
         }
       };
-      return { store: await open(), open, cut };
+      const raw = async (sql: string) => {
+        const c = new pg.Client({ connectionString: url });
+        await c.connect();
+        try {
+          await c.query(sql);
+        } finally {
+          await c.end();
+        }
+      };
+      return { store: await open(), open, cut, raw };
     },
     async close() {
       await Promise.all(opened.map((s) => s.close().catch(() => undefined)));
-      await pg?.stop();
+      await server0?.stop();
     },
   };
 }

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { VigilError } from '../../../../shared/errors.js';
 import type { Logger } from '../../../../shared/logger.js';
 import type { Store } from '../types.js';
+import { pgApiTokens, pgAudit } from './access.js';
 import { pgAgents } from './agents.js';
 import { pgChecks } from './checks.js';
 import { clientExec, mapError, poolExec, type Exec } from './exec.js';
@@ -27,7 +28,11 @@ const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid
 /** Any schema change runs under this advisory lock, so two collectors starting together migrate once. */
 const MIGRATION_LOCK = 0x76_69_67_69; // "vigi"
 
-function bind(x: Exec, self: Omit<Store, 'agents' | 'checks' | 'incidents' | 'outbox' | 'exclusions' | 'settings'>, groupCommit = false): Store {
+function bind(
+  x: Exec,
+  self: Omit<Store, 'agents' | 'checks' | 'incidents' | 'outbox' | 'exclusions' | 'settings' | 'apiTokens' | 'audit'>,
+  groupCommit = false,
+): Store {
   return {
     ...self,
     agents: pgAgents(x),
@@ -36,6 +41,8 @@ function bind(x: Exec, self: Omit<Store, 'agents' | 'checks' | 'incidents' | 'ou
     outbox: pgOutbox(x),
     exclusions: pgExclusions(x),
     settings: pgSettings(x),
+    apiTokens: pgApiTokens(x),
+    audit: pgAudit(x),
   };
 }
 
@@ -60,6 +67,8 @@ export class PostgresStore implements Store {
   readonly outbox;
   readonly exclusions;
   readonly settings;
+  readonly apiTokens;
+  readonly audit;
   appliedAtOpen: number[] = [];
   private readonly pool: pg.Pool;
   private readonly exec: Exec;
@@ -84,6 +93,8 @@ export class PostgresStore implements Store {
     this.outbox = r.outbox;
     this.exclusions = r.exclusions;
     this.settings = r.settings;
+    this.apiTokens = r.apiTokens;
+    this.audit = r.audit;
   }
 
   /** Connects (a coded error naming the URL, password masked, when it cannot) and migrates. */

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { VigilError } from '../../../../shared/errors.js';
 import type { Store } from '../types.js';
+import { sqliteApiTokens, sqliteAudit } from './access.js';
 import { sqliteAgents } from './agents.js';
 import { sqliteChecks } from './checks.js';
 import { direct, Gate, type Run } from './gate.js';
@@ -20,6 +21,8 @@ function repos(db: Database, run: Run, groupCommit: boolean) {
     outbox: sqliteOutbox(db, run),
     exclusions: sqliteExclusions(db, run),
     settings: sqliteSettings(db, run),
+    apiTokens: sqliteApiTokens(db, run),
+    audit: sqliteAudit(db, run),
   };
 }
 
@@ -36,6 +39,8 @@ export class SqliteStore implements Store {
   readonly outbox;
   readonly exclusions;
   readonly settings;
+  readonly apiTokens;
+  readonly audit;
   private readonly db: Database;
   private readonly gate = new Gate();
   private readonly tx: Store;
@@ -67,6 +72,8 @@ export class SqliteStore implements Store {
     this.outbox = r.outbox;
     this.exclusions = r.exclusions;
     this.settings = r.settings;
+    this.apiTokens = r.apiTokens;
+    this.audit = r.audit;
     const inner = repos(this.db, direct, false);
     this.tx = {
       ...inner,
