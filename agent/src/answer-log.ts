@@ -3,8 +3,9 @@ import type { Logger } from '../../shared/logger.js';
 import { authFix } from './retry-policy.js';
 
 /**
- * What the transport counts since start. Only `resentBatches` has a heartbeat field (spool);
- * the collector counts refusals itself (vigil_ingest_samples_refused_total by code).
+ * What the transport counts since start. The heartbeat carries `resentBatches` (spool) and the
+ * dropped samples (send: refused, too large, rejected); the collector also counts refusals itself,
+ * across agents (vigil_ingest_samples_refused_total by code).
  */
 export interface TransportCounts {
   /** Batches the collector already had (a resend after a restart): harmless. */

@@ -13,6 +13,9 @@ import { SplitSender, type Unit } from './split-sender.js';
 import type { SpooledBatch, Spool } from './spool/spool.js';
 import { adoptNewIdentity, type AgentState } from './state.js';
 
+/** The heartbeat's optional fields, oldest first. */
+const HEARTBEAT_FIELDS = ['spool', 'send'] as const;
+
 export interface TransportOptions {
   batchMaxSamples: number;
   /** Batches per second at most, so that a site back after a long outage does not flatten the collector (spool.replayRate). */
@@ -52,7 +55,8 @@ export class Transport {
   private nextAttemptAt = 0;
   private tokens: number;
   private tokensAt: number;
-  private heartbeatSpoolStats = true;
+  /** How many of HEARTBEAT_FIELDS the collector took in a heartbeat (`taken`), and may take at most (`max`, lowered by a 400). */
+  private readonly heartbeatFields: { taken: number; max: number } = { taken: 0, max: HEARTBEAT_FIELDS.length };
   /** After a flush stopped by the replay rate: more is ready at `retryAt`. */
   paced = false;
 
@@ -221,23 +225,44 @@ export class Transport {
     return true;
   }
 
-  /** Sends a heartbeat; takes the limits its answer advertises. A collector from before the spool refuses the `spool` field (400): then left out. */
+  /**
+   * Sends a heartbeat; takes the limits its answer advertises. Its optional fields go by age: `spool`,
+   * then `send` (this transport's own loss counts), and a collector that knows one knows the older ones.
+   * So a field is sent once the collector took the ones before it, and a 400 is retried with one field
+   * fewer: a level that is then taken is the collector's (an older one), kept from now on. A 400 at
+   * every level is about something else and turns nothing off. No `spool`, no optional field at all.
+   */
   async heartbeat(hb: Heartbeat): Promise<boolean> {
-    const { spool, ...rest } = hb;
-    const withStats = spool !== undefined && this.heartbeatSpoolStats;
-    let res = await this.client.post('/api/v1/heartbeat', JSON.stringify(withStats ? hb : rest), this.state.agentToken);
-    if (res.status === 400 && withStats) {
-      res = await this.client.post('/api/v1/heartbeat', JSON.stringify(rest), this.state.agentToken);
-      // only when the same heartbeat without them is taken: a 400 for another reason must not turn them off
-      if (res.status === 200) {
-        this.heartbeatSpoolStats = false;
-        this.logger.info('the collector refused spool figures in the heartbeat (an older collector): sending heartbeats without them');
+    const fields = this.heartbeatFields;
+    const top = hb.spool === undefined ? 0 : Math.min(fields.max, fields.taken + 1);
+    let level = top;
+    let res = await this.client.post('/api/v1/heartbeat', this.heartbeatBody(hb, level), this.state.agentToken);
+    while (res.status === 400 && level > 0) {
+      level--;
+      res = await this.client.post('/api/v1/heartbeat', this.heartbeatBody(hb, level), this.state.agentToken);
+    }
+    if (res.status === 200 && top > 0) {
+      if (level < top) {
+        fields.max = level;
+        this.logger.info(
+          { left: HEARTBEAT_FIELDS.slice(level) },
+          'the collector refused newer heartbeat figures (an older collector): sending heartbeats without them',
+        );
       }
+      fields.taken = level;
     }
     if (res.status === 200) this.limits.advertised(limitsInAnswer(res.body));
     else if (verdictOf(res.status) === 'auth' && !this.reloadIdentity())
       this.log.unauthorized(res.status as number, errorCode(res.body), this.state.agentId, this.opts.stateDir, this.spool.stats().batches);
     return res.status === 200;
+  }
+
+  /** The heartbeat with its first `level` optional fields (HEARTBEAT_FIELDS), whatever the caller put in of them. */
+  private heartbeatBody(hb: Heartbeat, level: number): string {
+    const { spool, send: _, ...bare } = hb;
+    const c = this.log.counts;
+    const send = { refusedSamples: c.refusedSamples, tooLargeSamples: c.tooLargeSamples, rejectedSamples: c.rejectedSamples };
+    return JSON.stringify(level === 0 ? bare : level === 1 ? { ...bare, spool } : { ...bare, spool, send });
   }
 
   /** Seals what is pending (into the spool), tries one last delivery, and closes the connection. The spool is the caller's to close. */

@@ -1,38 +1,20 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Clock } from '../../shared/clock.js';
+import type { Heartbeat } from '../../shared/protocol/v1/heartbeat.js';
 import type { SlaDefinition } from '../../shared/sla/types.js';
 import type { Outbox } from './notify/outbox.js';
-import type { AgentRow, AgentSpool, CheckRow, HostMetricRow, Store } from './store/types.js';
+import { type AgentRow, type CheckRow, type HostMetricRow, NO_AGENT, type Store } from './store/types.js';
+import { AgentMetrics } from './agent-metrics.js';
 import { currentSlaFigures } from './sla-query.js';
 
 const NAME = /^[a-z][a-z0-9_]*$/;
 const CHECK_LABELS = ['client', 'site', 'service', 'check', 'type'] as const;
-const AGENT_LABELS = ['client', 'site', 'agent'];
-type SpoolFigure = Exclude<keyof AgentSpool, 'at'>;
-/** The agents' spool figures (from their heartbeats): gauges for depth and age, counters for what was lost (counted by the agent). */
-const SPOOL: ReadonlyArray<{ figure: SpoolFigure; name: string; help: string; counter?: true }> = [
-  { figure: 'batches', name: 'vigil_agent_spool_batches', help: "Batches waiting in the agent's disk spool" },
-  { figure: 'bytes', name: 'vigil_agent_spool_bytes', help: "Bytes of the agent's disk spool" },
-  { figure: 'oldestAgeSeconds', name: 'vigil_agent_spool_oldest_age_seconds', help: 'Age of the oldest batch waiting in the spool (0 when none)' },
-  {
-    figure: 'droppedSamples',
-    name: 'vigil_agent_spool_dropped_samples_total',
-    help: 'Samples the agent dropped unsent (spool maxBytes, maxAge, disk full)',
-    counter: true,
-  },
-  {
-    figure: 'droppedBatches',
-    name: 'vigil_agent_spool_dropped_batches_total',
-    help: 'Batches the agent dropped unsent (spool maxBytes, maxAge, disk full)',
-    counter: true,
-  },
-  { figure: 'corruptRecords', name: 'vigil_agent_spool_corrupt_records_total', help: "Damaged records skipped in the agent's spool files", counter: true },
-];
 
 /**
- * Prometheus exposition with a per-app Registry (never the global one). Check, host and
- * SLA gauges are filled from the store at scrape time, so /metrics shows the truth after
- * a restart too; SLA figures are cached for 10 s because they are computed.
+ * Prometheus exposition with a per-app Registry (never the global one). Check, host, agent
+ * and SLA gauges are reset and filled from the engine and the store at every scrape, so
+ * /metrics shows the truth after a restart too, and a check or agent that no longer exists
+ * (see exists) leaves no series behind; SLA figures are cached for 10 s because they are computed.
  */
 export class CollectorMetrics {
   readonly registry = new Registry();
@@ -66,7 +48,9 @@ export class CollectorMetrics {
   /** The checks as the state engine knows them (set once the engine exists). */
   private checks: () => readonly CheckRow[] = () => [];
   private readonly sla: Record<'target' | 'budget' | 'burn' | 'projected' | 'breach', Gauge>;
-  private readonly spool: ReadonlyArray<{ figure: SpoolFigure; metric: Gauge | Counter }>;
+  private readonly agents: AgentMetrics;
+  /** Agent id → the check ids its last heartbeat listed, and when it sent it (the agent's clock, as results are dated). */
+  private readonly listed = new Map<string, { ids: ReadonlySet<string>; sentAt: number }>();
 
   constructor(
     private readonly store: Store,
@@ -95,11 +79,7 @@ export class CollectorMetrics {
         'Measured time until the error budget is used up at the last 24 h rate (0 = used up); absent when not this period',
       ),
     };
-    new Gauge({ name: 'vigil_agent_up', help: '1 while the agent sends heartbeats', labelNames: AGENT_LABELS, registers: [this.registry] });
-    this.spool = SPOOL.map(({ figure, name, help, counter }) => {
-      const o = { name, help, labelNames: AGENT_LABELS, registers: [this.registry] };
-      return { figure, metric: counter ? new Counter(o) : new Gauge(o) };
-    });
+    this.agents = new AgentMetrics(this.registry);
   }
 
   /**
@@ -109,10 +89,29 @@ export class CollectorMetrics {
    */
   async scrape(): Promise<string> {
     const [agents, host, sla] = await Promise.all([this.store.agents.list(), this.store.checks.hostMetrics(), this.slaFigures()]);
-    this.collectChecks(agents, host);
+    const used = new Set<string>();
+    this.collectChecks(agents, host, used);
     this.collectSla(sla);
-    this.collectAgents(agents);
+    this.agents.collect(agents);
+    // a probe figure or host metric nobody reports any more: its family goes too, not only its series
+    for (const name of this.dynamic.keys())
+      if (!used.has(name)) {
+        this.registry.removeSingleMetric(name);
+        this.dynamic.delete(name);
+      }
     return this.registry.metrics();
+  }
+
+  /**
+   * A heartbeat was taken: its catalogue says which checks exist at that agent now (see exists), and
+   * its send figures go on /metrics. An empty catalogue is not taken at its word: senders that report
+   * results but list no checks exist (scripts, harnesses), and hiding all their checks would blind the
+   * dashboards; an agent whose checks were all removed keeps their series until an admin releases them.
+   */
+  heartbeat(agentId: string, hb: Pick<Heartbeat, 'checks' | 'sentAt' | 'send'>): void {
+    if (hb.checks.length === 0) this.listed.delete(agentId);
+    else this.listed.set(agentId, { ids: new Set(hb.checks.map((d) => d.id)), sentAt: hb.sentAt });
+    this.agents.heartbeat(agentId, hb.send);
   }
 
   /** Where check states come from: the engine's memory, not a table scan per scrape. */
@@ -176,7 +175,21 @@ export class CollectorMetrics {
     return this.slaCache.rows;
   }
 
-  private gauge(name: string, help: string, labels: readonly string[]): Gauge {
+  /**
+   * Whether a check the engine knows still exists, i.e. has series on /metrics: an agent owns it (not
+   * released by an admin or by its agent's revocation), and that agent's last heartbeat listed it or
+   * it has a result dated after that heartbeat (the agent measures it again; older results are a
+   * backlog from before it was removed). The engine keeps the others' rows: a released check's next
+   * owner goes on from where it ended.
+   */
+  private exists(c: CheckRow): boolean {
+    if (c.agentId === NO_AGENT) return false;
+    const l = this.listed.get(c.agentId);
+    return l === undefined || l.ids.has(c.checkId) || (c.lastTs !== null && c.lastTs > l.sentAt);
+  }
+
+  private gauge(name: string, help: string, labels: readonly string[], used: Set<string>): Gauge {
+    used.add(name);
     let g = this.dynamic.get(name);
     if (!g) {
       g = new Gauge({ name, help, labelNames: labels as string[], registers: [this.registry] });
@@ -185,13 +198,14 @@ export class CollectorMetrics {
     return g;
   }
 
-  private collectChecks(agentRows: readonly AgentRow[], host: readonly HostMetricRow[]): void {
+  private collectChecks(agentRows: readonly AgentRow[], host: readonly HostMetricRow[], used: Set<string>): void {
     for (const g of this.dynamic.values()) g.reset();
     const up = this.registry.getSingleMetric('vigil_check_up') as Gauge;
     up.reset();
-    const state = this.gauge('vigil_check_state', 'Confirmed state of a check (one-hot)', [...CHECK_LABELS, 'state']);
-    const dur = this.gauge('vigil_check_duration_seconds', 'Duration of the last probe', CHECK_LABELS);
+    const state = this.gauge('vigil_check_state', 'Confirmed state of a check (one-hot)', [...CHECK_LABELS, 'state'], used);
+    const dur = this.gauge('vigil_check_duration_seconds', 'Duration of the last probe', CHECK_LABELS, used);
     for (const c of this.checks()) {
+      if (!this.exists(c)) continue;
       const l = { client: c.clientId, site: c.siteId, service: c.labels.service ?? '', check: c.checkId, type: c.type };
       for (const s of ['up', 'down', 'unknown']) state.set({ ...l, state: s }, c.state === s ? 1 : 0);
       if (c.lastStatus === null) continue;
@@ -199,10 +213,13 @@ export class CollectorMetrics {
       if (c.lastDurationMs !== null) dur.set(l, c.lastDurationMs / 1000);
       for (const [k, v] of Object.entries(c.lastMetrics)) {
         const name = `vigil_probe_${k}`;
-        if (NAME.test(name) && Number.isFinite(v)) this.gauge(name, `Probe figure ${k} of the last result`, CHECK_LABELS).set(l, v);
+        if (NAME.test(name) && Number.isFinite(v)) this.gauge(name, `Probe figure ${k} of the last result`, CHECK_LABELS, used).set(l, v);
       }
     }
-    const agents = new Map(agentRows.map((a) => [a.id, a]));
+    const agents = new Map<string, AgentRow>();
+    for (const a of agentRows)
+      if (a.revokedAt === null) agents.set(a.id, a);
+      else this.listed.delete(a.id); // revoked: its checks are released, its host metrics go
     for (const m of host) {
       const a = agents.get(m.agentId);
       const name = `vigil_host_${m.name.replace(/^host_/, '')}`;
@@ -210,33 +227,12 @@ export class CollectorMetrics {
         .filter((k) => NAME.test(k) && !['client', 'site', 'agent'].includes(k))
         .sort();
       if (!NAME.test(name) || !a) continue;
-      const g = this.gauge(`${name}`, `Host metric ${m.name}`, ['client', 'site', 'agent', ...extra]);
+      const g = this.gauge(`${name}`, `Host metric ${m.name}`, ['client', 'site', 'agent', ...extra], used);
       try {
         g.set({ client: a.clientId, site: a.siteId, agent: a.id, ...Object.fromEntries(extra.map((k) => [k, m.labels[k]!])) }, m.value);
       } catch {
         // the same metric name sent with another label set: keep the first shape
       }
-    }
-  }
-
-  private collectAgents(agents: readonly AgentRow[]): void {
-    const up = this.registry.getSingleMetric('vigil_agent_up') as Gauge;
-    const seen = this.gauge('vigil_agent_last_seen_timestamp_seconds', 'Last time the collector heard from the agent', ['client', 'site', 'agent']);
-    up.reset();
-    for (const s of this.spool) s.metric.reset();
-    for (const a of agents) {
-      if (a.revokedAt !== null) continue;
-      const l = { client: a.clientId, site: a.siteId, agent: a.id };
-      up.set(l, a.reachable && a.lastSeen !== null ? 1 : 0);
-      if (a.lastSeen !== null) seen.set(l, a.lastSeen / 1000);
-      if (a.spool)
-        for (const { figure, metric } of this.spool) {
-          const v = a.spool[figure];
-          if (v === null) continue; // not reported by this agent version
-          // the agent counts, the collector shows its latest count: a counter is set by adding it to a reset one
-          if (metric instanceof Counter) metric.inc(l, v);
-          else metric.set(l, v);
-        }
     }
   }
 

@@ -107,6 +107,7 @@ export function ingestRoutes(app: VigilFastify, ctx: AppContext): void {
         catalogue.rollback();
         throw err;
       }
+      ctx.metrics.heartbeat(agent.id, req.body);
       // every heartbeat: one without figures clears those of an older agent version
       await ctx.store.agents.recordSpool(agent.id, req.body.spool ?? null, now);
       return { serverTime: now, limits: advertised };

@@ -45,6 +45,24 @@ export const HeartbeatSpool = Type.Object(
 export type HeartbeatSpool = Static<typeof HeartbeatSpool>;
 
 /**
+ * Samples the agent's transport dropped, never to resend them, counted since the agent started
+ * (agent/src/answer-log.ts). Optional in v1: agents from before send none. The collector counts what
+ * it refuses across all agents (vigil_ingest_samples_refused_total); these are one agent's own.
+ */
+export const HeartbeatSend = Type.Object(
+  {
+    /** Samples the collector refused in a 200 (partial acceptance, `refused`): bad time, shape, owner, a per-agent limit. */
+    refusedSamples: Count,
+    /** Single samples the collector answered 413 for on their own (larger than its body limit). */
+    tooLargeSamples: Count,
+    /** Samples of batches whose envelope the collector refused as a whole (400). */
+    rejectedSamples: Count,
+  },
+  { additionalProperties: false },
+);
+export type HeartbeatSend = Static<typeof HeartbeatSend>;
+
+/**
  * POST /api/v1/heartbeat — the agent is alive. It carries the agent's check catalogue
  * so the collector knows what to expect (and can mark checks stale → unknown).
  */
@@ -60,6 +78,8 @@ export const Heartbeat = Type.Object(
     intervalSeconds: Type.Number({ minimum: 1 }),
     checks: Type.Array(CheckDescriptor, { maxItems: 10_000 }),
     spool: Type.Optional(HeartbeatSpool),
+    /** Newer than `spool`: an agent sends it only to a collector that took `spool` (agent/src/transport.ts). */
+    send: Type.Optional(HeartbeatSend),
   },
   { additionalProperties: false },
 );
