@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
@@ -148,11 +148,13 @@ export function demoCommand(): Command {
         }),
       );
       const adminToken = process.env.VIGIL_ADMIN_TOKEN ?? randomBytes(16).toString('hex');
+      const metricsToken = randomBytes(16).toString('hex');
       const config = parseCollectorConfig(
         {
           listen: { host: '127.0.0.1', port: Number(o.port) },
           dataDir: join(dir, 'data'),
           adminToken,
+          metrics: { token: metricsToken },
           slaDir: join(dir, 'sla'),
           publicUrl: `http://127.0.0.1:${o.port}`,
           notifications: {
@@ -165,6 +167,18 @@ export function demoCommand(): Command {
         dir,
       );
       const collector = await startCollector(config, { logger });
+      // the tokens go to a 0600 file, never to the terminal: a viewer of the demo client, the admin, the scrape token
+      const viewer = (await (
+        await fetch(`${collector.url}/api/v1/admin/api-tokens`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'demo viewer', role: 'viewer', clients: ['demo'], ttlSeconds: 30 * 86400 }),
+        })
+      ).json()) as { token: string };
+      const tokensFile = join(dir, 'tokens.json');
+      writeFileSync(tokensFile, `${JSON.stringify({ admin: adminToken, viewer: viewer.token, metrics: metricsToken }, null, 2)}\n`, { mode: 0o600 });
+      chmodSync(tokensFile, 0o600);
+      const tokenOf = (k: string) => `$(node -p "require('${tokensFile}').${k}")`;
       const stateDir = join(dir, 'agent');
       if (!existsSync(join(stateDir, 'agent.json'))) {
         const res = await fetch(`${collector.url}/api/v1/admin/enrollment-tokens`, {
@@ -209,12 +223,13 @@ export function demoCommand(): Command {
           '',
           'Vigil demo is running.',
           `  collector        ${collector.url}   (SQLite: ${join(config.dataDir, 'vigil.db')})`,
-          `  metrics          ${collector.url}/metrics   (results appear within ~15 s)`,
+          `  tokens           ${tokensFile}   (0600: admin, a viewer of client demo, the /metrics scrape token; every route but /healthz needs one)`,
+          `  metrics          ${collector.url}/metrics   (Authorization: Bearer <metrics token>; results appear within ~15 s)`,
           `  SLA report       ${collector.url}/api/v1/sla/demo`,
           `  checks           ${collector.url}/api/v1/checks`,
           `  incidents        ${collector.url}/api/v1/incidents   (vigil incident list|show|ack|stats --collector ${collector.url})`,
-          `  try              node dist/cli/vigil.js sla show --client demo --collector ${collector.url}`,
-          `  admin token      ${adminToken}   (vigil token create --client C --site S --admin-token …)`,
+          `  try              VIGIL_TOKEN=${tokenOf('viewer')} node dist/cli/vigil.js sla show --client demo --collector ${collector.url}`,
+          `                   curl -H "Authorization: Bearer ${tokenOf('viewer')}" ${collector.url}/api/v1/sla/demo`,
           `  configs          ${dir}/{agent.yaml,sla/demo.yaml}`,
           '  Grafana          provision dashboards/provisioning/ and point the vigil-prometheus datasource at a Prometheus scraping /metrics',
           `  cloud            psa.status (statuspage template) and m365.* (microsoft-365 template) against ${cloudUrl}`,

@@ -3,6 +3,8 @@
  * The `vigil` command. Wiring only: each subcommand lives beside the code it drives.
  *   vigil collector …     collector/src/cli/collector-command.ts
  *   vigil token …         collector/src/cli/token-command.ts   (enrollment tokens, admin)
+ *   vigil api-token …     collector/src/cli/access-command.ts  (named API tokens, admin)
+ *   vigil audit …         collector/src/cli/access-command.ts  (the audit log)
  *   vigil sla …           collector/src/cli/sla-command.ts (online) + cli/sla-compute.ts (offline compute)
  *   vigil incident …      collector/src/cli/incident-command.ts
  *   vigil agent …         agent/src/cli.ts
@@ -21,6 +23,8 @@ import { VERSION } from '../shared/version.js';
 const SUBCOMMANDS: Record<string, () => Promise<Command>> = {
   collector: async () => (await import('../collector/src/cli/collector-command.js')).collectorCommand(),
   token: async () => (await import('../collector/src/cli/token-command.js')).tokenCommand(),
+  'api-token': async () => (await import('../collector/src/cli/access-command.js')).apiTokenCommand(),
+  audit: async () => (await import('../collector/src/cli/access-command.js')).auditCommand(),
   sla: async () => {
     const sla = (await import('../collector/src/cli/sla-command.js')).slaCommand();
     (await import('./sla-compute.js')).registerSlaCompute(sla);

@@ -13,6 +13,7 @@ export interface Problem {
 export const ErrorCodes = {
   CONFIG_INVALID: { status: 500, text: 'configuration is invalid' },
   CONFIG_NOT_FOUND: { status: 500, text: 'configuration file not found' },
+  SECRET_FILE_OPEN: { status: 500, text: 'a secret file is readable by other users' },
   DEFINITION_INVALID: { status: 400, text: 'SLA definition is invalid' },
   BODY_INVALID: { status: 400, text: 'request body is invalid' },
   BODY_TOO_LARGE: { status: 413, text: 'request body is too large' },

@@ -10,6 +10,8 @@ import type { CollectorMetrics } from './metrics.js';
 import type { Sink } from './sinks/types.js';
 import type { AgentTokens } from './agent-tokens.js';
 import type { Store } from './store/types.js';
+import type { Principals } from './access/api-tokens.js';
+import type { Auditor } from './access/audit.js';
 
 export type VigilFastify = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger, TypeBoxTypeProvider>;
 
@@ -25,4 +27,7 @@ export interface AppContext {
   definitions: () => readonly SlaDefinition[];
   incidents: Incidents;
   agentTokens: AgentTokens;
+  principals: Principals;
+  /** Records an admin or operator action (access/audit.ts). */
+  audit: Auditor;
 }

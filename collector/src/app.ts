@@ -5,6 +5,7 @@ import { isVigilError, VigilError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { SlaDefinition } from '../../shared/sla/types.js';
 import { AgentTokens } from './agent-tokens.js';
+import { AuthFailures, auditor, installGuard, Principals, type RouteAccess } from './access/index.js';
 import type { AppContext, VigilFastify } from './app-context.js';
 import type { CollectorConfig } from './config.js';
 import type { EngineListener } from './engine/events.js';
@@ -13,6 +14,7 @@ import { StateMachine } from './engine/state-machine.js';
 import { buildIncidents, type Incidents } from './incidents/wiring.js';
 import { CollectorMetrics } from './metrics.js';
 import type { RoutedChannel } from './notify/outbox.js';
+import { accessRoutes } from './routes/access.js';
 import { ackPageRoutes } from './routes/ack-page.js';
 import { checkOwnerRoutes } from './routes/check-owners.js';
 import { enrollRoutes } from './routes/enroll.js';
@@ -43,6 +45,8 @@ export interface VigilApp {
   engine: StateMachine;
   incidents: Incidents;
   metrics: CollectorMetrics;
+  /** Every route with the access it declared, as fastify added them (HEAD twins included). */
+  routes: RouteAccess[];
 }
 
 /** The collector's HTTP app, fully wired but not listening (tests use app.inject()). The store must be open and migrated. */
@@ -52,6 +56,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<VigilApp> {
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: config.bodyLimitBytes,
+    // X-Forwarded-For is believed only from the configured reverse proxies
+    trustProxy: config.security.trustedProxies.length > 0 ? config.security.trustedProxies : false,
     ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   const metrics = new CollectorMetrics(store, clock, definitions);
@@ -79,7 +85,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<VigilApp> {
   await engine.load();
   metrics.watchChecks(() => engine.snapshot());
   const agentTokens = new AgentTokens(store, clock);
-  const ctx: AppContext = { config, store, clock, logger, engine, metrics, sinks: opts.sinks ?? [], definitions, incidents, agentTokens };
+  const principals = new Principals(store, clock, { adminToken: config.adminToken, metricsToken: config.security.metricsToken });
+  const audit = auditor(store, clock);
+  const ctx: AppContext = { config, store, clock, logger, engine, metrics, sinks: opts.sinks ?? [], definitions, incidents, agentTokens, principals, audit };
+  const routes = installGuard(app, principals, new AuthFailures(clock, config.security.authFailuresPerMinute), () => metrics.authLimited());
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (req.url.startsWith('/api/v1/ingest')) metrics.rejected();
@@ -114,6 +123,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<VigilApp> {
   ackPageRoutes(app, ctx);
   exclusionRoutes(app, ctx, opts.reloadDefinitions ?? (() => undefined));
   checkOwnerRoutes(app, ctx);
+  accessRoutes(app, ctx);
   for (const p of opts.plugins ?? []) void app.register(p);
-  return { app, engine, incidents, metrics };
+  return { app, engine, incidents, metrics, routes };
 }

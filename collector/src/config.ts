@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { VigilError, type Problem } from '../../shared/errors.js';
@@ -9,6 +8,7 @@ import { validator } from '../../shared/validate.js';
 import type { EscalationRule } from './incidents/escalation.js';
 import { channelConfigProblems, type ChannelConfig } from './notify/channel-config.js';
 import type { StoreConfig } from './store/open-store.js';
+import { MetricsSection, parseSecurity, readSecretFile, SecuritySection, type SecurityConfig } from './security-config.js';
 
 export const CollectorConfigSchema = Type.Object(
   {
@@ -99,6 +99,8 @@ export const CollectorConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    metrics: Type.Optional(MetricsSection),
+    security: Type.Optional(SecuritySection),
     log: Type.Optional(
       Type.Object({ level: Type.Optional(Type.Enum(['trace', 'debug', 'info', 'warn', 'error', 'silent'])) }, { additionalProperties: false }),
     ),
@@ -152,6 +154,8 @@ export interface CollectorConfig {
   retryMaxAttempts: number;
   retryBaseDelayMs: number;
   logLevel: string;
+  /** metrics: and security: (security-config.ts). */
+  security: SecurityConfig;
 }
 
 const check = validator(CollectorConfigSchema);
@@ -182,12 +186,8 @@ export function parseCollectorConfig(raw: unknown, source: string, baseDir = pro
       ? { type: 'postgres', url: storeUrl, ...(f.store?.poolSize ? { poolSize: f.store.poolSize } : {}) }
       : { type: 'sqlite', dataDir };
   let adminToken = env.VIGIL_ADMIN_TOKEN ?? f.adminToken;
-  if (!adminToken && f.adminTokenFile) {
-    const p = resolve(baseDir, f.adminTokenFile);
-    if (!existsSync(p))
-      throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid`, [{ path: '/adminTokenFile', message: `file ${p} does not exist` }]);
-    adminToken = readFileSync(p, 'utf8').trim();
-  }
+  if (!adminToken && f.adminTokenFile) adminToken = readSecretFile(resolve(baseDir, f.adminTokenFile), '/adminTokenFile', source);
+  const security = parseSecurity(f.metrics, f.security, source, baseDir, env);
   const ms = (v: string | number | undefined, dflt: number) => (v === undefined ? dflt : (parseDurationMs(v) ?? dflt));
   const n = f.notifications;
   const channels = [...((n?.channels ?? []) as ChannelConfig[]), ...(n?.webhooks ?? []).map((w) => ({ ...w, type: 'webhook' as const }) as ChannelConfig)];
@@ -222,11 +222,12 @@ export function parseCollectorConfig(raw: unknown, source: string, baseDir = pro
       ...(e.priorities ? { priorities: e.priorities } : {}),
       ...(e.channels ? { channels: e.channels } : {}),
     })),
-    ackSecret: n?.ackSecret,
+    ackSecret: security.ackSecret ?? n?.ackSecret,
     earlyWarningIntervalMs: n?.earlyWarning?.enabled === false ? 0 : ms(n?.earlyWarning?.interval, 30_000),
     retryMaxAttempts: f.notifications?.retry?.maxAttempts ?? 8,
     retryBaseDelayMs: ms(f.notifications?.retry?.baseDelay, 1000),
     logLevel: f.log?.level ?? 'info',
+    security,
   };
 }
 

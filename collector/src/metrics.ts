@@ -43,6 +43,12 @@ export class CollectorMetrics {
     buckets: [5, 10, 15, 20, 30, 45, 60, 120, 300, 900],
     registers: [this.registry],
   });
+  private readonly http = new Counter({
+    name: 'vigil_http_refused_total',
+    help: 'Requests and connections refused to protect the collector: auth-limited (429 after failed authentications), connection-cap',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   private readonly dynamic = new Map<string, Gauge>();
   private slaCache: { at: number; rows: Promise<Awaited<ReturnType<typeof currentSlaFigures>>> } | undefined;
   /** The checks as the state engine knows them (set once the engine exists). */
@@ -123,6 +129,16 @@ export class CollectorMetrics {
     this.batches.inc({ result: stored ? 'stored' : 'duplicate' });
     if (stored) this.samples.inc(samples);
     this.duration.observe(seconds);
+  }
+
+  /** A source locked out after failed authentications was refused (429). */
+  authLimited(): void {
+    this.http.inc({ reason: 'auth-limited' });
+  }
+
+  /** A connection was closed at once: the collector holds security.connections.max already. */
+  connectionCapped(): void {
+    this.http.inc({ reason: 'connection-cap' });
   }
 
   rejected(): void {

@@ -33,7 +33,8 @@ describe('agent → collector → SLA figure → webhook (real processes)', () =
       target!.closeAllConnections();
       target!.close(() => resolve());
     });
-  const api = async (path: string, init?: RequestInit) => (await fetch(base + path, init)).json() as Promise<any>;
+  const api = async (path: string, init?: RequestInit) =>
+    (await fetch(base + path, { ...init, headers: { authorization: `Bearer ${ADMIN}`, ...(init?.headers as Record<string, string>) } })).json() as Promise<any>;
 
   beforeAll(async () => {
     expect(existsSync(VIGIL), 'build first: npm run build').toBe(true);
@@ -161,11 +162,11 @@ describe('agent → collector → SLA figure → webhook (real processes)', () =
     ]);
     expect(Math.abs(deliveries[0].deliveredAt - hooks[0]!.at)).toBeLessThan(1000);
 
-    const cli = startChild('node', [VIGIL, 'incident', 'list', '--client', 'e2e', '--collector', base]);
+    const cli = startChild('node', [VIGIL, 'incident', 'list', '--client', 'e2e', '--collector', base, '--token', ADMIN]);
     await new Promise((r) => cli.proc.once('exit', r));
     expect(cli.output()).toMatch(new RegExp(`#${inc.id} e2e/web service-down p2 resolved +started ${new Date(started).toISOString()}`));
 
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metrics = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
     expect(metrics).toMatch(/vigil_check_up\{client="e2e",site="lab",service="web",check="web-1",type="http"\} 1/);
     // measured time is only the seconds since the first result (earlier time is unknown, excluded), so the ratio is low
     const ratio = Number(/vigil_sla_availability_ratio\{client="e2e",service="web"\} ([0-9.e-]+)/.exec(metrics)![1]);

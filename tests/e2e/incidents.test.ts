@@ -42,7 +42,7 @@ describe('incidents e2e: every channel gets DOWN, ESCALATION / ACK and RESOLVED 
       target!.closeAllConnections();
       target!.close(() => r());
     });
-  const api = async (path: string) => (await fetch(base + path)).json() as Promise<any>;
+  const api = async (path: string) => (await fetch(base + path, { headers: { authorization: `Bearer ${ADMIN}` } })).json() as Promise<any>;
   const keys = (c: Name) => got.get(c)!.map((r) => r.key);
   const allHave = (key: string) => CHANNELS.every((c) => keys(c).filter((k) => k.startsWith(`${key}`)).length > 0) || undefined;
   const run = async (args: string[]) => {
@@ -217,10 +217,45 @@ describe('incidents e2e: every channel gets DOWN, ESCALATION / ACK and RESOLVED 
 
     const inc = await api(`/api/v1/incidents/${open.id}`);
     expect(inc).toMatchObject({ acknowledgedBy: 'noc-oncall', escalationLevel: 0, within: { notify: true, response: true, resolution: true } });
-    const stats = await run(['incident', 'stats', '--client', 'e2e', '--json', '--collector', base]);
+    const stats = await run(['incident', 'stats', '--client', 'e2e', '--json', '--collector', base, '--token', ADMIN]);
     const s = JSON.parse(stats);
     expect(s.summary).toMatchObject({ count: 2, open: 0 });
     expect(s.summary.adherence.notify).toMatchObject({ percent: 100, total: 2 });
     expect(s.summary.timeToAcknowledge.count).toBe(1);
+  }, 60_000);
+
+  it('access from the CLI: an admin makes a viewer token for the client; it reads that client only; the audit log names who did what', async () => {
+    const created = JSON.parse(
+      await run([
+        'api-token',
+        'create',
+        '--role',
+        'viewer',
+        '--client',
+        'e2e',
+        '--name',
+        'client portal',
+        '--ttl',
+        '30d',
+        '--collector',
+        base,
+        '--admin-token',
+        ADMIN,
+      ]),
+    );
+    expect(created).toMatchObject({ role: 'viewer', clients: ['e2e'], status: 'active' });
+    const sla = JSON.parse(await run(['sla', 'show', '--client', 'e2e', '--format', 'json', '--collector', base, '--token', created.token]));
+    expect(sla.client).toBe('e2e');
+    expect((await fetch(`${base}/api/v1/sla/e2e`)).status).toBe(401);
+    expect((await fetch(`${base}/api/v1/sla/other`, { headers: { authorization: `Bearer ${created.token}` } })).status).toBe(403);
+    const listed = JSON.parse(await run(['api-token', 'list', '--collector', base, '--admin-token', ADMIN]));
+    expect(listed.tokens.map((t: { id: string }) => t.id)).toContain(created.id);
+    expect(JSON.stringify(listed)).not.toContain(created.token);
+    const audit = JSON.parse(await run(['audit', 'list', '--action', 'api-token.create', '--collector', base, '--admin-token', ADMIN]));
+    expect(audit.entries[0]).toMatchObject({ principal: 'admin', target: created.id, source: '127.0.0.1' });
+    const acks = JSON.parse(await run(['audit', 'list', '--action', 'incident.ack', '--collector', base, '--admin-token', ADMIN]));
+    expect(acks.entries[0]).toMatchObject({ client: 'e2e', detail: { by: 'noc-oncall', via: 'cli' } });
+    await run(['api-token', 'revoke', created.id, '--collector', base, '--admin-token', ADMIN]);
+    expect((await fetch(`${base}/api/v1/sla/e2e`, { headers: { authorization: `Bearer ${created.token}` } })).status).toBe(401);
   }, 60_000);
 });

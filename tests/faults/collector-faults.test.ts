@@ -3,6 +3,7 @@ import { ManualClock } from '../../shared/clock.js';
 import type { Sample } from '../../shared/protocol/v1/batch.js';
 import { settle } from './fault-table.js';
 import { CHECKS, faultRig, INTERVAL_MS, T0, type Rig } from './rig.js';
+import { AS_ADMIN } from '../unit/collector/fixture.js';
 
 /**
  * What the collector bounds and orders, end to end: the real agent transport sending through the
@@ -65,7 +66,7 @@ describe('fault suite: collector bounds and ordering', () => {
       await r.drain();
     }
     expect(r.f.engine.stateOf('acme', 'fw-1')).toBe('down'); // a result from the future did not freeze it
-    expect((await r.f.app.inject({ url: '/api/v1/incidents' })).statusCode).toBe(200);
+    expect((await r.f.app.inject({ headers: AS_ADMIN, url: '/api/v1/incidents' })).statusCode).toBe(200);
     settle('future and ancient timestamps', r.account(), {
       explained: refused,
       counter: 'refusedSamples',
@@ -108,7 +109,7 @@ describe('fault suite: collector bounds and ordering', () => {
     }
     expect(endLate).toBe(endOnTime);
     const outcome = async (r: Rig) => {
-      const sla = (await r.f.app.inject({ url: '/api/v1/sla/acme' })).json().services[0];
+      const sla = (await r.f.app.inject({ headers: AS_ADMIN, url: '/api/v1/sla/acme' })).json().services[0];
       const transitions = (await r.f.store.checks.transitionsFor('acme', [...CHECKS], 0, endOnTime)).map((t) => [t.check, t.ts, t.state]);
       return { sla, transitions };
     };

@@ -7,6 +7,8 @@ import { openStore } from '../../collector/src/store/open-store.js';
 import { tempDir } from './net.js';
 
 const ADMIN = 'live-admin-token-0123456789';
+/** The scrape token of every live collector (metrics.token): Prometheus sends it (startPrometheus's `bearer`). */
+export const METRICS_TOKEN = 'live-metrics-token-0123456789';
 
 /**
  * A real collector listening on a loopback port (real SQLite in a temp dir, the system
@@ -15,7 +17,10 @@ const ADMIN = 'live-admin-token-0123456789';
  */
 export async function liveCollector(definitionYaml: string, extraConfig: Record<string, unknown> = {}) {
   const dir = tempDir();
-  const config = parseCollectorConfig({ dataDir: dir.path, adminToken: ADMIN, state: { confirmDown: 1, confirmUp: 1 }, ...extraConfig }, 'test');
+  const config = parseCollectorConfig(
+    { dataDir: dir.path, adminToken: ADMIN, metrics: { token: METRICS_TOKEN }, state: { confirmDown: 1, confirmUp: 1 }, ...extraConfig },
+    'test',
+  );
   const store = await openStore(config.store);
   const def = parseDefinition(definitionYaml, 'test.yaml');
   const { app, incidents, engine } = await buildApp({ config, store, clock: systemClock, logger: silentLogger(), definitions: () => [def] });

@@ -12,6 +12,8 @@ export interface Prometheus {
 export interface PrometheusOptions {
   /** Absolute paths of rule files to load (`rule_files:`), evaluated every second. */
   ruleFiles?: string[];
+  /** The collector's metrics scrape token (metrics.token), sent as Prometheus sends any bearer token. */
+  bearer?: string;
 }
 
 /** A real Prometheus on a free loopback port, scraping `targets` (host:port) every second. */
@@ -22,7 +24,9 @@ export async function startPrometheus(targets: string[], opts: PrometheusOptions
   const rules = opts.ruleFiles?.length ? `rule_files: ${JSON.stringify(opts.ruleFiles)}\n` : '';
   writeFileSync(
     config,
-    `global: { scrape_interval: 1s, evaluation_interval: 1s }\n${rules}scrape_configs:\n  - job_name: vigil\n    static_configs: [ { targets: ${JSON.stringify(targets)} } ]\n`,
+    `global: { scrape_interval: 1s, evaluation_interval: 1s }\n${rules}scrape_configs:\n  - job_name: vigil\n` +
+      (opts.bearer ? `    authorization: { type: Bearer, credentials: ${JSON.stringify(opts.bearer)} }\n` : '') +
+      `    static_configs: [ { targets: ${JSON.stringify(targets)} } ]\n`,
   );
   mkdirSync(join(dir.path, 'data'));
   const child = startChild('prometheus', [

@@ -25,8 +25,9 @@ export async function callApi(t: ApiTarget, method: 'GET' | 'POST' | 'DELETE', p
   return json;
 }
 
-export function targetFrom(o: { collector?: string; adminToken?: string }): ApiTarget {
+/** Where and as whom: --admin-token or --token, else VIGIL_ADMIN_TOKEN or VIGIL_TOKEN (every route but health needs one). */
+export function targetFrom(o: { collector?: string; adminToken?: string; token?: string }): ApiTarget {
   const collector = o.collector ?? process.env.VIGIL_COLLECTOR_URL ?? 'http://127.0.0.1:8460';
-  const adminToken = o.adminToken ?? process.env.VIGIL_ADMIN_TOKEN;
+  const adminToken = o.adminToken ?? o.token ?? process.env.VIGIL_ADMIN_TOKEN ?? process.env.VIGIL_TOKEN;
   return { collector, ...(adminToken ? { adminToken } : {}) };
 }

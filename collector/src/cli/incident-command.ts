@@ -49,7 +49,8 @@ interface Stats {
 const iso = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOString());
 const secs = (s: number | null) => (s === null ? '—' : `${s.toFixed(1)} s`);
 const mark = (w: boolean | null) => (w === null ? '' : w ? ' ✓' : ' ✗');
-const conn = (c: Command) => c.option('--collector <url>', 'collector URL (env VIGIL_COLLECTOR_URL)');
+const conn = (c: Command) =>
+  c.option('--collector <url>', 'collector URL (env VIGIL_COLLECTOR_URL)').option('--token <token>', 'an API token, or the admin token (env VIGIL_TOKEN)');
 
 /** `vigil incident list|show|ack|stats`: incidents with their times and contract figures, from the collector. */
 export function incidentCommand(): Command {

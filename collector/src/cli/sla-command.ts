@@ -13,6 +13,7 @@ export function slaCommand(): Command {
     .option('--period <label>', 'e.g. 2026-10 (default: the current period)')
     .option('--format <format>', 'table or json', 'table')
     .option('--collector <url>', 'collector URL (env VIGIL_COLLECTOR_URL)')
+    .option('--token <token>', 'an API token (viewer, reporter, operator) or the admin token (env VIGIL_TOKEN)')
     .action(async (o: { client: string; period?: string; format: string; collector?: string }) => {
       const q = o.period ? `?period=${encodeURIComponent(o.period)}` : '';
       const r = (await callApi(targetFrom(o), 'GET', `/api/v1/sla/${encodeURIComponent(o.client)}${q}`)) as SlaReport;

@@ -17,6 +17,7 @@ export function ackPageRoutes(app: VigilFastify, ctx: AppContext): void {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
     done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
+  const config = { access: 'public' as const };
   const schema = {
     params: Type.Object({ id: Type.String({ pattern: '^[0-9]{1,12}$' }) }),
     querystring: Type.Object({ exp: Type.Optional(Type.String()), sig: Type.Optional(Type.String()) }),
@@ -36,7 +37,7 @@ export function ackPageRoutes(app: VigilFastify, ctx: AppContext): void {
     return { i, code: 200, html: '' };
   };
 
-  app.get<{ Params: { id: string }; Querystring: { exp?: string; sig?: string } }>('/ack/:id', { schema }, async (req, reply) => {
+  app.get<{ Params: { id: string }; Querystring: { exp?: string; sig?: string } }>('/ack/:id', { config, schema }, async (req, reply) => {
     const r = await check(Number(req.params.id), req.query);
     if (!r.i) return reply.code(r.code).type('text/html').send(r.html);
     const i = r.i;
@@ -64,12 +65,13 @@ export function ackPageRoutes(app: VigilFastify, ctx: AppContext): void {
 
   app.post<{ Params: { id: string }; Querystring: { exp?: string; sig?: string }; Body: Record<string, string> }>(
     '/ack/:id',
-    { schema },
+    { config, schema },
     async (req, reply) => {
       const r = await check(Number(req.params.id), req.query);
       if (!r.i) return reply.code(r.code).type('text/html').send(r.html);
       const by = (req.body?.by ?? '').trim().slice(0, 200) || 'link';
       const i = await incidents.recorder.acknowledge(r.i.id, by, 'link');
+      await ctx.audit(req, 'incident.ack', String(i.id), i.client, { by, via: 'link' }, { principal: `link (${by})`, role: 'link' });
       return reply
         .type('text/html')
         .send(

@@ -1,5 +1,4 @@
 import { VigilError } from '../../../shared/errors.js';
-import { requireAdmin } from '../auth.js';
 import type { AppContext, VigilFastify } from '../app-context.js';
 
 /**
@@ -10,12 +9,12 @@ import type { AppContext, VigilFastify } from '../app-context.js';
  * that agent may take it back.
  */
 export function checkOwnerRoutes(app: VigilFastify, ctx: AppContext): void {
-  app.delete<{ Params: { client: string; check: string } }>('/api/v1/admin/checks/:client/:check', async (req) => {
-    requireAdmin(req, ctx.config.adminToken);
+  app.delete<{ Params: { client: string; check: string } }>('/api/v1/admin/checks/:client/:check', { config: { access: 'admin' } }, async (req) => {
     const { client, check } = req.params;
     const released = await ctx.engine.releaseCheck(client, check);
     if (!released) throw new VigilError('NOT_FOUND', `no agent owns check ${check} of client ${client}`);
     req.log.info({ client, check, owner: released.owner }, 'check id released');
+    await ctx.audit(req, 'check.release', `${client}/${check}`, client, { owner: released.owner });
     return { client, check, released: released.owner };
   });
 }

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { VigilError } from '../../../shared/errors.js';
 import { CreateEnrollmentTokenRequest, EnrollRequest, EnrollResponse } from '../../../shared/protocol/v1/enroll.js';
-import { requireAdmin, sha256 } from '../auth.js';
+import { sha256 } from '../auth.js';
 import type { EnrollmentTokenRow } from '../store/types.js';
 import type { AppContext, VigilFastify } from '../app-context.js';
 import { advertisedLimits } from '../ingest/advertised-limits.js';
@@ -21,8 +21,7 @@ const info = (t: EnrollmentTokenRow) => ({
 
 /** Enrollment tokens (admin) and agent enrollment. */
 export function enrollRoutes(app: VigilFastify, ctx: AppContext): void {
-  app.post('/api/v1/admin/enrollment-tokens', { schema: { body: CreateEnrollmentTokenRequest } }, async (req, reply) => {
-    requireAdmin(req, ctx.config.adminToken);
+  app.post('/api/v1/admin/enrollment-tokens', { config: { access: 'admin' }, schema: { body: CreateEnrollmentTokenRequest } }, async (req, reply) => {
     const now = ctx.clock.now();
     const token = `vet_${randomBytes(24).toString('hex')}`;
     const row: EnrollmentTokenRow = {
@@ -38,33 +37,33 @@ export function enrollRoutes(app: VigilFastify, ctx: AppContext): void {
       note: req.body.note ?? null,
     };
     await ctx.store.agents.insertEnrollmentToken(row);
+    await ctx.audit(req, 'enrollment-token.create', row.id, row.clientId, { site: row.siteId, expiresAt: row.expiresAt, maxUses: row.maxUses });
     return reply.code(201).send({ ...info(row), token });
   });
 
-  app.get('/api/v1/admin/enrollment-tokens', async (req) => {
-    requireAdmin(req, ctx.config.adminToken);
+  app.get('/api/v1/admin/enrollment-tokens', { config: { access: 'admin' } }, async () => {
     return { tokens: (await ctx.store.agents.listEnrollmentTokens()).map(info) };
   });
 
-  app.delete<{ Params: { id: string } }>('/api/v1/admin/enrollment-tokens/:id', async (req) => {
-    requireAdmin(req, ctx.config.adminToken);
+  app.delete<{ Params: { id: string } }>('/api/v1/admin/enrollment-tokens/:id', { config: { access: 'admin' } }, async (req) => {
     if (!(await ctx.store.agents.revokeEnrollmentToken(req.params.id, ctx.clock.now())))
       throw new VigilError('NOT_FOUND', `no active enrollment token ${req.params.id}`);
+    await ctx.audit(req, 'enrollment-token.revoke', req.params.id, null);
     return { revoked: req.params.id };
   });
 
-  app.delete<{ Params: { id: string } }>('/api/v1/admin/agents/:id', async (req) => {
-    requireAdmin(req, ctx.config.adminToken);
+  app.delete<{ Params: { id: string } }>('/api/v1/admin/agents/:id', { config: { access: 'admin' } }, async (req) => {
     const revoked = await ctx.store.agents.revoke(req.params.id, ctx.clock.now());
     ctx.agentTokens.forget(req.params.id);
     if (!revoked) throw new VigilError('NOT_FOUND', `no active agent ${req.params.id}`);
     // its check ids are free for another agent of the client (a site replaced or moved)
     const agent = await ctx.store.agents.get(req.params.id);
     const released = agent ? await ctx.engine.releaseAgent(agent) : [];
+    await ctx.audit(req, 'agent.revoke', req.params.id, agent?.clientId ?? null, { releasedChecks: released });
     return { revoked: req.params.id, releasedChecks: released };
   });
 
-  app.post('/api/v1/enroll', { schema: { body: EnrollRequest, response: { 201: EnrollResponse } } }, async (req, reply) => {
+  app.post('/api/v1/enroll', { config: { access: 'public' }, schema: { body: EnrollRequest, response: { 201: EnrollResponse } } }, async (req, reply) => {
     const now = ctx.clock.now();
     const t = await ctx.store.agents.findEnrollmentTokenByHash(sha256(req.body.token));
     if (!t) throw new VigilError('UNAUTHENTICATED', 'unknown enrollment token');

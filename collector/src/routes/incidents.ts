@@ -3,7 +3,7 @@ import { VigilError } from '../../../shared/errors.js';
 import { selectDefinition } from '../../../shared/sla/definition.js';
 import { resolvePeriod } from '../../../shared/sla/period.js';
 import type { AppContext, VigilFastify } from '../app-context.js';
-import { requireAdmin } from '../auth.js';
+import { principalOf, requireClient, scopeFor, seesClient } from '../access/index.js';
 import { IncidentViews } from '../incidents/views.js';
 
 const Kind = Type.Enum(['service-down', 'site-unreachable', 'burn-rate', 'projected-breach']);
@@ -21,6 +21,7 @@ export function incidentRoutes(app: VigilFastify, ctx: AppContext): void {
   app.get(
     '/api/v1/incidents',
     {
+      config: { access: 'read' },
       schema: {
         querystring: Type.Object(
           {
@@ -36,8 +37,9 @@ export function incidentRoutes(app: VigilFastify, ctx: AppContext): void {
     async (req) => {
       const q = req.query;
       const range = q.period && q.client ? periodOf(q.client, q.period) : undefined;
+      const clients = scopeFor(principalOf(req), q.client);
       const rows = await store.incidents.list({
-        ...(q.client ? { clients: [q.client] } : {}),
+        ...(clients ? { clients } : {}),
         ...(q.status ? { status: q.status } : {}),
         ...(q.kind ? { kind: q.kind } : {}),
         ...(range ? { from: range.start, to: range.end } : {}),
@@ -49,9 +51,11 @@ export function incidentRoutes(app: VigilFastify, ctx: AppContext): void {
   app.get(
     '/api/v1/incidents/stats',
     {
+      config: { access: 'read' },
       schema: { querystring: Type.Object({ client: Type.String({ minLength: 1 }), period: Type.Optional(Type.String()) }, { additionalProperties: false }) },
     },
     async (req) => {
+      requireClient(principalOf(req), req.query.client);
       const p = periodOf(req.query.client, req.query.period);
       return {
         client: req.query.client,
@@ -61,15 +65,17 @@ export function incidentRoutes(app: VigilFastify, ctx: AppContext): void {
     },
   );
 
-  app.get('/api/v1/incidents/:id', { schema: { params: IdParam } }, async (req) => {
+  app.get('/api/v1/incidents/:id', { config: { access: 'read' }, schema: { params: IdParam } }, async (req) => {
     const i = await store.incidents.get(Number(req.params.id));
-    if (!i) throw new VigilError('NOT_FOUND', `no incident ${req.params.id}`);
+    // another client's incident is not there for this principal: the same answer as no incident
+    if (!i || !seesClient(principalOf(req), i.client)) throw new VigilError('NOT_FOUND', `no incident ${req.params.id}`);
     return views.detail(i, clock.now());
   });
 
   app.post(
     '/api/v1/incidents/:id/ack',
     {
+      config: { access: 'operator' },
       schema: {
         params: IdParam,
         body: Type.Object(
@@ -83,8 +89,12 @@ export function incidentRoutes(app: VigilFastify, ctx: AppContext): void {
       },
     },
     async (req) => {
-      requireAdmin(req, ctx.config.adminToken);
       const i = await incidents.recorder.acknowledge(Number(req.params.id), req.body.by, req.body.via ?? 'api', req.body.note);
+      await ctx.audit(req, 'incident.ack', String(i.id), i.client, {
+        by: req.body.by,
+        via: req.body.via ?? 'api',
+        ...(req.body.note ? { note: req.body.note } : {}),
+      });
       return views.detail(i, clock.now());
     },
   );

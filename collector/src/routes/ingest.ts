@@ -44,6 +44,7 @@ export function ingestRoutes(app: VigilFastify, ctx: AppContext): void {
   app.post(
     '/api/v1/ingest',
     {
+      config: { access: 'agent' },
       onRequest: admit('batches', new TokenBuckets(ctx.clock, limits.batchesPerSecond, limits.batchBurst)),
       schema: { body: SampleBatchEnvelope, response: { 200: BatchAck } },
     },
@@ -86,6 +87,7 @@ export function ingestRoutes(app: VigilFastify, ctx: AppContext): void {
   app.post(
     '/api/v1/heartbeat',
     {
+      config: { access: 'agent' },
       onRequest: admit('heartbeats', new TokenBuckets(ctx.clock, limits.batchesPerSecond, limits.batchBurst)),
       schema: { body: Heartbeat, response: { 200: HeartbeatAck } },
     },

@@ -10,7 +10,7 @@ import type { AgentState } from '../../../agent/src/state.js';
 import { Transport } from '../../../agent/src/transport.js';
 import { tempDir } from '../../helpers/net.js';
 import { parseExposition } from '../../unit/collector/exposition.js';
-import { collectorFixture } from '../../unit/collector/fixture.js';
+import { collectorFixture, AS_ADMIN } from '../../unit/collector/fixture.js';
 import { result, scriptedCollector, status, type Seen } from './scripted-collector.js';
 
 const dir = tempDir();
@@ -60,7 +60,7 @@ describe('agent transport: send figures in the heartbeat', () => {
 
     expect(await t.heartbeat(hb(a.agentId, f.clock.now()))).toBe(true); // spool figures first: a collector that takes them may take send figures
     expect(await t.heartbeat(hb(a.agentId, f.clock.now()))).toBe(true);
-    const { series } = parseExposition((await f.app.inject({ url: '/metrics' })).body);
+    const { series } = parseExposition((await f.app.inject({ headers: AS_ADMIN, url: '/metrics' })).body);
     const mine = (name: string) => series.find((s) => s.name === name && s.labels.agent === a.agentId)?.value;
     expect(mine('vigil_agent_send_refused_samples_total')).toBe(1);
     expect(mine('vigil_agent_send_too_large_samples_total')).toBe(1);

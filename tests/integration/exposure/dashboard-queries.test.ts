@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatedFiles } from '../../../dashboards/src/generate.js';
 import { startPrometheus, type Prometheus } from '../../helpers/prometheus.js';
-import { liveCollector } from '../../helpers/live-collector.js';
+import { liveCollector, METRICS_TOKEN } from '../../helpers/live-collector.js';
 import { waitFor } from '../../helpers/net.js';
 
 describe('every dashboard query returns data through a real Prometheus', () => {
@@ -59,7 +59,7 @@ describe('every dashboard query returns data through a real Prometheus', () => {
     await collector.heartbeat();
     await collector.deliver();
     expect(notified).toBeGreaterThanOrEqual(3); // web down, web resolved, voip down
-    prom = await startPrometheus([collector.target]);
+    prom = await startPrometheus([collector.target], { bearer: METRICS_TOKEN });
     await waitFor(async () => (await prom.query('vigil_check_up')).length > 0 || undefined, 'first scrape', 30_000);
     await new Promise((r) => setTimeout(r, 2500)); // a few scrapes so rate() has two points
   }, 90_000);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrometheus, type Prometheus } from '../../helpers/prometheus.js';
-import { liveCollector } from '../../helpers/live-collector.js';
+import { liveCollector, METRICS_TOKEN } from '../../helpers/live-collector.js';
 import { tempDir, waitFor } from '../../helpers/net.js';
 
 const RULES = join(process.cwd(), 'dashboards/rules');
@@ -101,7 +101,7 @@ describe('the rules against a real Prometheus scraping a real collector', () => 
     await collector.ingest(samples);
     await collector.heartbeat();
     heartbeat = setInterval(() => void collector?.heartbeat().catch(() => undefined), 5000);
-    prom = await startPrometheus([collector.target], { ruleFiles });
+    prom = await startPrometheus([collector.target], { ruleFiles, bearer: METRICS_TOKEN });
   }, 90_000);
 
   afterAll(async () => {

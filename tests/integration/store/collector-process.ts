@@ -103,7 +103,7 @@ export async function startCollectorProcess(dir: string, configLines: string[], 
     exit: () => exited,
     post: (path, body, token = ADMIN) =>
       call(path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    get: (path) => call(path, { method: 'GET' }),
+    get: (path) => call(path, { method: 'GET', headers: { authorization: `Bearer ${ADMIN}` } }),
     stop: () =>
       new Promise((resolve) => {
         if (exited) return resolve();

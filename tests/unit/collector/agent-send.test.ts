@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseExposition, type Series } from './exposition.js';
-import { collectorFixture } from './fixture.js';
+import { collectorFixture, AS_ADMIN } from './fixture.js';
 
 let f: Awaited<ReturnType<typeof collectorFixture>>;
 afterEach(async () => f?.close());
@@ -13,7 +13,7 @@ const FIGURES = {
   vigil_agent_send_too_large_samples_total: 2,
   vigil_agent_send_rejected_samples_total: 40,
 };
-const scrape = async () => parseExposition((await f.app.inject({ url: '/metrics' })).body);
+const scrape = async () => parseExposition((await f.app.inject({ headers: AS_ADMIN, url: '/metrics' })).body);
 const sendOf = (series: Series[], agent: string) =>
   Object.fromEntries(series.filter((s) => s.name.startsWith('vigil_agent_send_') && s.labels.agent === agent).map((s) => [s.name, s.value]));
 
@@ -68,7 +68,7 @@ describe("agents' send figures (heartbeat `send`)", () => {
   it('passes promtool check metrics', async () => {
     f = await collectorFixture();
     await f.heartbeat(await f.enroll('site-a'), [], { spool: SPOOL, send: SEND });
-    const body = (await f.app.inject({ url: '/metrics' })).body;
+    const body = (await f.app.inject({ headers: AS_ADMIN, url: '/metrics' })).body;
     const families = body
       .split(/\n(?=# HELP )/)
       .filter((block) => block.startsWith('# HELP vigil_agent_send_'))

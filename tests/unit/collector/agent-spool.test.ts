@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectorFixture } from './fixture.js';
+import { collectorFixture, AS_ADMIN } from './fixture.js';
 
 let f: Awaited<ReturnType<typeof collectorFixture>>;
 afterEach(async () => f?.close());
@@ -37,7 +37,7 @@ const FIGURES = {
   vigil_agent_spool_dropped_samples_total: 150,
   vigil_agent_spool_corrupt_records_total: 1,
 };
-const scrape = async () => parseExposition((await f.app.inject({ url: '/metrics' })).body);
+const scrape = async () => parseExposition((await f.app.inject({ headers: AS_ADMIN, url: '/metrics' })).body);
 const spoolOf = (series: Series[], agent: string) =>
   Object.fromEntries(series.filter((s) => s.name.startsWith('vigil_agent_spool_') && s.labels.agent === agent).map((s) => [s.name, s.value]));
 
@@ -56,7 +56,7 @@ describe("agents' spool figures", () => {
     expect(types.get('vigil_agent_spool_batches')).toBe('gauge');
     expect(types.get('vigil_agent_spool_dropped_samples_total')).toBe('counter');
 
-    const agents = (await f.app.inject({ url: '/api/v1/agents' })).json().agents as Array<{ id: string; spool: unknown }>;
+    const agents = (await f.app.inject({ headers: AS_ADMIN, url: '/api/v1/agents' })).json().agents as Array<{ id: string; spool: unknown }>;
     expect(agents.find((x) => x.id === a.agentId)!.spool).toEqual({
       batches: 3,
       bytes: 40_960,
@@ -92,7 +92,7 @@ describe("agents' spool figures", () => {
   it('passes promtool check metrics', async () => {
     f = await collectorFixture();
     await f.heartbeat(await f.enroll('site-a'), [], { spool: SPOOL });
-    const body = (await f.app.inject({ url: '/metrics' })).body;
+    const body = (await f.app.inject({ headers: AS_ADMIN, url: '/metrics' })).body;
     // only the spool families: the rest of the exposition is not this test's
     const families = body
       .split(/\n(?=# HELP )/)

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectorFixture } from './fixture.js';
+import { collectorFixture, AS_ADMIN } from './fixture.js';
 
 let f: Awaited<ReturnType<typeof collectorFixture>>;
 afterEach(async () => f?.close());
@@ -91,7 +91,7 @@ describe('exclusions and recompute', () => {
       { check: 'sw-1', status: 'up', ts: t0 + 3600_000 },
     ]);
     f.clock.set(Date.parse('2026-11-10T00:00:00Z'));
-    const before = (await f.app.inject({ url: '/api/v1/sla/acme?period=2026-10' })).json().services[0];
+    const before = (await f.app.inject({ headers: AS_ADMIN, url: '/api/v1/sla/acme?period=2026-10' })).json().services[0];
     expect(before.downtimeSeconds).toBe(3600);
     const bad = await f.app.inject({
       method: 'POST',
@@ -120,11 +120,11 @@ describe('exclusions and recompute', () => {
       },
     });
     expect(ok.statusCode).toBe(201);
-    const after = (await f.app.inject({ url: '/api/v1/sla/acme?period=2026-10' })).json().services[0];
+    const after = (await f.app.inject({ headers: AS_ADMIN, url: '/api/v1/sla/acme?period=2026-10' })).json().services[0];
     expect(after.downtimeSeconds).toBe(1800);
     expect(after.excludedSeconds).toBe(1800);
     expect(after.measuredSeconds).toBe(before.measuredSeconds - 1800);
-    expect((await f.app.inject({ url: '/api/v1/exclusions/acme' })).json().exclusions[0]).toMatchObject({
+    expect((await f.app.inject({ headers: AS_ADMIN, url: '/api/v1/exclusions/acme' })).json().exclusions[0]).toMatchObject({
       reason: 'carrier fibre cut (vendor ticket 4711)',
       addedBy: 'j.doe',
     });
@@ -136,7 +136,7 @@ describe('/metrics', () => {
     f = await collectorFixture({ state: { confirmDown: 1, confirmUp: 1 } });
     const a = await f.enroll('site-a');
     await f.ingest(a, [{ check: 'fw-1', status: 'up', metrics: { mos: 4.1 } }]);
-    const first = (await f.app.inject({ url: '/metrics' })).body;
+    const first = (await f.app.inject({ headers: AS_ADMIN, url: '/metrics' })).body;
     expect(first).toMatch(/^vigil_probe_mos\{client="acme",site="hq",service="",check="fw-1",type="tcp"\} 4\.1$/m);
     expect(first).toMatch(/^vigil_check_up\{client="acme",site="hq",service="",check="fw-1",type="tcp"\} 1$/m);
     expect(first).toMatch(/^vigil_sla_target_ratio\{client="acme",service="network"\} 0\.999$/m);

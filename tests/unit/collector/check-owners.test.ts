@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NO_AGENT } from '../../../collector/src/store/types.js';
 import type { Logger } from '../../../shared/logger.js';
-import { collectorFixture } from './fixture.js';
+import { collectorFixture, AS_ADMIN } from './fixture.js';
 
 type F = Awaited<ReturnType<typeof collectorFixture>>;
 let f: F;
@@ -15,7 +15,7 @@ const refusedOf = (res: { json(): { refused?: Array<{ index: number; code: strin
 const transitions = async (check = 'web-1') =>
   (await f.store.checks.transitionsFor('acme', [check], 0, Number.MAX_SAFE_INTEGER)).map((t) => [t.ts - T0, t.state]);
 /** The current month's figures (unknown time excluded; everything before T0 is unknown). */
-const sla = async () => (await f.app.inject({ url: '/api/v1/sla/acme' })).json().services[0];
+const sla = async () => (await f.app.inject({ headers: AS_ADMIN, url: '/api/v1/sla/acme' })).json().services[0];
 const BEFORE_T0_S = (T0 - Date.parse('2026-10-01T00:00:00Z')) / 1000;
 
 /** Two agents of client acme at two sites, the same check id configured on both. */
@@ -89,7 +89,9 @@ describe('check ids: one series per client, owned by the first agent that report
     expect(revoked.json()).toEqual({ revoked: a.agentId, releasedChecks: ['web-1'] });
     expect(f.engine.ownerOf('acme', 'web-1')).toBeUndefined();
     expect(await f.store.checks.get('acme', 'web-1')).toMatchObject({ agentId: NO_AGENT, state: 'unknown', stateSince: T0 + 30_000 });
-    expect((await f.app.inject({ url: '/api/v1/checks' })).json().checks.find((c: { check: string }) => c.check === 'web-1').agent).toBeNull();
+    expect(
+      (await f.app.inject({ headers: AS_ADMIN, url: '/api/v1/checks' })).json().checks.find((c: { check: string }) => c.check === 'web-1').agent,
+    ).toBeNull();
 
     f.clock.set(T0 + 40_000);
     const taken = await f.ingest(b, [

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseExposition, type Series } from './exposition.js';
-import { collectorFixture } from './fixture.js';
+import { collectorFixture, AS_ADMIN } from './fixture.js';
 
 let f: Awaited<ReturnType<typeof collectorFixture>>;
 afterEach(async () => f?.close());
@@ -10,7 +10,7 @@ const PER_CHECK = ['vigil_check_up', 'vigil_check_state', 'vigil_check_duration_
 const N = 50;
 const IDS = Array.from({ length: N }, (_, i) => `c${String(i).padStart(2, '0')}`);
 
-const scrape = async () => parseExposition((await f.app.inject({ url: '/metrics' })).body);
+const scrape = async () => parseExposition((await f.app.inject({ headers: AS_ADMIN, url: '/metrics' })).body);
 /** The check ids each per-check family has series of (sorted, once each). */
 const checksBy = (series: Series[]) =>
   Object.fromEntries(PER_CHECK.map((name) => [name, [...new Set(series.filter((s) => s.name === name).map((s) => s.labels.check!))].sort()]));
@@ -40,7 +40,7 @@ describe('/metrics: series of checks that no longer exist', () => {
     f.clock.advance(1000);
     const sentAt = f.clock.now();
     expect((await f.heartbeat(a, without('c00', 'c01', 'c49'))).statusCode).toBe(200);
-    const body = (await f.app.inject({ url: '/metrics' })).body;
+    const body = (await f.app.inject({ headers: AS_ADMIN, url: '/metrics' })).body;
     expect(checksBy(parseExposition(body).series)).toEqual(every(without('c00', 'c01', 'c49')));
     expect(body).not.toMatch(/vigil_probe_only_c49_ratio/);
 
@@ -63,7 +63,11 @@ describe('/metrics: series of checks that no longer exist', () => {
     expect((await release('fw-1')).statusCode).toBe(200);
     const up = (series: Series[]) => series.filter((s) => s.name === 'vigil_check_up').map((s) => `${s.labels.check}@${s.labels.site}=${s.value}`);
     expect(up((await scrape()).series)).toEqual(['sw-1@hq=1']);
-    const listed = (await f.app.inject({ url: '/api/v1/checks' })).json().checks as Array<{ check: string; agent: string | null; state: string }>;
+    const listed = (await f.app.inject({ headers: AS_ADMIN, url: '/api/v1/checks' })).json().checks as Array<{
+      check: string;
+      agent: string | null;
+      state: string;
+    }>;
     expect(listed.find((c) => c.check === 'fw-1')).toMatchObject({ agent: null, state: 'unknown' });
     expect(f.engine.stateOf('acme', 'fw-1')).toBe('unknown');
 
@@ -110,7 +114,7 @@ describe('/metrics: series of checks that no longer exist', () => {
     expect(ofAgent(series, a.agentId, 'fw-1')).toEqual(families.map((n) => n.replace('only_b', 'cpu_usage')).sort());
 
     expect((await f.app.inject({ method: 'DELETE', url: `/api/v1/admin/agents/${b.agentId}`, headers: f.admin })).statusCode).toBe(200);
-    const body = (await f.app.inject({ url: '/metrics' })).body;
+    const body = (await f.app.inject({ headers: AS_ADMIN, url: '/metrics' })).body;
     ({ series } = parseExposition(body));
     expect(ofAgent(series, b.agentId, 'sw-1')).toEqual([]);
     expect(body).not.toMatch(/vigil_host_only_b_ratio/);

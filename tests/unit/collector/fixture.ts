@@ -10,13 +10,15 @@ import type { RoutedChannel } from '../../../collector/src/notify/outbox.js';
 import { tempDir } from '../../helpers/net.js';
 
 export const ADMIN = 'unit-admin-token-0123456789';
+/** Headers of a request made with the admin token (every read route needs a principal). */
+export const AS_ADMIN = { authorization: `Bearer ${ADMIN}` };
 const ACME = 'client: acme\ntimezone: UTC\nservices:\n  - { id: network, target: 99.9, members: [fw-1, sw-1, sw-2], downtime: { when: { membersDown: 2 } } }\n';
 
 /** A collector app on a temp SQLite file with a manual clock, plus helpers to enroll and ingest. */
 export async function collectorFixture(
   extra: Record<string, unknown> = {},
   defsYaml = ACME,
-  opts: { channels?: RoutedChannel[]; dir?: ReturnType<typeof tempDir>; clock?: ManualClock; store?: StoreConfig; logger?: Logger } = {},
+  opts: { channels?: RoutedChannel[]; dir?: ReturnType<typeof tempDir>; clock?: ManualClock; store?: StoreConfig; logger?: Logger; moreDefs?: string[] } = {},
 ) {
   const dir = opts.dir ?? tempDir();
   const clock = opts.clock ?? new ManualClock(Date.parse('2026-10-05T10:00:00Z'));
@@ -25,7 +27,7 @@ export async function collectorFixture(
     'test',
   );
   const store = await openStore(opts.store ?? config.store);
-  const defs = [parseDefinition(defsYaml, 'acme.yaml')];
+  const defs = [parseDefinition(defsYaml, 'acme.yaml'), ...(opts.moreDefs ?? []).map((y, i) => parseDefinition(y, `more-${i}.yaml`))];
   const checkEvents: CheckTransitionEvent[] = [];
   const serviceEvents: ServiceTransitionEvent[] = [];
   const built = await buildApp({

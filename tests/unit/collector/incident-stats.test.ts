@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { IncidentRow } from '../../../collector/src/store/types.js';
 import { incidentFigures, percentile, summarize } from '../../../collector/src/incidents/stats.js';
 import { parseDefinition } from '../../../shared/sla/definition.js';
-import { collectorFixture } from './fixture.js';
+import { collectorFixture, AS_ADMIN } from './fixture.js';
 import { testChannel } from './test-channel.js';
 
 const DEF = parseDefinition(
@@ -119,12 +119,12 @@ describe('early warning', () => {
     expect(warnings[0]!.title).toBe('FAST BURN acme/web: error budget burning 1000.0× over 1h');
     expect(warnings[0]!.severity).toBe('critical');
     expect(warnings[1]!.title).toMatch(/^acme\/web will breach 99\.9 % (now: the error budget is used up|in about \d+ (s|min|h|d) at the current rate)$/);
-    const open = (await f.app.inject({ url: '/api/v1/incidents?status=open' }))
+    const open = (await f.app.inject({ headers: AS_ADMIN, url: '/api/v1/incidents?status=open' }))
       .json()
       .incidents.map((i: { kind: string }) => i.kind)
       .sort();
     expect(open).toEqual(['burn-rate', 'projected-breach', 'service-down']);
-    const metrics = (await f.app.inject({ url: '/metrics' })).body;
+    const metrics = (await f.app.inject({ headers: AS_ADMIN, url: '/metrics' })).body;
     expect(metrics).toMatch(/vigil_incidents_open\{client="acme",service="web",kind="burn-rate",priority="p2",acknowledged="false"\} 1/);
     expect(metrics).toMatch(/vigil_sla_burn_rate\{client="acme",service="web",window="5m"\} 1000/);
 
@@ -132,7 +132,7 @@ describe('early warning', () => {
     f.clock.set(t0 + 10 * 60 * M); // 7 h later: every short window is clean again
     await f.incidents.earlyWarning.evaluate();
     await f.incidents.outbox.tick();
-    const burn = (await f.app.inject({ url: '/api/v1/incidents?kind=burn-rate' })).json().incidents;
+    const burn = (await f.app.inject({ headers: AS_ADMIN, url: '/api/v1/incidents?kind=burn-rate' })).json().incidents;
     expect(burn).toHaveLength(1);
     expect(burn[0].status).toBe('resolved');
     expect(noc.delivered.filter((m) => m.incident.kind === 'burn-rate').map((m) => m.event)).toEqual(['sla.burn_rate', 'incident.resolved']);

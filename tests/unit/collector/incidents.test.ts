@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ADMIN, collectorFixture } from './fixture.js';
+import { ADMIN, collectorFixture, AS_ADMIN } from './fixture.js';
 import { testChannel } from './test-channel.js';
 
 type F = Awaited<ReturnType<typeof collectorFixture>>;
@@ -39,7 +39,7 @@ describe('incident lifecycle', () => {
     f.clock.set(t0 + 21_000);
     await round(f, a, t0 + 20_000, ['fw-1', 'sw-1']); // confirmed: 2 members down since t0+10s
     await f.incidents.outbox.tick();
-    const open = (await f.app.inject({ url: '/api/v1/incidents?status=open' })).json().incidents;
+    const open = (await f.app.inject({ headers: AS_ADMIN, url: '/api/v1/incidents?status=open' })).json().incidents;
     expect(open).toHaveLength(1);
     expect(open[0]).toMatchObject({
       client: 'acme',
@@ -68,7 +68,7 @@ describe('incident lifecycle', () => {
     await round(f, a, t0 + 90_000, []);
     await f.incidents.outbox.tick();
     expect(noc.events()).toEqual(['incident.opened', 'incident.acknowledged', 'incident.resolved']);
-    const detail = (await f.app.inject({ url: `/api/v1/incidents/${open[0].id}` })).json();
+    const detail = (await f.app.inject({ headers: AS_ADMIN, url: `/api/v1/incidents/${open[0].id}` })).json();
     expect(detail).toMatchObject({
       status: 'resolved',
       resolvedAt: t0 + 90_000,
@@ -113,7 +113,7 @@ describe('incident lifecycle', () => {
     const a = await f.enroll('site-a');
     const t0 = f.clock.now();
     await round(f, a, t0, ['fw-1', 'sw-1']);
-    const [inc] = (await f.app.inject({ url: '/api/v1/incidents' })).json().incidents;
+    const [inc] = (await f.app.inject({ headers: AS_ADMIN, url: '/api/v1/incidents' })).json().incidents;
     f.clock.set(t0 + 4 * 60_000);
     await f.incidents.escalator.sweep();
     f.clock.set(t0 + 5 * 60_000);
@@ -147,10 +147,10 @@ describe('incident lifecycle', () => {
     await f.incidents.escalator.sweep();
     await round(f, a, f.clock.now(), []);
     await f.incidents.outbox.tick();
-    const [i] = (await f.app.inject({ url: '/api/v1/incidents' })).json().incidents;
+    const [i] = (await f.app.inject({ headers: AS_ADMIN, url: '/api/v1/incidents' })).json().incidents;
     expect(i).toMatchObject({ muted: true, status: 'resolved', escalationLevel: 0 });
     expect(noc.attempts).toHaveLength(0);
-    const stats = (await f.app.inject({ url: '/api/v1/incidents/stats?client=acme&period=2026-10' })).json();
+    const stats = (await f.app.inject({ headers: AS_ADMIN, url: '/api/v1/incidents/stats?client=acme&period=2026-10' })).json();
     expect(stats.summary.count).toBe(0); // planned work is not an incident of the contract
   });
 
@@ -181,7 +181,7 @@ describe('incident lifecycle', () => {
       await f.engine.sweep();
     }
     await f.incidents.outbox.tick();
-    const all = (await f.app.inject({ url: '/api/v1/incidents' })).json().incidents;
+    const all = (await f.app.inject({ headers: AS_ADMIN, url: '/api/v1/incidents' })).json().incidents;
     expect(all.map((i: { kind: string; service: string; priority: string }) => `${i.kind}:${i.service}:${i.priority}`)).toEqual([
       'site-unreachable:site:hq:p1',
     ]);
@@ -190,7 +190,7 @@ describe('incident lifecycle', () => {
     await beat();
     await f.incidents.outbox.tick();
     expect(noc.events()).toEqual(['incident.opened', 'incident.resolved']);
-    expect((await f.app.inject({ url: '/api/v1/incidents?status=open' })).json().incidents).toHaveLength(0);
+    expect((await f.app.inject({ headers: AS_ADMIN, url: '/api/v1/incidents?status=open' })).json().incidents).toHaveLength(0);
   });
 });
 
@@ -198,13 +198,14 @@ describe('incident API bad input', () => {
   it('answers coded errors for an unknown incident, a bad id, a missing name, a missing token and a bad period', async () => {
     f = await collectorFixture({}, DEF);
     const cases: Array<[string, string, unknown, Record<string, string> | undefined, number, string]> = [
-      ['GET', '/api/v1/incidents/999', undefined, undefined, 404, 'VIGIL_ERR_NOT_FOUND'],
-      ['GET', '/api/v1/incidents/abc', undefined, undefined, 400, 'VIGIL_ERR_BODY_INVALID'],
+      ['GET', '/api/v1/incidents/999', undefined, admin, 404, 'VIGIL_ERR_NOT_FOUND'],
+      ['GET', '/api/v1/incidents/abc', undefined, admin, 400, 'VIGIL_ERR_BODY_INVALID'],
       ['POST', '/api/v1/incidents/1/ack', {}, admin, 400, 'VIGIL_ERR_BODY_INVALID'],
       ['POST', '/api/v1/incidents/1/ack', { by: 'x' }, undefined, 401, 'VIGIL_ERR_UNAUTHENTICATED'],
       ['POST', '/api/v1/incidents/1/ack', { by: 'x' }, admin, 404, 'VIGIL_ERR_NOT_FOUND'],
-      ['GET', '/api/v1/incidents/stats?client=acme&period=garbage', undefined, undefined, 400, 'VIGIL_ERR_QUERY_INVALID'],
-      ['GET', '/api/v1/incidents?status=bogus', undefined, undefined, 400, 'VIGIL_ERR_BODY_INVALID'],
+      ['GET', '/api/v1/incidents/stats?client=acme&period=garbage', undefined, admin, 400, 'VIGIL_ERR_QUERY_INVALID'],
+      ['GET', '/api/v1/incidents?status=bogus', undefined, admin, 400, 'VIGIL_ERR_BODY_INVALID'],
+      ['GET', '/api/v1/incidents', undefined, undefined, 401, 'VIGIL_ERR_UNAUTHENTICATED'],
     ];
     for (const [method, url, payload, headers, status, code] of cases) {
       const r = await f.app.inject({

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../shared/clock.js';
 import { tempDir } from '../../helpers/net.js';
-import { ADMIN, collectorFixture } from './fixture.js';
+import { ADMIN, collectorFixture, AS_ADMIN } from './fixture.js';
 import { INTERVAL_MS, STRICT_DEF } from './late-scenario.js';
 
 type F = Awaited<ReturnType<typeof collectorFixture>>;
@@ -73,7 +73,7 @@ describe('collector restart', () => {
     clock.set(lastAlive + 200_000);
     const restart = clock.now();
     f = await start(clock);
-    expect((await f.app.inject({ url: '/api/v1/agents' })).json().collectorGap).toEqual({ from: lastAlive, to: restart });
+    expect((await f.app.inject({ headers: AS_ADMIN, url: '/api/v1/agents' })).json().collectorGap).toEqual({ from: lastAlive, to: restart });
     expect(JSON.parse((await f.store.settings.get(`collector.gap.${lastAlive}`))!)).toEqual({ from: lastAlive, to: restart });
     for (const dt of [0, 1000, 5000, 30_000]) {
       clock.set(restart + dt);
@@ -119,14 +119,14 @@ describe('collector restart', () => {
       [6 * INTERVAL_MS, 'unknown'],
     ]);
     // the network service (a's checks) is whole through the collector's downtime
-    const sla = (await f.app.inject({ url: '/api/v1/sla/acme' })).json().services[0];
+    const sla = (await f.app.inject({ headers: AS_ADMIN, url: '/api/v1/sla/acme' })).json().services[0];
     expect(sla.unknownSeconds).toBe((T0 - Date.parse('2026-10-01T00:00:00Z')) / 1000); // only the time before the first result
   });
 
   it('a first start records no gap, and the last-alive time moves forward only', async () => {
     const clock = new ManualClock(T0);
     const f = await start(clock);
-    expect((await f.app.inject({ url: '/api/v1/agents' })).json().collectorGap).toBeNull();
+    expect((await f.app.inject({ headers: AS_ADMIN, url: '/api/v1/agents' })).json().collectorGap).toBeNull();
     expect(await f.store.settings.get('collector.lastAlive')).toBe(String(T0));
     clock.set(T0 + 10_000);
     await f.engine.sweep();

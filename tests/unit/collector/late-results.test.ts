@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectorFixture } from './fixture.js';
+import { collectorFixture, AS_ADMIN } from './fixture.js';
 import { CHECKS, HEARTBEAT_MS, INTERVAL_MS, type LateScenario, play, type Result, type SiteDriver, STRICT_DEF, type Status } from './late-scenario.js';
 
 type F = Awaited<ReturnType<typeof collectorFixture>>;
@@ -40,7 +40,7 @@ async function site(variant: Variant, defs = STRICT_DEF) {
 /** What must not depend on lateness: the SLA report, the stored transitions, the service incidents' times. */
 async function outcome(f: F, end: number) {
   await f.engine.idle();
-  const sla = await f.app.inject({ url: '/api/v1/sla/acme' });
+  const sla = await f.app.inject({ headers: AS_ADMIN, url: '/api/v1/sla/acme' });
   expect(sla.statusCode, sla.body).toBe(200);
   const incidents = (await f.store.incidents.list({ kind: 'service-down' })).map((i) => ({
     startedAt: i.startedAt,
@@ -59,7 +59,7 @@ async function both(sc: LateScenario, variant: Variant) {
   const end = await play(onTime.driver, sc, false, t0);
   await play(late.driver, sc, true, t0, async () => {
     for (const c of CHECKS) inferred.push((await late.f.store.checks.get('acme', c))!.state);
-    unknownBefore = (await late.f.app.inject({ url: '/api/v1/sla/acme' })).json().services[0].unknownSeconds;
+    unknownBefore = (await late.f.app.inject({ headers: AS_ADMIN, url: '/api/v1/sla/acme' })).json().services[0].unknownSeconds;
   });
   onTime.f.clock.set(end);
   late.f.clock.set(end);

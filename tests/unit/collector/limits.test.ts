@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectorFixture } from './fixture.js';
+import { collectorFixture, AS_ADMIN } from './fixture.js';
 
 let f: Awaited<ReturnType<typeof collectorFixture>>;
 afterEach(async () => f?.close());
@@ -76,7 +76,7 @@ describe('collector limits: timestamps', () => {
     ]);
     const now = f.clock.now();
     await post(a, 2, [result(now, { checkId: 'fw-1', status: 'down' }), result(now, { checkId: 'sw-1', status: 'down' })]);
-    const list = await f.app.inject({ url: '/api/v1/incidents' });
+    const list = await f.app.inject({ headers: AS_ADMIN, url: '/api/v1/incidents' });
     expect(list.statusCode).toBe(200);
     expect(list.json().incidents).toHaveLength(1);
   });

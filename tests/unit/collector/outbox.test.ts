@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../shared/clock.js';
-import { collectorFixture } from './fixture.js';
+import { collectorFixture, AS_ADMIN } from './fixture.js';
 import { hang, testChannel } from './test-channel.js';
 
 type F = Awaited<ReturnType<typeof collectorFixture>>;
@@ -78,8 +78,8 @@ describe('outbox: faults, order, restarts', () => {
     expect(rejecting.attempts).toHaveLength(1);
     expect(down.attempts).toHaveLength(3);
     expect((await deliveries(f)).map((d) => d.status)).toEqual(['failed', 'failed']);
-    const [inc] = (await f.app.inject({ url: '/api/v1/incidents' })).json().incidents;
-    const trail = (await f.app.inject({ url: `/api/v1/incidents/${inc.id}` })).json().trail;
+    const [inc] = (await f.app.inject({ headers: AS_ADMIN, url: '/api/v1/incidents' })).json().incidents;
+    const trail = (await f.app.inject({ headers: AS_ADMIN, url: `/api/v1/incidents/${inc.id}` })).json().trail;
     expect(
       trail
         .filter((e: { kind: string }) => e.kind === 'notification-failed')
@@ -120,7 +120,7 @@ describe('signed acknowledge link', () => {
     const link = new URL(noc.delivered[0]!.ackUrl!);
     expect(noc.delivered[0]!.text).toContain(link.href);
     const path = link.pathname + link.search;
-    const get = await f.app.inject({ url: path });
+    const get = await f.app.inject({ headers: AS_ADMIN, url: path });
     expect(get.statusCode).toBe(200);
     expect(get.headers['content-type']).toMatch(/text\/html/);
     expect(get.body).toMatch(/<form method="post"/);
@@ -131,16 +131,16 @@ describe('signed acknowledge link', () => {
       (await f.app.inject({ method: 'POST', url: forged, payload: 'by=mallory', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).statusCode,
     ).toBe(403);
     const other = path.replace(/^\/ack\/\d+/, '/ack/999');
-    expect((await f.app.inject({ url: other })).statusCode).toBe(403); // a signature is for one incident only
+    expect((await f.app.inject({ headers: AS_ADMIN, url: other })).statusCode).toBe(403); // a signature is for one incident only
 
     const post = await f.app.inject({ method: 'POST', url: path, payload: 'by=Jane+Doe', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(post.statusCode).toBe(200);
     expect(post.body).toContain('Acknowledged by Jane Doe');
-    const inc = (await f.app.inject({ url: `/api/v1/incidents/${link.pathname.split('/')[2]}` })).json();
+    const inc = (await f.app.inject({ headers: AS_ADMIN, url: `/api/v1/incidents/${link.pathname.split('/')[2]}` })).json();
     expect(inc.acknowledgedBy).toBe('Jane Doe');
     expect(inc.trail.find((e: { kind: string }) => e.kind === 'acknowledged').detail.via).toBe('link');
 
     f.clock.advance(8 * 86_400_000);
-    expect((await f.app.inject({ url: path })).statusCode).toBe(403); // expired after 7 days
+    expect((await f.app.inject({ headers: AS_ADMIN, url: path })).statusCode).toBe(403); // expired after 7 days
   });
 });
