@@ -12,7 +12,11 @@ import type { EngineListener } from './engine/events.js';
 import { ServiceTracker } from './engine/service-tracker.js';
 import { StateMachine } from './engine/state-machine.js';
 import { buildIncidents, type Incidents } from './incidents/wiring.js';
+import { collectorServer } from './http-server.js';
 import { CollectorMetrics } from './metrics.js';
+
+/** Body limit of every route but ingest and heartbeat (security: a small limit where nothing large is expected). */
+const ROUTE_BODY_LIMIT = 64 * 1024;
 import type { RoutedChannel } from './notify/outbox.js';
 import { accessRoutes } from './routes/access.js';
 import { ackPageRoutes } from './routes/ack-page.js';
@@ -53,14 +57,18 @@ export interface VigilApp {
 export async function buildApp(opts: BuildAppOptions): Promise<VigilApp> {
   const { config, store, clock, logger } = opts;
   const definitions = opts.definitions ?? (() => []);
+  let capped = () => undefined as void;
   const app = Fastify({
     loggerInstance: logger,
-    bodyLimit: config.bodyLimitBytes,
+    serverFactory: collectorServer(config.security, logger, () => capped()),
+    // 64 KiB for every route; ingest takes bodyLimitBytes (routes/ingest.ts)
+    bodyLimit: ROUTE_BODY_LIMIT,
     // X-Forwarded-For is believed only from the configured reverse proxies
     trustProxy: config.security.trustedProxies.length > 0 ? config.security.trustedProxies : false,
     ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   const metrics = new CollectorMetrics(store, clock, definitions);
+  capped = () => metrics.connectionCapped();
   const incidents = await buildIncidents({
     store,
     config,
@@ -106,8 +114,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<VigilApp> {
         .code(400)
         .send(new VigilError('BODY_INVALID', `request ${err.validationContext ?? 'body'} is invalid (${problems.length} problems)`, problems).toJSON());
     }
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
-      return reply.code(413).send(new VigilError('BODY_TOO_LARGE', `request body is larger than ${config.bodyLimitBytes} bytes`).toJSON());
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const limit = req.routeOptions.bodyLimit ?? ROUTE_BODY_LIMIT;
+      return reply.code(413).send(new VigilError('BODY_TOO_LARGE', `request body is larger than ${limit} bytes`).toJSON());
+    }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.code(err.statusCode).send(new VigilError('BODY_INVALID', err.message).toJSON());
     }

@@ -3,12 +3,17 @@ import { systemClock, type Clock } from '../../shared/clock.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import { loadDefinitionsDir } from '../../shared/sla-files/definition-files.js';
 import type { SlaDefinition } from '../../shared/sla/types.js';
+import { createServer, type Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import { buildApp } from './app.js';
+import { readTls } from './http-server.js';
 import { loadCollectorConfig, type CollectorConfig } from './config.js';
 import { openStore } from './store/open-store.js';
 
 export interface CollectorHandle {
   url: string;
+  /** The metrics-only listener's URL (metrics.listen), when configured. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -20,7 +25,7 @@ export async function startCollector(input: string | CollectorConfig, deps: { cl
   let definitions: SlaDefinition[] = config.slaDir ? loadDefinitionsDir(config.slaDir) : [];
   const store = await openStore(config.store, logger);
   if (store.appliedAtOpen.length > 0) logger.info({ store: store.location, applied: store.appliedAtOpen }, 'store migrated');
-  const { app, engine, incidents } = await buildApp({
+  const { app, engine, incidents, metrics } = await buildApp({
     config,
     store,
     clock,
@@ -34,7 +39,23 @@ export async function startCollector(input: string | CollectorConfig, deps: { cl
   await app.listen({ host: config.host, port: config.port });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const scheme = config.security.tls ? 'https' : 'http';
+  const url = `${scheme}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const tls = config.security.tls;
+  // a renewed certificate is taken without a restart: `kill -HUP <pid>` (or systemctl reload)
+  const onHup = () => {
+    if (!tls) return;
+    try {
+      (app.server as unknown as HttpsServer).setSecureContext(readTls(tls));
+      logger.info({ cert: tls.certFile }, 'TLS certificate and key reloaded');
+    } catch (err) {
+      logger.error({ err, cert: tls.certFile }, 'TLS reload failed; the previous certificate stays in use');
+    }
+  };
+  process.on('SIGHUP', onHup);
+  const metricsServer = config.security.metricsListen
+    ? await metricsOnly(config.security.metricsListen, () => metrics.scrape(), metrics.registry.contentType)
+    : undefined;
   const sweep = every(
     config.sweepIntervalMs,
     async () => {
@@ -60,13 +81,19 @@ export async function startCollector(input: string | CollectorConfig, deps: { cl
       logger.error({ err }, 'pruning failed');
     }
   });
-  logger.info({ url, store: store.location, clients: definitions.map((d) => d.client) }, 'collector listening');
+  logger.info(
+    { url, store: store.location, clients: definitions.map((d) => d.client), ...(metricsServer ? { metrics: metricsServer.url } : {}) },
+    'collector listening',
+  );
   let closed = false;
   return {
     url,
+    ...(metricsServer ? { metricsUrl: metricsServer.url } : {}),
     async close() {
       if (closed) return;
       closed = true;
+      process.off('SIGHUP', onHup);
+      await metricsServer?.close();
       await sweep.stop();
       await warn?.stop();
       await prune.stop();
@@ -94,5 +121,22 @@ function every(ms: number, f: () => Promise<void>, onError: (err: unknown) => vo
       clearInterval(timer);
       await running;
     },
+  };
+}
+
+/** A listener that serves /metrics only, without a token (metrics.listen): for a management network Prometheus scrapes. */
+async function metricsOnly(listen: { host: string; port: number }, scrape: () => Promise<string>, contentType: string) {
+  const server: Server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') return void res.writeHead(404).end();
+    scrape().then(
+      (body) => res.writeHead(200, { 'content-type': contentType }).end(body),
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(listen.port, listen.host, () => resolve()));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://${listen.host}:${port}/metrics`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -61,13 +61,14 @@ export function installGuard(app: VigilFastify, principals: Principals, failures
     for (const method of [r.method].flat()) routes.push({ method: String(method), url: r.url, access });
   });
   app.addHook('onRequest', async (req, reply) => {
-    const wait = failures.waitSeconds(req.ip);
+    const access = req.routeOptions.config?.access;
+    // a load balancer's health probe keeps working from a locked-out address (it authenticates nothing)
+    const wait = req.routeOptions.url === '/healthz' ? 0 : failures.waitSeconds(req.ip);
     if (wait > 0) {
       onLimited();
       reply.header('retry-after', String(wait));
       throw new VigilError('RATE_LIMITED', `too many failed authentications from ${req.ip}; retry in ${wait} s`);
     }
-    const access = req.routeOptions.config?.access;
     if (access === undefined || access === 'public' || access === 'agent') return;
     const p = await principals.resolve(bearerOf(req));
     if (!allows(access, p)) throw new VigilError('FORBIDDEN', `a ${p.role} token cannot use ${req.method} ${req.routeOptions.url} (needs ${access})`);

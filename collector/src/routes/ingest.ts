@@ -45,6 +45,7 @@ export function ingestRoutes(app: VigilFastify, ctx: AppContext): void {
     '/api/v1/ingest',
     {
       config: { access: 'agent' },
+      bodyLimit: ctx.config.bodyLimitBytes,
       onRequest: admit('batches', new TokenBuckets(ctx.clock, limits.batchesPerSecond, limits.batchBurst)),
       schema: { body: SampleBatchEnvelope, response: { 200: BatchAck } },
     },
@@ -88,6 +89,7 @@ export function ingestRoutes(app: VigilFastify, ctx: AppContext): void {
     '/api/v1/heartbeat',
     {
       config: { access: 'agent' },
+      bodyLimit: ctx.config.bodyLimitBytes,
       onRequest: admit('heartbeats', new TokenBuckets(ctx.clock, limits.batchesPerSecond, limits.batchBurst)),
       schema: { body: Heartbeat, response: { 200: HeartbeatAck } },
     },
