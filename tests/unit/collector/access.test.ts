@@ -1,7 +1,8 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseCollectorConfig } from '../../../collector/src/config.js';
+import { SqliteStore } from '../../../collector/src/store/sqlite/sqlite-store.js';
 import { tempDir } from '../../helpers/net.js';
 import { AS_ADMIN, collectorFixture } from './fixture.js';
 
@@ -146,6 +147,23 @@ describe('secret files', () => {
       expect(parseCollectorConfig({ dataDir: d.path }, 'collector.yaml', d.path, { VIGIL_ACK_SECRET: 'from-the-environment-0123' }).ackSecret).toBe(
         'from-the-environment-0123',
       );
+    } finally {
+      d.remove();
+    }
+  });
+});
+
+describe('database file', () => {
+  it('is created 0600 in a 0700 directory, and a database others can read is refused at start, naming the fix', async () => {
+    const d = tempDir();
+    try {
+      const dataDir = join(d.path, 'data');
+      const fx = await collectorFixture({ dataDir }, undefined, { dir: { path: d.path, remove: () => undefined } });
+      await fx.close(true);
+      expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+      for (const f of readdirSync(dataDir)) expect(statSync(join(dataDir, f)).mode & 0o777, f).toBe(0o600);
+      chmodSync(join(dataDir, 'vigil.db'), 0o644);
+      await expect(SqliteStore.open(dataDir)).rejects.toMatchObject({ code: 'VIGIL_ERR_SECRET_FILE_OPEN', message: expect.stringContaining('chmod 600') });
     } finally {
       d.remove();
     }

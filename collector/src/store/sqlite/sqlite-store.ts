@@ -1,5 +1,5 @@
 import BetterSqlite3, { type Database } from 'better-sqlite3';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { VigilError } from '../../../../shared/errors.js';
 import type { Store } from '../types.js';
@@ -53,6 +53,10 @@ export class SqliteStore implements Store {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     this.location = join(dataDir, 'vigil.db');
     const fresh = !existsSync(this.location);
+    // the file holds the acknowledge-link key and token hashes: refuse one that other users can read
+    for (const f of [this.location, `${this.location}-wal`])
+      if (existsSync(f) && statSync(f).mode & 0o077)
+        throw new VigilError('SECRET_FILE_OPEN', `${f} is readable by other users (mode ${(statSync(f).mode & 0o777).toString(8)}): run \`chmod 600 ${f}\``);
     try {
       this.db = new BetterSqlite3(this.location);
       this.db.pragma('journal_mode = WAL');
