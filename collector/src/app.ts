@@ -18,6 +18,7 @@ import { CollectorMetrics } from './metrics.js';
 /** Body limit of every route but ingest and heartbeat (security: a small limit where nothing large is expected). */
 const ROUTE_BODY_LIMIT = 64 * 1024;
 import type { RoutedChannel } from './notify/outbox.js';
+import { portalRoutes } from './portal/routes.js';
 import { accessRoutes } from './routes/access.js';
 import { ackPageRoutes } from './routes/ack-page.js';
 import { checkOwnerRoutes } from './routes/check-owners.js';
@@ -134,6 +135,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<VigilApp> {
   exclusionRoutes(app, ctx, opts.reloadDefinitions ?? (() => undefined));
   checkOwnerRoutes(app, ctx);
   accessRoutes(app, ctx);
+  portalRoutes(app, ctx);
   for (const p of opts.plugins ?? []) void app.register(p);
   return { app, engine, incidents, metrics, routes };
 }

@@ -4,6 +4,7 @@ import { VigilError } from '../../../shared/errors.js';
 import type { VigilFastify } from '../app-context.js';
 import type { Principals } from './api-tokens.js';
 import { type Access, allows, type Principal } from './principal.js';
+import { clearSession, sessionToken } from './session.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -70,6 +71,15 @@ export function installGuard(app: VigilFastify, principals: Principals, failures
       throw new VigilError('RATE_LIMITED', `too many failed authentications from ${req.ip}; retry in ${wait} s`);
     }
     if (access === undefined || access === 'public' || access === 'agent') return;
+    if (access === 'portal') {
+      // the portal's session: its cookie holds the token; without a valid one, the login page
+      const token = sessionToken(req);
+      const p = token === undefined ? undefined : await principals.resolve(token).catch(() => undefined);
+      if (token !== undefined && !p) failures.note(req.ip); // a guessed cookie counts as a failed sign-in
+      if (!p || !allows('portal', p)) return reply.header('set-cookie', clearSession(req)).redirect('/portal/login', 303);
+      req.principal = p;
+      return;
+    }
     const p = await principals.resolve(bearerOf(req));
     if (!allows(access, p)) throw new VigilError('FORBIDDEN', `a ${p.role} token cannot use ${req.method} ${req.routeOptions.url} (needs ${access})`);
     req.principal = p;

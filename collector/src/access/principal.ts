@@ -19,11 +19,13 @@ export type Principal =
  *  - report: a reporter, viewer, operator or the admin — scoped to the principal's clients;
  *  - read: a viewer, operator or the admin — scoped to the principal's clients;
  *  - operator: an operator or the admin (acknowledging incidents, the audit log);
- *  - admin: the admin token.
+ *  - admin: the admin token;
+ *  - portal: the client portal's session cookie (a viewer, reporter, operator or admin token), else a redirect to its login.
  */
-export type Access = 'public' | 'agent' | 'metrics' | 'report' | 'read' | 'operator' | 'admin';
+export type Access = 'public' | 'agent' | 'metrics' | 'report' | 'read' | 'operator' | 'admin' | 'portal';
 
 const ALLOWED: Record<Exclude<Access, 'public' | 'agent'>, ReadonlyArray<Principal['role']>> = {
+  portal: ['admin', 'operator', 'viewer', 'reporter'],
   metrics: ['admin', 'operator', 'metrics'],
   report: ['admin', 'operator', 'viewer', 'reporter'],
   read: ['admin', 'operator', 'viewer'],

@@ -9,7 +9,7 @@ import { AS_ADMIN, collectorFixture } from './fixture.js';
  * declare; a route missing from this table fails the walk.
  */
 type Caller = 'admin' | 'operator' | 'viewer' | 'reporter' | 'foreign' | 'agent' | 'metrics' | 'none' | 'garbage';
-type Class = 'public' | 'agent' | 'metrics' | 'report' | 'read' | 'operator' | 'admin';
+type Class = 'public' | 'agent' | 'metrics' | 'report' | 'read' | 'operator' | 'admin' | 'portal';
 const EXPECTED: Record<string, Class> = {
   'GET /healthz': 'public',
   'GET /metrics': 'metrics',
@@ -39,9 +39,15 @@ const EXPECTED: Record<string, Class> = {
   'DELETE /api/v1/admin/api-tokens/:id': 'admin',
   'GET /api/v1/audit': 'operator',
   'GET /api/v1/whoami': 'report',
+  'GET /portal/login': 'public',
+  'POST /portal/login': 'public',
+  'POST /portal/logout': 'portal',
+  'GET /portal/': 'portal',
+  'GET /portal/:client': 'portal',
+  'GET /portal/:client/report.json': 'portal',
 };
 /** Who gets past authentication and authorization, per class (the rest: 401 without a valid principal, 403 with the wrong one). */
-const THROUGH: Record<Exclude<Class, 'public'>, Caller[]> = {
+const THROUGH: Record<Exclude<Class, 'public' | 'portal'>, Caller[]> = {
   agent: ['agent'],
   metrics: ['admin', 'operator', 'metrics'],
   report: ['admin', 'operator', 'viewer', 'reporter', 'foreign'],
@@ -118,8 +124,10 @@ describe('route walk: every route, every caller', () => {
       const body = r.method === 'POST' ? {} : undefined;
       const statuses = new Map<Caller, number>();
       for (const c of callers) statuses.set(c, (await call(c, r.method, url, body)).statusCode);
-      if (cls === 'public') {
+      if (cls === 'public' || cls === 'portal') {
+        // public: no token needed; portal: the session cookie is the credential, a bearer token is no way in
         expect(new Set(statuses.values()).size, `${r.method} ${r.url}: the same answer whoever asks`).toBe(1);
+        if (cls === 'portal') expect([statuses.get('admin'), (await call('admin', r.method, url, body)).headers.location]).toEqual([303, '/portal/login']);
         continue;
       }
       for (const c of callers) {
