@@ -223,6 +223,7 @@ export function demoCommand(): Command {
           '',
           'Vigil demo is running.',
           `  collector        ${collector.url}   (SQLite: ${join(config.dataDir, 'vigil.db')})`,
+          `  client portal    ${collector.url}/portal/login#token=${viewer.token}   (signs in as a viewer of client demo)`,
           `  tokens           ${tokensFile}   (0600: admin, a viewer of client demo, the /metrics scrape token; every route but /healthz needs one)`,
           `  metrics          ${collector.url}/metrics   (Authorization: Bearer <metrics token>; results appear within ~15 s)`,
           `  SLA report       ${collector.url}/api/v1/sla/demo`,
