@@ -169,3 +169,26 @@ describe('database file', () => {
     }
   });
 });
+
+describe('source address', () => {
+  it('takes X-Forwarded-For only from a trusted proxy, for the audit log and the lock-out', async () => {
+    for (const [trusted, expected] of [
+      [['127.0.0.1'], '203.0.113.9'],
+      [[], '127.0.0.1'],
+    ] as const) {
+      const fx = await collectorFixture({ security: { trustedProxies: [...trusted] } });
+      try {
+        const r = await fx.app.inject({
+          method: 'POST',
+          url: '/api/v1/admin/api-tokens',
+          headers: { ...AS_ADMIN, 'x-forwarded-for': '203.0.113.9' },
+          payload: { name: 'x', role: 'operator' },
+        });
+        expect(r.statusCode).toBe(201);
+        expect((await fx.store.audit.list())[0]!.source, `trusted ${trusted.join(',') || 'none'}`).toBe(expected);
+      } finally {
+        await fx.close();
+      }
+    }
+  });
+});
