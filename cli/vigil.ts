@@ -5,6 +5,7 @@
  *   vigil token …         collector/src/cli/token-command.ts   (enrollment tokens, admin)
  *   vigil api-token …     collector/src/cli/access-command.ts  (named API tokens, admin)
  *   vigil audit …         collector/src/cli/access-command.ts  (the audit log)
+ *   vigil report …        collector/src/cli/report-command.ts  (contract reports, verify)
  *   vigil sla …           collector/src/cli/sla-command.ts (online) + cli/sla-compute.ts (offline compute)
  *   vigil incident …      collector/src/cli/incident-command.ts
  *   vigil agent …         agent/src/cli.ts
@@ -25,6 +26,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Command>> = {
   token: async () => (await import('../collector/src/cli/token-command.js')).tokenCommand(),
   'api-token': async () => (await import('../collector/src/cli/access-command.js')).apiTokenCommand(),
   audit: async () => (await import('../collector/src/cli/access-command.js')).auditCommand(),
+  report: async () => (await import('../collector/src/cli/report-command.js')).reportCommand(),
   sla: async () => {
     const sla = (await import('../collector/src/cli/sla-command.js')).slaCommand();
     (await import('./sla-compute.js')).registerSlaCompute(sla);

@@ -12,6 +12,8 @@ import type { AgentTokens } from './agent-tokens.js';
 import type { Store } from './store/types.js';
 import type { Principals } from './access/api-tokens.js';
 import type { Auditor } from './access/audit.js';
+import type { ReportLinks } from './reports/links.js';
+import type { ReportSigner } from './reports/signing.js';
 
 export type VigilFastify = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger, TypeBoxTypeProvider>;
 
@@ -30,4 +32,6 @@ export interface AppContext {
   principals: Principals;
   /** Records an admin or operator action (access/audit.ts). */
   audit: Auditor;
+  reportSigner: ReportSigner;
+  reportLinks: ReportLinks;
 }

@@ -19,6 +19,9 @@ import { CollectorMetrics } from './metrics.js';
 const ROUTE_BODY_LIMIT = 64 * 1024;
 import type { RoutedChannel } from './notify/outbox.js';
 import { portalRoutes } from './portal/routes.js';
+import { ReportLinks } from './reports/links.js';
+import { ReportSigner } from './reports/signing.js';
+import { reportRoutes } from './routes/reports.js';
 import { accessRoutes } from './routes/access.js';
 import { ackPageRoutes } from './routes/ack-page.js';
 import { checkOwnerRoutes } from './routes/check-owners.js';
@@ -96,7 +99,22 @@ export async function buildApp(opts: BuildAppOptions): Promise<VigilApp> {
   const agentTokens = new AgentTokens(store, clock);
   const principals = new Principals(store, clock, { adminToken: config.adminToken, metricsToken: config.security.metricsToken });
   const audit = auditor(store, clock);
-  const ctx: AppContext = { config, store, clock, logger, engine, metrics, sinks: opts.sinks ?? [], definitions, incidents, agentTokens, principals, audit };
+  const ctx: AppContext = {
+    config,
+    store,
+    clock,
+    logger,
+    engine,
+    metrics,
+    sinks: opts.sinks ?? [],
+    definitions,
+    incidents,
+    agentTokens,
+    principals,
+    audit,
+    reportSigner: await ReportSigner.from(store.settings, config.security.reportKey),
+    reportLinks: await ReportLinks.from(store.settings),
+  };
   const routes = installGuard(app, principals, new AuthFailures(clock, config.security.authFailuresPerMinute), () => metrics.authLimited());
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -136,6 +154,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<VigilApp> {
   checkOwnerRoutes(app, ctx);
   accessRoutes(app, ctx);
   portalRoutes(app, ctx);
+  reportRoutes(app, ctx);
   for (const p of opts.plugins ?? []) void app.register(p);
   return { app, engine, incidents, metrics, routes };
 }

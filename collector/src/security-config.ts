@@ -41,6 +41,8 @@ export const SecuritySection = Type.Object(
     tls: Type.Optional(Type.Object({ cert: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }) }, { additionalProperties: false })),
     /** The acknowledge-link key from a file (0600) instead of the database; or env VIGIL_ACK_SECRET. */
     ackSecretFile: Type.Optional(Type.String()),
+    /** The Ed25519 report-signing key (PKCS#8 PEM, 0600) instead of one generated in the database; or env VIGIL_REPORT_KEY. */
+    reportKeyFile: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
 );
@@ -57,6 +59,8 @@ export interface SecurityConfig {
   tls: { certFile: string; keyFile: string } | undefined;
   /** From security.ackSecretFile or VIGIL_ACK_SECRET; undefined: notifications.ackSecret, else the database. */
   ackSecret: string | undefined;
+  /** From security.reportKeyFile or VIGIL_REPORT_KEY; undefined: generated once in the database. */
+  reportKey: string | undefined;
 }
 
 /**
@@ -110,5 +114,6 @@ export function parseSecurity(
     keepAliveTimeoutMs: ms(s?.connections?.keepAliveTimeout, 5_000),
     tls: s?.tls ? { certFile: resolve(baseDir, s.tls.cert), keyFile: resolve(baseDir, s.tls.key) } : undefined,
     ackSecret: env.VIGIL_ACK_SECRET ?? file(s?.ackSecretFile, '/security/ackSecretFile'),
+    reportKey: env.VIGIL_REPORT_KEY ?? file(s?.reportKeyFile, '/security/reportKeyFile'),
   };
 }

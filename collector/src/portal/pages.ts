@@ -105,6 +105,7 @@ export function clientPage(v: ClientView): string {
     `<h2>Open incidents</h2><table><tr><th>#</th><th>Service</th><th>Kind</th><th>Started</th><th>State</th></tr>${incidentRows(v.open, false)}</table>` +
     `<h2>Recent incidents (this period)</h2><table><tr><th>#</th><th>Service</th><th>Kind</th><th>Started</th><th>Resolved</th></tr>${incidentRows(v.recent, true)}</table>` +
     `<h2>Maintenance ahead</h2>${maint}` +
-    `<h2>Reports</h2><p><a href="/portal/${encodeURIComponent(r.client)}/report.json">This period's figures (JSON)</a></p></main>`;
+    `<h2>Reports</h2><p><a href="/portal/${encodeURIComponent(r.client)}/report.html">This period's report</a> · ` +
+    `<a href="/portal/${encodeURIComponent(r.client)}/report.json">its figures (JSON)</a></p></main>`;
   return layout(`${r.client} — Vigil`, body, header);
 }

@@ -6,6 +6,8 @@ import { principalName, principalOf, seesClient } from '../access/index.js';
 import { clearSession, sameOrigin, sessionCookie } from '../access/session.js';
 import type { AppContext, VigilFastify } from '../app-context.js';
 import { slaReportFor } from '../sla-query.js';
+import { reportHtml } from '../reports/html.js';
+import { buildReport } from '../reports/model.js';
 import { CSP, clientPage, loginPage, messagePage } from './pages.js';
 
 const AHEAD_MS = 14 * 86_400_000;
@@ -89,6 +91,13 @@ export function portalRoutes(app: VigilFastify, ctx: AppContext): void {
         who: principalName(p),
       }),
     );
+  });
+
+  app.get('/portal/:client/report.html', { config: { access: 'portal' }, schema: { params: ClientParam } }, async (req, reply) => {
+    if (!seesClient(principalOf(req), req.params.client))
+      return html(reply, 403, messagePage('Not allowed', `This sign-in does not give access to ${req.params.client}.`));
+    const body = await buildReport(ctx.store, ctx.definitions(), req.params.client, undefined, ctx.clock.now());
+    return html(reply, 200, reportHtml(body, ctx.reportSigner.sign(body as unknown as Record<string, unknown>)));
   });
 
   app.get('/portal/:client/report.json', { config: { access: 'portal' }, schema: { params: ClientParam } }, async (req, reply) => {

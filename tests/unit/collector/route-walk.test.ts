@@ -45,6 +45,11 @@ const EXPECTED: Record<string, Class> = {
   'GET /portal/': 'portal',
   'GET /portal/:client': 'portal',
   'GET /portal/:client/report.json': 'portal',
+  'GET /portal/:client/report.html': 'portal',
+  'GET /api/v1/reports/public-key': 'public',
+  'GET /api/v1/reports/:client': 'report',
+  'POST /api/v1/reports/:client/link': 'report',
+  'GET /reports/:client': 'public',
 };
 /** Who gets past authentication and authorization, per class (the rest: 401 without a valid principal, 403 with the wrong one). */
 const THROUGH: Record<Exclude<Class, 'public' | 'portal'>, Caller[]> = {

@@ -1,0 +1,64 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { request } from 'undici';
+import { VigilError } from '../../../shared/errors.js';
+import { verifyReport } from '../../../shared/report/canonical.js';
+import { targetFrom } from './api-client.js';
+
+interface Conn {
+  collector?: string;
+  token?: string;
+  adminToken?: string;
+}
+
+/** `vigil report` — a client's contract report from a running collector, and `vigil report verify FILE`. */
+export function reportCommand(): Command {
+  const cmd = new Command('report')
+    .description('contract SLA reports: fetch one (json, csv, html), or verify a signed JSON report')
+    .option('--client <id>', 'client id')
+    .option('--period <label>', 'e.g. 2026-10 (default: the current period)')
+    .option('--format <format>', 'json, csv or html', 'json')
+    .option('--out <file>', 'write to this file (default: stdout)')
+    .option('--collector <url>', 'collector URL (env VIGIL_COLLECTOR_URL)')
+    .option('--token <token>', 'a reporter, viewer or operator token, or the admin token (env VIGIL_TOKEN)')
+    .action(async (o: Conn & { client?: string; period?: string; format: string; out?: string }) => {
+      if (!o.client) throw new VigilError('QUERY_INVALID', 'name the client: vigil report --client C [--period 2026-10] [--format json|csv|html]');
+      if (!['json', 'csv', 'html'].includes(o.format)) throw new VigilError('QUERY_INVALID', `--format must be json, csv or html, not "${o.format}"`);
+      const t = targetFrom(o);
+      const q = new URLSearchParams({ format: o.format, ...(o.period ? { period: o.period } : {}) });
+      const res = await request(new URL(`/api/v1/reports/${encodeURIComponent(o.client)}?${q}`, t.collector), {
+        headers: t.adminToken ? { authorization: `Bearer ${t.adminToken}` } : {},
+      }).catch((e: Error) => {
+        throw new VigilError('UPSTREAM', `cannot reach the collector at ${t.collector}: ${e.message}`);
+      });
+      const text = await res.body.text();
+      if (res.statusCode >= 400) {
+        const err = (JSON.parse(text || '{}') as { error?: { code: string; message: string } }).error;
+        throw new VigilError((err?.code ?? 'VIGIL_ERR_UPSTREAM').replace(/^VIGIL_ERR_/, '') as never, err?.message ?? `HTTP ${res.statusCode}`);
+      }
+      if (o.out) writeFileSync(o.out, text);
+      else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    });
+  cmd
+    .command('verify')
+    .description('check a signed JSON report: intact, and signed by the collector’s key')
+    .argument('<file>', 'the report (JSON)')
+    .option('--public-key <file>', 'the collector’s public key (PEM), e.g. saved from GET /api/v1/reports/public-key')
+    .option('--collector <url>', 'fetch the public key from this collector instead')
+    .action(async (file: string, o: { publicKey?: string; collector?: string }) => {
+      let report: Record<string, unknown>;
+      try {
+        report = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      } catch (e) {
+        throw new VigilError('QUERY_INVALID', `${file} is not a JSON report: ${(e as Error).message}`);
+      }
+      const key = o.publicKey
+        ? readFileSync(o.publicKey, 'utf8')
+        : await (await request(new URL('/api/v1/reports/public-key', targetFrom(o).collector))).body.text();
+      const problems = verifyReport(report, key);
+      if (problems.length > 0) throw new VigilError('BODY_INVALID', `${file}: NOT verified — ${problems.join('; ')}`);
+      const sig = report.signature as { sha256: string };
+      process.stdout.write(`${file}: verified (SHA-256 ${sig.sha256}, Ed25519 signature valid for this key)\n`);
+    });
+  return cmd;
+}

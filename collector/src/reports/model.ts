@@ -1,0 +1,99 @@
+import { VigilError } from '../../../shared/errors.js';
+import { selectDefinition } from '../../../shared/sla/definition.js';
+import { resolvePeriod } from '../../../shared/sla/period.js';
+import type { SlaDefinition } from '../../../shared/sla/types.js';
+import { IncidentViews } from '../incidents/views.js';
+import { slaReportFor } from '../sla-query.js';
+import type { Store } from '../store/types.js';
+
+/** After the end of a period, how long its report stays provisional (late data, down runs across the end). */
+export const SETTLE_MS = 6 * 3_600_000;
+
+/**
+ * The contract report of one client and period, the canonical JSON every other format is made
+ * from (schema `vigil.report/v1`): per service the SLA figures with the carve-outs' reasons and
+ * authors, the incidents with their times and marks against the contract targets, adherence,
+ * coverage, and provenance. Reproducible from the store: the same inputs give the same JSON but
+ * for `generatedAt`.
+ */
+export async function buildReport(store: Store, defs: readonly SlaDefinition[], client: string, periodLabel: string | undefined, now: number) {
+  const latest = selectDefinition(defs, client, now);
+  if (!latest) throw new VigilError('NOT_FOUND', `no SLA definition for client "${client}"`);
+  const period = resolvePeriod(latest.services[0]?.period ?? 'calendar-month', periodLabel ?? { asOf: now }, latest.timezone);
+  if (period.start > now) throw new VigilError('QUERY_INVALID', `period ${period.label} has not started yet`);
+  const def = selectDefinition(defs, client, period.start) ?? latest;
+  const sla = await slaReportFor(store, defs, client, periodLabel, now);
+  const exclusions = await store.exclusions.list(client, period.start, period.end);
+  const views = new IncidentViews(store.incidents, store.outbox, () => defs);
+  const { summary, incidents } = await views.stats(client, period.start, period.end, now);
+  const status = now < period.end + SETTLE_MS ? 'provisional' : 'final';
+  return {
+    schema: 'vigil.report/v1' as const,
+    client,
+    period: { label: period.label, start: new Date(period.start).toISOString(), end: new Date(period.end).toISOString(), timezone: def.timezone },
+    status,
+    ...(status === 'provisional' ? { provisionalUntil: new Date(period.end + SETTLE_MS).toISOString() } : {}),
+    definition: { version: sla.definitionVersion, effectiveFrom: new Date(def.effectiveFrom).toISOString() },
+    generatedAt: new Date(now).toISOString(),
+    services: sla.services.map((s) => {
+      const svc = def.services.find((x) => x.id === s.id);
+      const mine = exclusions.filter((e) => e.service === s.id);
+      return {
+        id: s.id,
+        target: s.target,
+        availabilityPercent: s.availabilityPercent === null ? null : Math.round(s.availabilityPercent * 1000) / 1000,
+        availabilityExact: s.availabilityPercent,
+        /** No measured time at all: not 100 %, no data. */
+        noData: s.measuredSeconds === 0,
+        measuredSeconds: s.measuredSeconds,
+        downtimeSeconds: s.downtimeSeconds,
+        maintenanceSeconds: s.maintenanceSeconds,
+        excludedSeconds: s.excludedSeconds,
+        exclusions: mine.map((e) => ({ start: new Date(e.start).toISOString(), end: new Date(e.end).toISOString(), reason: e.reason, addedBy: e.addedBy })),
+        outsideBusinessHoursSeconds: s.outsideBusinessHoursSeconds,
+        unknownSeconds: s.unknownSeconds,
+        coverage: s.coverage,
+        breached: s.breached,
+        creditPercent: s.creditPercent,
+        creditTiers: svc?.credits?.tiers ?? [],
+        creditCap: svc?.credits?.cap ?? null,
+        errorBudget: s.errorBudget,
+        incidentCount: s.incidentCount,
+        mttrSeconds: s.mttrSeconds,
+        members: svc?.members ?? [],
+        downIntervals: s.downIntervals.map((i) => ({
+          start: new Date(i.start).toISOString(),
+          end: new Date(i.end).toISOString(),
+          seconds: (i.end - i.start) / 1000,
+        })),
+      };
+    }),
+    incidents: incidents.map((i) => ({
+      id: i.id,
+      service: i.service,
+      kind: i.kind,
+      priority: i.priority,
+      status: i.status,
+      started: i.started,
+      detected: i.detected,
+      acknowledged: i.acknowledged,
+      acknowledgedBy: i.acknowledgedBy,
+      resolved: i.resolved,
+      timeToDetectSeconds: i.timeToDetectSeconds,
+      timeToNotifySeconds: i.timeToNotifySeconds,
+      timeToAcknowledgeSeconds: i.timeToAcknowledgeSeconds,
+      timeToResolveSeconds: i.timeToResolveSeconds,
+      targets: i.targets,
+      within: i.within,
+    })),
+    adherence: summary.adherence,
+    incidentSummary: {
+      count: summary.count,
+      open: summary.open,
+      byPriority: summary.byPriority,
+      mttaSeconds: summary.mttaSeconds,
+      mttrSeconds: summary.mttrSeconds,
+    },
+  };
+}
+export type Report = Awaited<ReturnType<typeof buildReport>>;
