@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -255,6 +255,15 @@ describe('incidents e2e: every channel gets DOWN, ESCALATION / ACK and RESOLVED 
     expect(audit.entries[0]).toMatchObject({ principal: 'admin', target: created.id, source: '127.0.0.1' });
     const acks = JSON.parse(await run(['audit', 'list', '--action', 'incident.ack', '--collector', base, '--admin-token', ADMIN]));
     expect(acks.entries[0]).toMatchObject({ client: 'e2e', detail: { by: 'noc-oncall', via: 'cli' } });
+    // the contract report, fetched with the viewer's token, verified against the collector's key; one changed byte is caught
+    const file = join(dir.path, 'report.json');
+    await run(['report', '--client', 'e2e', '--format', 'json', '--out', file, '--collector', base, '--token', created.token]);
+    expect(await run(['report', 'verify', file, '--collector', base])).toContain('verified');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"status":"', '"status":"x'));
+    const tampered = startChild('node', [VIGIL, 'report', 'verify', file, '--collector', base]);
+    await new Promise((r) => tampered.proc.once('exit', r));
+    expect(tampered.proc.exitCode).not.toBe(0);
+    expect(tampered.output()).toMatch(/NOT verified/);
     await run(['api-token', 'revoke', created.id, '--collector', base, '--admin-token', ADMIN]);
     expect((await fetch(`${base}/api/v1/sla/e2e`, { headers: { authorization: `Bearer ${created.token}` } })).status).toBe(401);
   }, 60_000);

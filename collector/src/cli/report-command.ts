@@ -15,6 +15,8 @@ interface Conn {
 export function reportCommand(): Command {
   const cmd = new Command('report')
     .description('contract SLA reports: fetch one (json, csv, html), or verify a signed JSON report')
+    // `vigil report verify F --collector U`: options after the subcommand are the subcommand's
+    .enablePositionalOptions()
     .option('--client <id>', 'client id')
     .option('--period <label>', 'e.g. 2026-10 (default: the current period)')
     .option('--format <format>', 'json, csv or html', 'json')

@@ -74,6 +74,17 @@ describe('client portal in Chromium', () => {
     mkdirSync(SHOTS, { recursive: true });
     writeFileSync(join(SHOTS, 'portal-acme.png'), png);
 
+    // the contract report, as the portal links it: the JSON's figures, and a screenshot of its first page
+    await page.navigate(`${base}/portal/acme/report.html`);
+    await page.until(`document.readyState === 'complete' && document.querySelector('[data-status]')`, 'the report page');
+    const json = (await f.app.inject({ url: '/api/v1/reports/acme', headers: { authorization: `Bearer ${viewer}` } })).json();
+    expect(await page.evaluate<string>(`document.querySelector('[data-service="network"]').dataset.availability`)).toBe(
+      String(json.services[0].availabilityPercent),
+    );
+    expect(await page.evaluate<number>(`document.querySelectorAll('[data-incident]').length`)).toBe(json.incidents.length);
+    writeFileSync(join(SHOTS, 'report-acme.png'), await page.screenshot());
+    await page.navigate(`${base}/portal/acme`);
+    await page.until(`document.readyState === 'complete' && location.pathname === '/portal/acme'`, 'back on the acme page');
     expect(await page.evaluate<string>(`fetch('/portal/acme/report.json').then(() => 'fetched', () => 'blocked')`)).toBe('blocked'); // CSP: no script fetches
     await page.navigate(`${base}/portal/globex`);
     await page.until(`document.readyState === 'complete' && document.querySelector('h1')?.textContent === 'Not allowed'`, 'the refusal page');
