@@ -49,3 +49,15 @@ export function verifyReport(report: Record<string, unknown>, publicKey: string)
   if (!verifySignature(null, Buffer.from(bytes), key, Buffer.from(sig.value, 'base64'))) problems.push('the signature does not verify with this public key');
   return problems;
 }
+
+/**
+ * The signed JSON a PDF report carries (Info key `VigilReport`, base64; collector/src/reports/pdf.ts),
+ * or undefined. pdfkit writes Info values as indirect string objects: `/VigilReport 14 0 R` … `14 0 obj (…)`.
+ */
+export function reportInPdf(pdf: Buffer): Record<string, unknown> | undefined {
+  const s = pdf.toString('latin1');
+  const ref = /\/VigilReport (\d+) 0 R/.exec(s);
+  const direct = /\/VigilReport \(([A-Za-z0-9+/=]+)\)/.exec(s);
+  const value = ref ? new RegExp(`(?:^|\\n)${ref[1]} 0 obj\\s*\\(([A-Za-z0-9+/=]+)\\)`).exec(s)?.[1] : direct?.[1];
+  return value === undefined ? undefined : (JSON.parse(Buffer.from(value, 'base64').toString('utf8')) as Record<string, unknown>);
+}

@@ -264,6 +264,9 @@ describe('incidents e2e: every channel gets DOWN, ESCALATION / ACK and RESOLVED 
     await new Promise((r) => tampered.proc.once('exit', r));
     expect(tampered.proc.exitCode).not.toBe(0);
     expect(tampered.output()).toMatch(/NOT verified/);
+    const pdf = join(dir.path, 'report.pdf');
+    await run(['report', '--client', 'e2e', '--format', 'pdf', '--out', pdf, '--collector', base, '--token', created.token]);
+    expect(await run(['report', 'verify', pdf, '--collector', base])).toContain('verified');
     await run(['api-token', 'revoke', created.id, '--collector', base, '--admin-token', ADMIN]);
     expect((await fetch(`${base}/api/v1/sla/e2e`, { headers: { authorization: `Bearer ${created.token}` } })).status).toBe(401);
   }, 60_000);

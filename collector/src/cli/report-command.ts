@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { request } from 'undici';
 import { VigilError } from '../../../shared/errors.js';
-import { verifyReport } from '../../../shared/report/canonical.js';
+import { reportInPdf, verifyReport } from '../../../shared/report/canonical.js';
 import { targetFrom } from './api-client.js';
 
 interface Conn {
@@ -19,13 +19,14 @@ export function reportCommand(): Command {
     .enablePositionalOptions()
     .option('--client <id>', 'client id')
     .option('--period <label>', 'e.g. 2026-10 (default: the current period)')
-    .option('--format <format>', 'json, csv or html', 'json')
+    .option('--format <format>', 'json, csv, html or pdf', 'json')
     .option('--out <file>', 'write to this file (default: stdout)')
     .option('--collector <url>', 'collector URL (env VIGIL_COLLECTOR_URL)')
     .option('--token <token>', 'a reporter, viewer or operator token, or the admin token (env VIGIL_TOKEN)')
     .action(async (o: Conn & { client?: string; period?: string; format: string; out?: string }) => {
       if (!o.client) throw new VigilError('QUERY_INVALID', 'name the client: vigil report --client C [--period 2026-10] [--format json|csv|html]');
-      if (!['json', 'csv', 'html'].includes(o.format)) throw new VigilError('QUERY_INVALID', `--format must be json, csv or html, not "${o.format}"`);
+      if (!['json', 'csv', 'html', 'pdf'].includes(o.format))
+        throw new VigilError('QUERY_INVALID', `--format must be json, csv, html or pdf, not "${o.format}"`);
       const t = targetFrom(o);
       const q = new URLSearchParams({ format: o.format, ...(o.period ? { period: o.period } : {}) });
       const res = await request(new URL(`/api/v1/reports/${encodeURIComponent(o.client)}?${q}`, t.collector), {
@@ -33,12 +34,14 @@ export function reportCommand(): Command {
       }).catch((e: Error) => {
         throw new VigilError('UPSTREAM', `cannot reach the collector at ${t.collector}: ${e.message}`);
       });
-      const text = await res.body.text();
+      const bytes = Buffer.from(await res.body.arrayBuffer());
+      const text = bytes.toString('utf8');
       if (res.statusCode >= 400) {
         const err = (JSON.parse(text || '{}') as { error?: { code: string; message: string } }).error;
         throw new VigilError((err?.code ?? 'VIGIL_ERR_UPSTREAM').replace(/^VIGIL_ERR_/, '') as never, err?.message ?? `HTTP ${res.statusCode}`);
       }
-      if (o.out) writeFileSync(o.out, text);
+      if (o.out) writeFileSync(o.out, bytes);
+      else if (o.format === 'pdf') throw new VigilError('QUERY_INVALID', 'a PDF goes to a file: add --out FILE.pdf');
       else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     });
   cmd
@@ -48,12 +51,7 @@ export function reportCommand(): Command {
     .option('--public-key <file>', 'the collector’s public key (PEM), e.g. saved from GET /api/v1/reports/public-key')
     .option('--collector <url>', 'fetch the public key from this collector instead')
     .action(async (file: string, o: { publicKey?: string; collector?: string }) => {
-      let report: Record<string, unknown>;
-      try {
-        report = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-      } catch (e) {
-        throw new VigilError('QUERY_INVALID', `${file} is not a JSON report: ${(e as Error).message}`);
-      }
+      const report = readReport(file);
       const key = o.publicKey
         ? readFileSync(o.publicKey, 'utf8')
         : await (await request(new URL('/api/v1/reports/public-key', targetFrom(o).collector))).body.text();
@@ -63,4 +61,19 @@ export function reportCommand(): Command {
       process.stdout.write(`${file}: verified (SHA-256 ${sig.sha256}, Ed25519 signature valid for this key)\n`);
     });
   return cmd;
+}
+
+/** A JSON report, or the signed JSON a PDF report carries in its Info dictionary (reports/pdf.ts). */
+function readReport(file: string): Record<string, unknown> {
+  const raw = readFileSync(file);
+  try {
+    if (raw.subarray(0, 5).toString('latin1') === '%PDF-') {
+      const inside = reportInPdf(raw);
+      if (!inside) throw new Error('it carries no Vigil report (not made by Vigil, or its metadata was removed)');
+      return inside;
+    }
+    return JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new VigilError('QUERY_INVALID', `${file} is not a Vigil report: ${(e as Error).message}`);
+  }
 }

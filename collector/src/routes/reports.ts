@@ -6,6 +6,7 @@ import type { AppContext, VigilFastify } from '../app-context.js';
 import { reportCsv } from '../reports/csv.js';
 import { reportHtml } from '../reports/html.js';
 import { buildReport } from '../reports/model.js';
+import { reportPdf } from '../reports/pdf.js';
 
 const Period = Type.String({ pattern: '^(\\d{4}-\\d{2}|\\d{4}-Q[1-4]|\\d{4}-\\d{2}-\\d{2})$' });
 const ClientParam = Type.Object({ client: Type.String({ pattern: '^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$' }) });
@@ -25,6 +26,11 @@ export function reportRoutes(app: VigilFastify, ctx: AppContext): void {
     const name = `vigil-report-${client}-${body.period.label}`;
     if (format === 'csv')
       return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`).send(reportCsv(body));
+    if (format === 'pdf')
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `attachment; filename="${name}.pdf"`)
+        .send(await reportPdf(body, signature));
     if (format === 'html')
       return reply
         .type('text/html; charset=utf-8')
@@ -43,7 +49,10 @@ export function reportRoutes(app: VigilFastify, ctx: AppContext): void {
       config: { access: 'report' },
       schema: {
         params: ClientParam,
-        querystring: Type.Object({ period: Type.Optional(Period), format: Type.Optional(Type.Enum(['json', 'csv', 'html'])) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          { period: Type.Optional(Period), format: Type.Optional(Type.Enum(['json', 'csv', 'html', 'pdf'])) },
+          { additionalProperties: false },
+        ),
       },
     },
     async (req, reply) => {
