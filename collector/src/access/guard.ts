@@ -63,14 +63,17 @@ export function installGuard(app: VigilFastify, principals: Principals, failures
   });
   app.addHook('onRequest', async (req, reply) => {
     const access = req.routeOptions.config?.access;
-    // a load balancer's health probe keeps working from a locked-out address (it authenticates nothing)
-    const wait = req.routeOptions.url === '/healthz' ? 0 : failures.waitSeconds(req.ip);
-    if (wait > 0) {
+    // Agents (256-bit generated tokens, often many behind one NAT) are never locked out and never lock
+    // anyone out; neither is a load balancer's /healthz. A locked-out address still gets through with a
+    // generated API token (vgt_…, not guessable): the lock guards the configured secrets (admin, metrics).
+    if (access === 'agent' || req.routeOptions.url === '/healthz') return;
+    const wait = failures.waitSeconds(req.ip);
+    if (wait > 0 && !presentsGeneratedToken(req)) {
       onLimited();
       reply.header('retry-after', String(wait));
       throw new VigilError('RATE_LIMITED', `too many failed authentications from ${req.ip}; retry in ${wait} s`);
     }
-    if (access === undefined || access === 'public' || access === 'agent') return;
+    if (access === undefined || access === 'public') return;
     if (access === 'portal') {
       // the portal's session: its cookie holds the token; without a valid one, the login page
       const token = sessionToken(req);
@@ -85,7 +88,7 @@ export function installGuard(app: VigilFastify, principals: Principals, failures
     req.principal = p;
   });
   app.addHook('onResponse', async (req, reply) => {
-    if (reply.statusCode === 401) failures.note(req.ip);
+    if (reply.statusCode === 401 && req.routeOptions.config?.access !== 'agent') failures.note(req.ip);
   });
   return routes;
 }
@@ -95,6 +98,12 @@ export interface RouteAccess {
   method: string;
   url: string;
   access: Access;
+}
+
+/** A bearer or session token of the generated kind (vgt_ + 256 random bits). */
+function presentsGeneratedToken(req: FastifyRequest): boolean {
+  const h = req.headers.authorization;
+  return (h?.startsWith('Bearer vgt_') ?? false) || (sessionToken(req)?.startsWith('vgt_') ?? false);
 }
 
 function bearerOf(req: FastifyRequest): string {

@@ -192,3 +192,18 @@ describe('source address', () => {
     }
   });
 });
+
+describe('the lock-out never stops', () => {
+  it('agents (their 401s do not count either) nor callers with a generated API token; it stops admin-token guesses', async () => {
+    f = await collectorFixture({ security: { authFailuresPerMinute: 3 } });
+    const a = await f.enroll('site-a');
+    const op = (await f.app.inject({ method: 'POST', url: '/api/v1/admin/api-tokens', headers: AS_ADMIN, payload: { name: 'noc', role: 'operator' } })).json();
+    for (let i = 0; i < 5; i++) expect((await f.ingest({ ...a, token: 'f'.repeat(64) }, [{ check: 'fw-1', status: 'up' }])).statusCode).toBe(401);
+    expect((await f.app.inject({ url: '/api/v1/checks', headers: AS_ADMIN })).statusCode).toBe(200); // agents' failures locked nobody out
+    for (let i = 0; i < 3; i++) expect((await f.app.inject({ url: '/api/v1/checks', headers: bearer(`guess-${i}-0123456789abcdef`) })).statusCode).toBe(401);
+    expect((await f.app.inject({ url: '/api/v1/checks', headers: AS_ADMIN })).statusCode).toBe(429);
+    expect((await f.app.inject({ url: '/api/v1/checks', headers: bearer(op.token) })).statusCode).toBe(200);
+    expect((await f.ingest(a, [{ check: 'fw-1', status: 'up' }])).statusCode).toBe(200);
+    expect((await f.heartbeat(a, ['fw-1'])).statusCode).toBe(200);
+  });
+});
