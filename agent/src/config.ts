@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { VigilError, type Problem } from '../../shared/errors.js';
 import { Labels } from '../../shared/protocol/v1/common.js';
+import { FailureReason } from '../../shared/protocol/v1/batch.js';
 import { DurationSchema as Duration, parseDurationMs } from '../../shared/sla/duration.js';
 import { readYamlFile } from '../../shared/yaml-file.js';
 import { validator } from '../../shared/validate.js';
@@ -16,6 +17,7 @@ const CheckBase = Type.Object({
   retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 })),
   retryInterval: Type.Optional(Duration),
   confirmRetries: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 })),
+  confirmOn: Type.Optional(Type.Array(FailureReason, { maxItems: 32 })),
   labels: Type.Optional(Labels),
 });
 /** `268435456`, `256MiB`, `64 MB`, `1GiB` … */
@@ -54,6 +56,7 @@ const AgentFile = Type.Object(
           retries: Type.Optional(Type.Integer({ minimum: 0 })),
           retryInterval: Type.Optional(Duration),
           confirmRetries: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 })),
+          confirmOn: Type.Optional(Type.Array(FailureReason, { maxItems: 32 })),
         },
         { additionalProperties: false },
       ),
@@ -102,6 +105,8 @@ export interface CheckConfig {
   retryIntervalMs?: number;
   /** Such re-probes per failure streak (default 1: with the collector's confirmDown 2, DOWN ~2 s after the first failure). */
   confirmRetries?: number;
+  /** The failure reasons that are re-probed after retryInterval (others wait for the next normal run). */
+  confirmOn?: readonly FailureReason[];
   labels: Record<string, string>;
   options: Record<string, unknown>;
 }
@@ -152,8 +157,16 @@ function spoolConfig(s: Static<typeof SpoolSection> | undefined, problems: Probl
 
 /** Faster confirmation's default re-probe delay (per check `retryInterval`, or in `defaults`). */
 const DEFAULT_RETRY_INTERVAL_MS = 2000;
+/**
+ * What the re-probe confirms by default: failures that say nothing is serving (connection refused,
+ * host or network unreachable, no answer within the timeout, name not resolved). A 503, a reset, a
+ * wrong keyword or a quality figure is as often a glitch of a few seconds: those wait for the next
+ * normal run, so a short glitch is never confirmed by a re-probe that lands inside it (bench:detect's
+ * flapping targets). Add `status` or `reset` to `confirmOn` where a 5xx is an outage worth paging fast.
+ */
+export const DEFAULT_CONFIRM_ON: readonly FailureReason[] = ['refused', 'unreachable', 'timeout', 'dns'];
 /** The keys of a check every type has (the rest are its probe's options). */
-const BASE_KEYS = ['/id', '/type', '/interval', '/timeout', '/retries', '/retryInterval', '/confirmRetries', '/'];
+const BASE_KEYS = ['/id', '/type', '/interval', '/timeout', '/retries', '/retryInterval', '/confirmRetries', '/confirmOn', '/'];
 
 const fileCheck = validator(AgentFile);
 const baseCheck = validator(CheckBase);
@@ -170,7 +183,8 @@ export function parseAgentConfig(raw: unknown, source: string, registry: ProbeRe
   expandTemplates(f.checks, problems, baseDir).forEach(({ path, check: c }) => {
     const baseProblems = baseCheck.problems(c);
     if (baseProblems.length > 0 && (typeof c !== 'object' || c === null)) return void problems.push({ path, message: 'must be an object' });
-    const { id, type, interval, timeout, retries, retryInterval, confirmRetries, labels, ...options } = c as Static<typeof CheckBase> & Record<string, unknown>;
+    const { id, type, interval, timeout, retries, retryInterval, confirmRetries, confirmOn, labels, ...options } = c as Static<typeof CheckBase> &
+      Record<string, unknown>;
     for (const p of baseProblems)
       if (BASE_KEYS.some((k) => p.path.startsWith(k)) && !p.message.startsWith('unknown field'))
         problems.push({ path: `${path}${p.path === '/' ? '' : p.path}`, message: p.message });
@@ -196,6 +210,7 @@ export function parseAgentConfig(raw: unknown, source: string, registry: ProbeRe
       retries: retries ?? f.defaults?.retries ?? 0,
       retryIntervalMs,
       confirmRetries: confirmRetries ?? f.defaults?.confirmRetries ?? 1,
+      confirmOn: confirmOn ?? f.defaults?.confirmOn ?? DEFAULT_CONFIRM_ON,
       labels: { ...(f.labels ?? {}), ...(labels ?? {}) },
       options,
     });

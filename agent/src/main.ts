@@ -102,9 +102,13 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
     if (!ok) logger.warn({ queuedBatches: s.batches }, 'heartbeat not delivered');
   };
   const timers: NodeJS.Timeout[] = [];
-  await beat();
+  // the checks start at once: a collector that accepts and never answers must not hold the first results
+  // back for the request deadline (they are spooled either way; batches built before the collector's
+  // limits are known are split to them when sent)
   scheduler.start();
-  timers.push(setInterval(() => void beat(), config.heartbeatIntervalMs));
+  const beatLogged = () => beat().catch((err) => logger.warn({ err }, 'heartbeat failed'));
+  void beatLogged();
+  timers.push(setInterval(() => void beatLogged(), config.heartbeatIntervalMs));
   if (config.host.enabled) {
     const sampleHost = () =>
       host.sample().then(

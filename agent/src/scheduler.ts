@@ -204,12 +204,15 @@ export class Scheduler {
     void runCheck(c, this.registry, this.runtime, this.clock, this.logger, this.control).then((r) => {
       this.running.delete(c.id);
       this.onResult(r, this.running.size === 0, reprobe);
-      this.confirm(c, r.status === 'up');
+      this.confirm(c, r.status === 'up', r.status === 'up' ? undefined : r.reason);
     });
   }
 
-  /** After a result: an `up` ends the failure streak; a failure arms a re-probe if the streak has one left and it comes before the next normal run. */
-  private confirm(c: CheckConfig, up: boolean): void {
+  /**
+   * After a result: an `up` ends the failure streak; a failure of a reason in `confirmOn` arms a
+   * re-probe if the streak has one left and it comes before the next normal run.
+   */
+  private confirm(c: CheckConfig, up: boolean, reason?: string): void {
     const streak = this.streaks.get(c.id);
     if (up) {
       if (streak) clearTimeout(streak.timer);
@@ -221,6 +224,7 @@ export class Scheduler {
     const delay = c.retryIntervalMs ?? 0;
     const nextAt = this.groupOf.get(c.id)?.nextAt ?? Infinity;
     if (this.control.stopped || delay <= 0 || s.timer || s.reprobes >= (c.confirmRetries ?? 0) || this.clock.now() + delay >= nextAt) return;
+    if (c.confirmOn && !c.confirmOn.includes((reason ?? 'error') as never)) return;
     s.reprobes++;
     s.timer = setTimeout(() => {
       s.timer = undefined;

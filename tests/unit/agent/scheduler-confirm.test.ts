@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../../shared/clock.js';
 import { silentLogger } from '../../../shared/logger.js';
-import type { CheckConfig } from '../../../agent/src/config.js';
+import { type CheckConfig, DEFAULT_CONFIRM_ON, parseAgentConfig } from '../../../agent/src/config.js';
 import type { ProbeRegistry } from '../../../agent/src/probes/registry.js';
 import { ProbeRuntime } from '../../../agent/src/probes/runtime.js';
 import type { Probe } from '../../../agent/src/probes/types.js';
@@ -12,7 +12,7 @@ afterEach(() => vi.useRealTimers());
 const runtime = new ProbeRuntime({ loadNative: () => null });
 
 /** One probe whose target is down while `down(now)` says so; each run takes `ms`; records starts, ends and overlaps. */
-function target(down: (now: number) => boolean, ms = 5) {
+function target(down: (now: number) => boolean, ms = 5, reason: 'refused' | 'status' | 'reset' = 'refused') {
   const t = { starts: [] as number[], running: 0, maxRunning: 0 };
   const probe: Probe = {
     type: 'web',
@@ -25,7 +25,7 @@ function target(down: (now: number) => boolean, ms = 5) {
         t.maxRunning = Math.max(t.maxRunning, ++t.running);
         setTimeout(() => {
           t.running--;
-          resolve(down(at) ? { status: 'down', reason: 'refused', durationMs: ms, metrics: {} } : { status: 'up', durationMs: ms, metrics: {} });
+          resolve(down(at) ? { status: 'down', reason, durationMs: ms, metrics: {} } : { status: 'up', durationMs: ms, metrics: {} });
         }, ms);
       }),
   };
@@ -40,6 +40,7 @@ const check = (o: Partial<CheckConfig> = {}): CheckConfig => ({
   retries: 0,
   retryIntervalMs: 2000,
   confirmRetries: 1,
+  confirmOn: DEFAULT_CONFIRM_ON,
   labels: {},
   options: {},
   ...o,
@@ -134,5 +135,40 @@ describe('scheduler: faster confirmation', () => {
     expect(vi.getTimerCount()).toBe(0);
     await vi.advanceTimersByTimeAsync(5000);
     expect(x.t.starts).toEqual([0]);
+  });
+
+  it('re-probes only failures that say nothing is serving (confirmOn): a 503 or a reset waits for the next normal run, unless confirmOn names it', async () => {
+    for (const [reason, confirmOn, starts] of [
+      ['status', DEFAULT_CONFIRM_ON, [0, 10_000, 20_000]],
+      ['reset', DEFAULT_CONFIRM_ON, [0, 10_000, 20_000]],
+      ['status', [...DEFAULT_CONFIRM_ON, 'status'], [0, 2005, 10_000, 20_000]],
+      ['refused', DEFAULT_CONFIRM_ON, [0, 2005, 10_000, 20_000]],
+    ] as const) {
+      vi.useFakeTimers({ now: 0 });
+      const x = target(() => true, 5, reason);
+      const a = run(check({ confirmOn }), x);
+      a.s.start();
+      await vi.advanceTimersByTimeAsync(20_010);
+      a.s.close();
+      expect(x.t.starts, `${reason} with confirmOn ${confirmOn.join(',')}`).toEqual(starts);
+    }
+  });
+
+  it('takes confirmOn per check and from defaults, and refuses an unknown reason', () => {
+    const registry: ProbeRegistry = new Map([['web', target(() => false).registry.get('web')!]]);
+    const file = (extra: object) => ({
+      collector: { url: 'http://127.0.0.1:1' },
+      stateDir: '/tmp/x',
+      checks: [
+        { id: 'a', type: 'web', ...extra },
+        { id: 'b', type: 'web' },
+      ],
+    });
+    const c = parseAgentConfig({ ...file({ confirmOn: ['status'] }), defaults: { confirmOn: ['refused'] } }, 'agent.yaml', registry);
+    expect(c.checks.map((x) => x.confirmOn)).toEqual([['status'], ['refused']]);
+    expect(parseAgentConfig(file({}), 'agent.yaml', registry).checks[0]!.confirmOn).toEqual(DEFAULT_CONFIRM_ON);
+    expect(() => parseAgentConfig(file({ confirmOn: ['glitch'] }), 'agent.yaml', registry)).toThrow(
+      expect.objectContaining({ code: 'VIGIL_ERR_CONFIG_INVALID' }),
+    );
   });
 });
