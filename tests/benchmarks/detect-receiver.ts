@@ -11,8 +11,12 @@ export interface Receipt {
   startsAt?: number;
 }
 
+/** Who sent a receipt: Vigil as configured by default, the second Vigil without re-probe, the reference. */
+export type Side = 'vigil' | 'vigilNoReprobe' | 'reference';
+
 /**
- * The bench's webhook receiver: POST /vigil takes Vigil's webhook (old shape
+ * The bench's webhook receiver: POST /vigil (and /vigil-no-reprobe, the second Vigil
+ * instance) takes Vigil's webhook (old shape
  * `{event: "service.down", incident: {service}}` or the NotificationMessage shape
  * `{event: "incident.opened", service, incident: {kind}}`), POST /alertmanager takes
  * Alertmanager's webhook. Only "down" notifications are kept; each is timed on arrival,
@@ -20,11 +24,12 @@ export interface Receipt {
  */
 export class HookReceiver {
   readonly vigil: Receipt[] = [];
+  readonly vigilNoReprobe: Receipt[] = [];
   readonly reference: Receipt[] = [];
   private server: Server | undefined;
   url = '';
   /** Called on each kept receipt (progress output). */
-  onReceipt: (kind: 'vigil' | 'reference', r: Receipt) => void = () => undefined;
+  onReceipt: (side: Side, r: Receipt) => void = () => undefined;
 
   async start(): Promise<void> {
     const port = await freePort();
@@ -36,7 +41,8 @@ export class HookReceiver {
       req.on('end', () => {
         res.end();
         try {
-          if (req.url === '/vigil') this.onVigil(JSON.parse(body), at);
+          if (req.url === '/vigil') this.onVigil(this.vigil, 'vigil', JSON.parse(body), at);
+          else if (req.url === '/vigil-no-reprobe') this.onVigil(this.vigilNoReprobe, 'vigilNoReprobe', JSON.parse(body), at);
           else if (req.url === '/alertmanager') this.onAlertmanager(JSON.parse(body), at);
         } catch {
           // not JSON: not a notification we time
@@ -58,12 +64,12 @@ export class HookReceiver {
     return list.filter((r) => r.target === target && r.at >= since).sort((a, b) => a.at - b.at)[0];
   }
 
-  private onVigil(b: { event?: string; service?: string; incident?: { service?: string; kind?: string } }, at: number): void {
+  private onVigil(list: Receipt[], side: Side, b: { event?: string; service?: string; incident?: { service?: string; kind?: string } }, at: number): void {
     const down = b.event === 'service.down' || (b.event === 'incident.opened' && (b.incident?.kind ?? 'service-down') === 'service-down');
     const target = b.service ?? b.incident?.service;
     if (!down || !target) return;
-    this.vigil.push({ target, at });
-    this.onReceipt('vigil', { target, at });
+    list.push({ target, at });
+    this.onReceipt(side, { target, at });
   }
 
   private onAlertmanager(b: { alerts?: Array<{ status?: string; labels?: Record<string, string>; startsAt?: string }> }, at: number): void {

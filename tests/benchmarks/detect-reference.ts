@@ -11,12 +11,12 @@ import type { Target } from './detect-targets.js';
  */
 export async function startReference(
   dir: string,
-  targets: readonly Target[],
+  targets: readonly Pick<Target, 'name' | 'url'>[],
   hookUrl: string,
   intervalS: number,
   forS: number,
   children: Child[],
-): Promise<{ promUrl: string }> {
+): Promise<{ promUrl: string; diagnose(): Promise<string> }> {
   const [bbPort, amPort, promPort] = [await freePort(), await freePort(), await freePort()];
   mkdirSync(join(dir, 'prom-data'), { recursive: true });
   mkdirSync(join(dir, 'am-data'));
@@ -66,9 +66,11 @@ export async function startReference(
     ].join('\n') + '\n',
   );
 
+  const mine: Array<{ name: string; child: Child }> = [];
   const start = async (name: string, cmd: string, args: string[], ready: string) => {
     const child = startChild(cmd, args, dir);
     children.push(child);
+    mine.push({ name, child });
     await waitFor(async () => (await fetch(ready)).ok || undefined, name, 30_000).catch((e) => {
       throw new Error(`${(e as Error).message}\n${child.output()}`);
     });
@@ -105,5 +107,24 @@ export async function startReference(
     return Number(q.data.result[0]?.value[1] ?? 0);
   };
   await waitFor(async () => (await upCount()) === targets.length || undefined, 'every reference probe up', 3 * intervalS * 1000 + 10_000, 500);
-  return { promUrl };
+  // a port taken between freePort() and the bind: the ready check may have been answered by someone else's server
+  const exited = () => mine.filter(({ child: c }) => c.proc.exitCode !== null || c.proc.signalCode !== null);
+  for (const { name, child } of exited()) throw new Error(`${name} exited after start-up (${child.proc.exitCode ?? child.proc.signalCode})\n${child.output()}`);
+  return {
+    promUrl,
+    /** For missed reference notifications: Prometheus' notification counters and any child that exited. */
+    async diagnose() {
+      const sum = async (m: string) => {
+        const q = (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(`sum(${m})`)}`)).json()) as {
+          data: { result: Array<{ value: [number, string] }> };
+        };
+        return q.data.result[0]?.value[1] ?? '?';
+      };
+      const counters = await Promise.all(
+        ['sent', 'errors', 'dropped'].map(async (k) => `${k} ${await sum(`prometheus_notifications_${k}_total`).catch(() => '?')}`),
+      );
+      const dead = exited().map(({ name, child }) => `${name} exited (${child.proc.exitCode ?? child.proc.signalCode}): ${child.output().slice(-500)}`);
+      return [`prometheus notifications: ${counters.join(', ')}`, ...dead].join('; ');
+    },
+  };
 }

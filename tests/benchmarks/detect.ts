@@ -1,25 +1,39 @@
 /**
- * bench:detect — time to detect and time to notify at a 10 s check interval.
+ * bench:detect — time to detect and time to notify at a 10 s check interval, and false
+ * incidents on flapping targets, in one run.
  *
  * N loopback HTTP targets; each is stopped once (listening socket and connections closed)
  * at a random moment of its own 12 s slot (seeded PRNG, so the stop is uniformly random
- * against both systems' 10 s cycles), kept down 60–90 s, then started again. Watching them:
+ * against both systems' 10 s cycles), kept down 60–90 s, then started again. Beside them,
+ * F flapping targets (detect-flapping.ts) that never have an outage but glitch — 503s or
+ * connection resets in bursts of 0.5–5 s (log-uniform), 10–40 s apart — for the whole
+ * measuring period. Watching them:
  *  - Vigil: a real collector and an enrolled agent (built CLI, separate processes), one http
- *    check per target every 10 s, one SLA service per target, a webhook to this bench;
+ *    check per target every 10 s, one SLA service per target, a webhook to this bench; the
+ *    product's defaults, i.e. the agent re-probes 2 s after a failed result (retryInterval
+ *    2 s, confirmRetries 1) and the collector confirms DOWN on 2 failed results;
+ *  - "Vigil, no re-probe": a second collector + agent (own dir and port) watching only the
+ *    flapping targets with `defaults: { confirmRetries: 0 }` — the confirmation before the
+ *    re-probe (two results one interval apart), the baseline for false incidents;
  *  - the reference: Debian's prometheus (scrape and evaluation every 10 s) + blackbox
- *    exporter (http_2xx) + alertmanager (group_wait 0s), alert `probe_success == 0` for 10s.
- * Confirmation is matched: Vigil's default state.confirmDown = 2 (DOWN after 2 consecutive
- * failed results, 10 s apart) against `for: 10s` (the alert fires at the first evaluation
- * >= 10 s after the first failed probe was seen, i.e. on the second).
+ *    exporter (http_2xx) + alertmanager (group_wait 0s), alert `probe_success == 0` for 10s,
+ *    on every target.
  * Detect = Vigil incident detectedAt / the alert's startsAt (Prometheus' firing time) − stop;
- * notify = first "down" webhook at the bench − stop. Progress on stderr, one JSON line on stdout.
+ * notify = first "down" webhook at the bench − stop. A false incident = a "down"
+ * notification or a service-down incident for a flapping target.
+ * Goal (the issue): Vigil notify p95 ≤ 12 s and ≤ 0.55 × the reference's, no missed
+ * notification, and no more false incidents than without the re-probe.
+ * Progress on stderr, one JSON line on stdout.
  *
- * BENCH_OUTAGES (default 20; one target per outage), BENCH_SEED (default: random, printed).
+ * BENCH_OUTAGES (default 20; one target per outage), BENCH_FLAPPING (default 5, 0 = none),
+ * BENCH_SEED (default: random, printed), BENCH_RETRY_INTERVAL (seconds; default: the agent's own,
+ * 2 s) to weigh notify time against false incidents.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { tempDir, VIGIL, waitFor, type Child } from '../helpers/net.js';
+import { describeFalse, falseIncidents, flapSummary, startFlappingTargets, type FlappingTarget } from './detect-flapping.js';
 import { startReference } from './detect-reference.js';
 import { HookReceiver } from './detect-receiver.js';
 import { figures, prng, ratios, type OutageTimes } from './detect-stats.js';
@@ -31,10 +45,20 @@ const FOR_S = 10;
 const SLOT_S = 12;
 const DOWN_MIN_S = 60;
 const DOWN_MAX_S = 90;
-const GOAL_NOTIFY_P95_S = 30;
+/** The agent's default re-probe delay (agent/src/config.ts DEFAULT_RETRY_INTERVAL_MS); BENCH_RETRY_INTERVAL sets another for Vigil (the first instance). */
+const RETRY_ENV = process.env.BENCH_RETRY_INTERVAL;
+const RETRY_INTERVAL_S = Number(RETRY_ENV ?? 2);
+/** After the last burst: long enough for the reference's slowest path (scrape, `for`, evaluation, Alertmanager). */
+const SETTLE_S = 3 * INTERVAL_S;
+// The issue's goal; before the re-probe: notify p95 19.2 s against the reference's 23.3 s (0.82).
+const GOAL = { notifyP95Seconds: 12, notifyP95RatioMax: 0.55, missedNotify: 0, falseIncidents: 'vigil <= vigilNoReprobe' } as const;
+const BEFORE = { notifyP95Seconds: 19.2, referenceNotifyP95Seconds: 23.3, ratio: 0.82 } as const;
 const OUTAGES = Number(process.env.BENCH_OUTAGES ?? 20);
+const FLAPPING = Number(process.env.BENCH_FLAPPING ?? 5);
 const SEED = Number(process.env.BENCH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 if (!Number.isInteger(OUTAGES) || OUTAGES < 1 || OUTAGES > 100) throw new Error(`BENCH_OUTAGES must be an integer 1..100, got ${process.env.BENCH_OUTAGES}`);
+if (!Number.isInteger(FLAPPING) || FLAPPING < 0 || FLAPPING > 20) throw new Error(`BENCH_FLAPPING must be an integer 0..20, got ${process.env.BENCH_FLAPPING}`);
+if (!(RETRY_INTERVAL_S > 0 && RETRY_INTERVAL_S < 10)) throw new Error(`BENCH_RETRY_INTERVAL must be seconds in (0, 10), got ${RETRY_ENV}`);
 if (!Number.isInteger(SEED)) throw new Error(`BENCH_SEED must be an integer, got ${process.env.BENCH_SEED}`);
 
 const began = Date.now();
@@ -68,12 +92,13 @@ async function main(): Promise<void> {
   const children: Child[] = [];
   const receiver = new HookReceiver();
   let targets: Target[] = [];
+  let flapping: FlappingTarget[] = [];
   let cleaned = false;
   const cleanup = async () => {
     if (cleaned) return;
     cleaned = true;
     for (const c of [...children].reverse()) await c.stop();
-    await Promise.all(targets.map((t) => t.stop()));
+    await Promise.all([...targets, ...flapping].map((t) => t.stop()));
     await receiver.stop();
     dir.remove();
   };
@@ -90,26 +115,43 @@ async function main(): Promise<void> {
   try {
     await receiver.start();
     targets = await startTargets(OUTAGES);
-    log(`seed ${SEED}; ${OUTAGES} targets on 127.0.0.1; starting Vigil (collector + agent) and the reference (prometheus + blackbox + alertmanager)`);
-    const [vigil, ref] = await Promise.all([
-      startVigil(join(dir.path, 'vigil'), targets, receiver.url, INTERVAL_S, children),
-      startReference(join(dir.path, 'ref'), targets, receiver.url, INTERVAL_S, FOR_S, children),
-    ]);
-    log(`ready: Vigil ${vigil.base} (notifications.${vigil.notificationConfig}), Prometheus ${ref.promUrl}; every target seen up by both`);
-
     const rnd = prng(SEED);
     const outages: Outage[] = targets.map((target, i) => ({
       target,
       stopAfterMs: Math.round((i * SLOT_S + rnd() * SLOT_S) * 1000),
       downMs: Math.round((DOWN_MIN_S + rnd() * (DOWN_MAX_S - DOWN_MIN_S)) * 1000),
     }));
+    // the measuring period: flapping lasts until the last outage is over (as planned)
+    const periodMs = Math.max(...outages.map((o) => o.stopAfterMs + o.downMs));
+    flapping = await startFlappingTargets(FLAPPING, SEED, periodMs);
+    log(
+      `seed ${SEED}; ${OUTAGES} outage + ${FLAPPING} flapping targets on 127.0.0.1; starting Vigil (collector + agent), Vigil without re-probe (flapping targets only) and the reference (prometheus + blackbox + alertmanager)`,
+    );
+    const [vigil, noReprobe, ref] = await Promise.all([
+      startVigil(join(dir.path, 'vigil'), [...targets, ...flapping], receiver.url, INTERVAL_S, children, {
+        side: 'vigil',
+        ...(RETRY_ENV === undefined ? {} : { agentLines: [`defaults: { retryInterval: ${Math.round(RETRY_INTERVAL_S * 1000)}ms }`] }),
+      }),
+      FLAPPING > 0
+        ? startVigil(join(dir.path, 'vigil-no-reprobe'), flapping, receiver.url, INTERVAL_S, children, {
+            agentLines: ['defaults: { confirmRetries: 0 }'],
+            hookPath: '/vigil-no-reprobe',
+            side: 'vigilNoReprobe',
+          })
+        : undefined,
+      startReference(join(dir.path, 'ref'), [...targets, ...flapping], receiver.url, INTERVAL_S, FOR_S, children),
+    ]);
+    log(`ready: Vigil ${vigil.base} (notifications.${vigil.notificationConfig}), Prometheus ${ref.promUrl}; every target seen up by all`);
+
     const byName = new Map(outages.map((o) => [o.target.name, o]));
+    const side = { vigil: 'Vigil    ', vigilNoReprobe: 'Vigil-nrp', reference: 'reference' } as const;
     receiver.onReceipt = (kind, r) => {
       const o = byName.get(r.target);
-      if (o?.stoppedAt !== undefined)
-        log(`${r.target} ${kind === 'vigil' ? 'Vigil    ' : 'reference'} notified +${((r.at - o.stoppedAt) / 1000).toFixed(1)} s`);
+      if (o?.stoppedAt !== undefined) log(`${r.target} ${side[kind]} notified +${((r.at - o.stoppedAt) / 1000).toFixed(1)} s`);
+      else if (!o) log(`${r.target} ${side[kind]} FALSE incident (flapping target)`);
     };
     const t0 = Date.now();
+    for (const f of flapping) f.begin(t0);
     await Promise.all(
       outages.map(async (o) => {
         await sleepUntil(t0 + o.stopAfterMs);
@@ -123,10 +165,14 @@ async function main(): Promise<void> {
       }),
     );
     const all = (list: typeof receiver.vigil) => outages.every((o) => HookReceiver.first(list, o.target.name, o.stoppedAt!));
-    await waitFor(() => (all(receiver.vigil) && all(receiver.reference)) || undefined, 'late notifications', 15_000).catch(() =>
-      log('some notifications never arrived'),
-    );
+    await Promise.all([
+      waitFor(() => (all(receiver.vigil) && all(receiver.reference)) || undefined, 'late notifications', 15_000).catch(() =>
+        log('some notifications never arrived'),
+      ),
+      FLAPPING > 0 ? sleepUntil(t0 + periodMs + SETTLE_S * 1000) : undefined,
+    ]);
 
+    if (outages.some((o) => !HookReceiver.first(receiver.reference, o.target.name, o.stoppedAt!))) log(`reference: ${await ref.diagnose()}`);
     const incidents = await vigil.incidents();
     const vigilTimes: OutageTimes[] = [];
     const refTimes: OutageTimes[] = [];
@@ -148,6 +194,20 @@ async function main(): Promise<void> {
 
     const v = figures(vigilTimes);
     const r = figures(refTimes);
+    const ratio = ratios(v, r);
+    const falseCounts = {
+      vigil: falseIncidents(flapping, receiver.vigil, incidents, t0),
+      vigilNoReprobe: falseIncidents(flapping, receiver.vigilNoReprobe, noReprobe ? await noReprobe.incidents() : [], t0),
+      reference: falseIncidents(flapping, receiver.reference, undefined, t0),
+    };
+    for (const [k, c] of Object.entries(falseCounts)) if (c.count > 0) log(`false incidents, ${k}: ${describeFalse(c)}`);
+    const metBy = {
+      notifyP95: v.notifyP95 !== null && v.notifyP95 <= GOAL.notifyP95Seconds,
+      ratio: ratio.notifyP95 !== null && ratio.notifyP95 <= GOAL.notifyP95RatioMax,
+      missedNotify: v.missedNotify <= GOAL.missedNotify,
+      // not measured without flapping targets: not met
+      falseIncidents: FLAPPING > 0 && falseCounts.vigil.count <= falseCounts.vigilNoReprobe.count,
+    };
     console.log(
       JSON.stringify({
         bench: 'detect',
@@ -155,12 +215,17 @@ async function main(): Promise<void> {
         outages: OUTAGES,
         seed: SEED,
         downSeconds: [DOWN_MIN_S, DOWN_MAX_S],
-        confirmation: `Vigil state.confirmDown=2 (default: DOWN after 2 consecutive failed results); reference: probe_success == 0 for: ${FOR_S}s (fires on the evaluation >= ${FOR_S} s after the first failed probe)`,
+        confirmation: `Vigil state.confirmDown=2 with the agent's re-probe (retryInterval ${RETRY_INTERVAL_S}s${RETRY_ENV === undefined ? ', the default' : ' from BENCH_RETRY_INTERVAL'}, confirmRetries 1); Vigil no-reprobe: confirmRetries 0 (2 results one interval apart); reference: probe_success == 0 for: ${FOR_S}s (fires on the evaluation >= ${FOR_S} s after the first failed probe)`,
         vigil: { ...v, notificationConfig: vigil.notificationConfig },
         reference: r,
-        ratio: ratios(v, r),
-        goal: { notifyP95Seconds: GOAL_NOTIFY_P95_S },
-        met: v.missedNotify === 0 && v.notifyP95 !== null && v.notifyP95 <= GOAL_NOTIFY_P95_S,
+        ratio,
+        flapping: flapSummary(flapping, periodMs, RETRY_INTERVAL_S * 1000),
+        falseIncidents: { vigil: falseCounts.vigil.count, vigilNoReprobe: falseCounts.vigilNoReprobe.count, reference: falseCounts.reference.count },
+        falseIncidentDetail: falseCounts,
+        goal: GOAL,
+        before: BEFORE,
+        metBy,
+        met: Object.values(metBy).every(Boolean),
         totalSeconds: Math.round((Date.now() - began) / 1000),
         // Other work on the machine shifts both systems' timings; recorded, not corrected for.
         loadAverage1m: Math.round(loadavg()[0]! * 100) / 100,
