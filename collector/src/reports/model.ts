@@ -26,7 +26,7 @@ export async function buildReport(store: Store, defs: readonly SlaDefinition[], 
   const exclusions = await store.exclusions.list(client, period.start, period.end);
   const views = new IncidentViews(store.incidents, store.outbox, () => defs);
   const { summary, incidents } = await views.stats(client, period.start, period.end, now);
-  const status = now < period.end + SETTLE_MS ? 'provisional' : 'final';
+  const status: 'provisional' | 'final' = now < period.end + SETTLE_MS ? 'provisional' : 'final';
   return {
     schema: 'vigil.report/v1' as const,
     client,

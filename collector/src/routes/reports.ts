@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { VigilError } from '../../../shared/errors.js';
-import { principalOf, requireClient } from '../access/index.js';
+import { principalName, principalOf, requireClient } from '../access/index.js';
 import type { AppContext, VigilFastify } from '../app-context.js';
 import { reportCsv } from '../reports/csv.js';
 import { reportHtml } from '../reports/html.js';
@@ -95,6 +95,71 @@ export function reportRoutes(app: VigilFastify, ctx: AppContext): void {
       const v = ctx.reportLinks.verify(req.params.client, req.query.period, req.query.exp, req.query.sig, ctx.clock.now());
       if (v !== 'ok') throw new VigilError('FORBIDDEN', v === 'expired' ? 'this report link has expired; ask for a new one' : 'this report link is not valid');
       return send(reply, 'html', req.params.client, req.query.period);
+    },
+  );
+
+  app.post(
+    '/api/v1/admin/reports/:client/issue',
+    {
+      config: { access: 'operator' },
+      schema: {
+        params: ClientParam,
+        body: Type.Object(
+          { period: Type.Optional(Period), reason: Type.Optional(Type.String({ minLength: 3, maxLength: 1000 })) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req, reply) => {
+      const client = req.params.client;
+      const { body, signature } = await signed(client, req.body?.period);
+      const earlier = await ctx.store.reports.list(client, body.period.label);
+      if (earlier.length > 0 && !req.body?.reason)
+        throw new VigilError('BODY_INVALID', `${client} ${body.period.label} was issued before (version ${earlier[0]!.version}): say why it is issued again`, [
+          { path: '/reason', message: 'required for a re-issue' },
+        ]);
+      const who = principalName(principalOf(req));
+      const row = await ctx.store.reports.add({
+        client,
+        period: body.period.label,
+        issuedAt: ctx.clock.now(),
+        issuedBy: who,
+        reason: req.body?.reason ?? null,
+        status: body.status,
+        sha256: signature.sha256,
+        json: JSON.stringify({ ...body, signature }),
+      });
+      await ctx.audit(req, 'report.issue', `${client}/${body.period.label}#${row.version}`, client, {
+        version: row.version,
+        sha256: row.sha256,
+        reason: row.reason,
+      });
+      const { json: _, ...meta } = row;
+      return reply.code(201).send(meta);
+    },
+  );
+
+  app.get(
+    '/api/v1/reports/:client/archive',
+    {
+      config: { access: 'report' },
+      schema: { params: ClientParam, querystring: Type.Object({ period: Type.Optional(Period) }, { additionalProperties: false }) },
+    },
+    async (req) => {
+      requireClient(principalOf(req), req.params.client);
+      return { reports: await ctx.store.reports.list(req.params.client, req.query.period) };
+    },
+  );
+
+  app.get(
+    '/api/v1/reports/:client/archive/:id',
+    { config: { access: 'report' }, schema: { params: Type.Object({ client: ClientParam.properties.client, id: Type.String({ pattern: '^[0-9]{1,12}$' }) }) } },
+    async (req, reply) => {
+      requireClient(principalOf(req), req.params.client);
+      const row = await ctx.store.reports.get(Number(req.params.id));
+      if (!row || row.client !== req.params.client) throw new VigilError('NOT_FOUND', `no archived report ${req.params.id} of ${req.params.client}`);
+      // exactly the bytes issued: `vigil report verify` checks them against the key
+      return reply.type('application/json').header('x-vigil-report-version', String(row.version)).send(row.json);
     },
   );
 }

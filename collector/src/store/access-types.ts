@@ -63,3 +63,30 @@ export interface AuditStore {
   append(e: Omit<AuditEntry, 'id'>): Promise<number>;
   list(f?: AuditFilter): Promise<AuditEntry[]>;
 }
+
+/** An issued report, archived as it was sent: never changed; a re-issue adds a version. */
+export interface ArchivedReport {
+  id: number;
+  client: string;
+  /** Period label, e.g. 2026-10. */
+  period: string;
+  /** 1 for the first issue of (client, period), then 2, 3 … */
+  version: number;
+  issuedAt: number;
+  /** Principal that issued it (`schedule` for the scheduler). */
+  issuedBy: string;
+  /** Why it was issued again (null for the first). */
+  reason: string | null;
+  status: 'provisional' | 'final';
+  sha256: string;
+  /** The signed JSON, exactly as issued. */
+  json: string;
+}
+
+export interface ReportArchive {
+  /** Archives the next version of (client, period); returns it. Two issuers at once get two versions, never the same one. */
+  add(r: Omit<ArchivedReport, 'id' | 'version'>): Promise<ArchivedReport>;
+  /** Versions of a client's reports, newest first (without their JSON when `withJson` is false). */
+  list(client: string, period?: string): Promise<Array<Omit<ArchivedReport, 'json'>>>;
+  get(id: number): Promise<ArchivedReport | undefined>;
+}

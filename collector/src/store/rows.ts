@@ -1,6 +1,6 @@
 import type { HeartbeatSpool } from '../../../shared/protocol/v1/heartbeat.js';
 import type { Exclusion, MemberState } from '../../../shared/sla/types.js';
-import type { ApiRole, ApiTokenRow, AuditEntry } from './access-types.js';
+import type { ApiRole, ApiTokenRow, ArchivedReport, AuditEntry } from './access-types.js';
 import type { AgentRow, CheckRow, DeliveryRow, EnrollmentTokenRow, HostMetricRow, IncidentKind, IncidentRow } from './types.js';
 
 /**
@@ -188,3 +188,16 @@ export const toAudit = (r: Raw): AuditEntry => ({
 
 /** An audit list's bounds: newest first, 100 unless told, never more than 10,000. */
 export const auditLimit = (limit: number | undefined): number => Math.min(10_000, Math.max(1, Math.floor(limit ?? 100)));
+
+export const toArchived = (r: Raw): ArchivedReport => ({
+  id: num(r.id),
+  client: String(r.client_id),
+  period: String(r.period),
+  version: num(r.version),
+  issuedAt: num(r.issued_at),
+  issuedBy: String(r.issued_by),
+  reason: strOrNull(r.reason),
+  status: String(r.status) as ArchivedReport['status'],
+  sha256: String(r.sha256),
+  json: r.json === undefined ? '' : String(r.json),
+});

@@ -1,4 +1,4 @@
-import type { ApiTokenStore, AuditStore } from './access-types.js';
+import type { ApiTokenStore, AuditStore, ReportArchive } from './access-types.js';
 import type { AgentStore } from './agent-types.js';
 import type { CheckStore } from './check-types.js';
 import type { ExclusionStore, IncidentStore, OutboxStore, SettingsStore } from './incident-types.js';
@@ -21,6 +21,7 @@ export interface Store {
   readonly settings: SettingsStore;
   readonly apiTokens: ApiTokenStore;
   readonly audit: AuditStore;
+  readonly reports: ReportArchive;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. Nested calls join the outer one. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Applies the engine's versioned migrations not applied yet; returns the schema version and what it applied. Idempotent. */

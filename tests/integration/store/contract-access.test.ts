@@ -71,3 +71,38 @@ storeContract('API tokens and the audit log', (c) => {
     expect((await c.s.audit.list()).map((e) => e.principal)).toEqual(['admin']);
   });
 });
+
+storeContract('the report archive', (c) => {
+  const issued = (period: string, at: number, over: Record<string, unknown> = {}) => ({
+    client: 'acme',
+    period,
+    issuedAt: at,
+    issuedBy: 'admin',
+    reason: null,
+    status: 'final' as const,
+    sha256: `h${at}`,
+    json: `{"at":${at}}`,
+    ...over,
+  });
+
+  it('numbers the versions of (client, period) from 1, also when two issuers race; keeps each exactly as issued; lists newest first', async () => {
+    await c.reset();
+    const other = await c.fresh.open();
+    const first = await c.s.reports.add(issued('2026-10', T0));
+    expect(first.version).toBe(1);
+    const raced = await Promise.all([
+      c.s.reports.add(issued('2026-10', T0 + 1, { reason: 'recompute' })),
+      other.reports.add(issued('2026-10', T0 + 2, { reason: 'late data' })),
+    ]);
+    expect(raced.map((r) => r.version).sort()).toEqual([2, 3]);
+    await c.s.reports.add(issued('2026-09', T0 + 3));
+    const listed = await c.s.reports.list('acme', '2026-10');
+    expect(listed.map((r) => r.issuedAt)).toEqual([T0 + 2, T0 + 1, T0]);
+    expect(listed[0]).not.toHaveProperty('json');
+    expect((await c.s.reports.list('acme')).map((r) => r.period)).toContain('2026-09');
+    expect(await c.s.reports.list('globex')).toEqual([]);
+    expect(await c.s.reports.get(first.id)).toEqual({ ...issued('2026-10', T0), id: first.id, version: 1 });
+    await expect(c.fresh.raw("UPDATE report_archive SET json = '{}'")).rejects.toThrow(/append-only/);
+    await expect(c.fresh.raw('DELETE FROM report_archive')).rejects.toThrow(/append-only/);
+  });
+});

@@ -107,3 +107,30 @@ describe('contract reports', () => {
     expect([expired.statusCode, expired.json().error.message]).toEqual([403, expect.stringContaining('expired')]);
   });
 });
+
+describe('report archive', () => {
+  it('issues a report into the archive as signed; a re-issue needs a reason and keeps both versions; each verifies; audited', async () => {
+    const { f, as } = await withOutage();
+    const op = (await f.app.inject({ method: 'POST', url: '/api/v1/admin/api-tokens', headers: AS_ADMIN, payload: { name: 'am', role: 'operator' } })).json();
+    const issue = (payload: object) =>
+      f.app.inject({ method: 'POST', url: '/api/v1/admin/reports/acme/issue', headers: { authorization: `Bearer ${op.token}` }, payload });
+    const first = await issue({});
+    expect(first.statusCode, first.body).toBe(201);
+    expect(first.json()).toMatchObject({ client: 'acme', period: '2026-10', version: 1, reason: null, issuedBy: `${op.id} (am)` });
+    expect((await issue({})).json().error.code).toBe('VIGIL_ERR_BODY_INVALID'); // a re-issue says why
+    f.clock.advance(60_000);
+    const second = await issue({ reason: 'recomputed after a carve-out' });
+    expect(second.json()).toMatchObject({ version: 2, reason: 'recomputed after a carve-out' });
+    expect((await issue({ reason: 'x' })).statusCode).toBe(400);
+    const list = (await f.app.inject({ url: '/api/v1/reports/acme/archive?period=2026-10', headers: as })).json().reports;
+    expect(list.map((r: { version: number }) => r.version)).toEqual([2, 1]);
+    const key = (await f.app.inject({ url: '/api/v1/reports/public-key' })).body;
+    for (const r of list) {
+      const got = await f.app.inject({ url: `/api/v1/reports/acme/archive/${r.id}`, headers: as });
+      expect(verifyReport(got.json(), key)).toEqual([]);
+      expect(got.json().signature.sha256).toBe(r.sha256);
+    }
+    expect((await f.app.inject({ url: `/api/v1/reports/globex/archive/${list[0].id}`, headers: AS_ADMIN })).statusCode).toBe(404);
+    expect((await f.store.audit.list({ action: 'report.issue' })).map((e) => e.target)).toEqual(['acme/2026-10#2', 'acme/2026-10#1']);
+  });
+});

@@ -50,6 +50,9 @@ const EXPECTED: Record<string, Class> = {
   'GET /api/v1/reports/:client': 'report',
   'POST /api/v1/reports/:client/link': 'report',
   'GET /reports/:client': 'public',
+  'POST /api/v1/admin/reports/:client/issue': 'operator',
+  'GET /api/v1/reports/:client/archive': 'report',
+  'GET /api/v1/reports/:client/archive/:id': 'report',
 };
 /** Who gets past authentication and authorization, per class (the rest: 401 without a valid principal, 403 with the wrong one). */
 const THROUGH: Record<Exclude<Class, 'public' | 'portal'>, Caller[]> = {
@@ -105,7 +108,7 @@ const fill = (url: string, client = 'acme') =>
   url
     .replace(':client', client)
     .replace(':check', 'fw-9')
-    .replace(':id', url.includes('incidents') || url.startsWith('/ack') ? String(incidentOf[client]) : 'no-such-id');
+    .replace(':id', url.includes('incidents') || url.startsWith('/ack') ? String(incidentOf[client]) : url.includes('archive') ? '999' : 'no-such-id');
 const call = (caller: Caller, method: string, url: string, payload?: object) =>
   f.app.inject({
     method: method as 'GET',

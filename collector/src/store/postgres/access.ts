@@ -1,5 +1,5 @@
-import { auditLimit, toApiToken, toAudit } from '../rows.js';
-import type { ApiTokenStore, AuditStore } from '../types.js';
+import { auditLimit, toApiToken, toArchived, toAudit } from '../rows.js';
+import type { ApiTokenStore, AuditStore, ReportArchive } from '../types.js';
 import type { Exec } from './exec.js';
 
 export function pgApiTokens(x: Exec): ApiTokenStore {
@@ -38,5 +38,43 @@ export function pgAudit(x: Exec): AuditStore {
           [f.from ?? 0, f.to ?? Number.MAX_SAFE_INTEGER, f.principal ?? null, f.action ?? null, f.clients ? [...f.clients] : null, auditLimit(f.limit)],
         )
       ).rows.map(toAudit),
+  };
+}
+
+export function pgReportArchive(x: Exec): ReportArchive {
+  const cols = 'id, client_id, period, version, issued_at, issued_by, reason, status, sha256';
+  return {
+    // the version comes from the row count under the (client, period) unique key: a racing issuer retries once
+    add: async (r) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const row = (
+            await x.q(
+              `INSERT INTO report_archive (client_id, period, version, issued_at, issued_by, reason, status, sha256, json)
+               SELECT $1, $2, coalesce(max(version), 0) + 1, $3, $4, $5, $6, $7, $8 FROM report_archive WHERE client_id = $1 AND period = $2
+               RETURNING id, version`,
+              [r.client, r.period, r.issuedAt, r.issuedBy, r.reason, r.status, r.sha256, r.json],
+            )
+          ).rows[0]!;
+          return { ...r, id: Number(row.id), version: Number(row.version) };
+        } catch (e) {
+          if ((e as { code?: string }).code !== '23505' || attempt >= 5) throw e;
+        }
+      }
+    },
+    list: async (client, period) =>
+      (
+        await x.q(`SELECT ${cols} FROM report_archive WHERE client_id = $1 AND ($2::text IS NULL OR period = $2) ORDER BY issued_at DESC, id DESC`, [
+          client,
+          period ?? null,
+        ])
+      ).rows.map((row) => {
+        const { json: _, ...rest } = toArchived(row);
+        return rest;
+      }),
+    get: async (id) => {
+      const row = (await x.q('SELECT * FROM report_archive WHERE id = $1', [id])).rows[0];
+      return row && toArchived(row);
+    },
   };
 }

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { VigilError } from '../../../../shared/errors.js';
 import type { Logger } from '../../../../shared/logger.js';
 import type { Store } from '../types.js';
-import { pgApiTokens, pgAudit } from './access.js';
+import { pgApiTokens, pgAudit, pgReportArchive } from './access.js';
 import { pgAgents } from './agents.js';
 import { pgChecks } from './checks.js';
 import { clientExec, mapError, poolExec, type Exec } from './exec.js';
@@ -30,7 +30,7 @@ const MIGRATION_LOCK = 0x76_69_67_69; // "vigi"
 
 function bind(
   x: Exec,
-  self: Omit<Store, 'agents' | 'checks' | 'incidents' | 'outbox' | 'exclusions' | 'settings' | 'apiTokens' | 'audit'>,
+  self: Omit<Store, 'agents' | 'checks' | 'incidents' | 'outbox' | 'exclusions' | 'settings' | 'apiTokens' | 'audit' | 'reports'>,
   groupCommit = false,
 ): Store {
   return {
@@ -43,6 +43,7 @@ function bind(
     settings: pgSettings(x),
     apiTokens: pgApiTokens(x),
     audit: pgAudit(x),
+    reports: pgReportArchive(x),
   };
 }
 
@@ -69,6 +70,7 @@ export class PostgresStore implements Store {
   readonly settings;
   readonly apiTokens;
   readonly audit;
+  readonly reports;
   appliedAtOpen: number[] = [];
   private readonly pool: pg.Pool;
   private readonly exec: Exec;
@@ -95,6 +97,7 @@ export class PostgresStore implements Store {
     this.settings = r.settings;
     this.apiTokens = r.apiTokens;
     this.audit = r.audit;
+    this.reports = r.reports;
   }
 
   /** Connects (a coded error naming the URL, password masked, when it cannot) and migrates. */

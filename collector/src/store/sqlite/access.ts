@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import { auditLimit, toApiToken, toAudit, type Raw } from '../rows.js';
-import type { ApiTokenStore, AuditStore } from '../types.js';
+import { auditLimit, toApiToken, toArchived, toAudit, type Raw } from '../rows.js';
+import type { ApiTokenStore, ArchivedReport, AuditStore, ReportArchive } from '../types.js';
 import type { Run } from './gate.js';
 
 export function sqliteApiTokens(db: Database, run: Run): ApiTokenStore {
@@ -43,5 +43,39 @@ export function sqliteAudit(db: Database, run: Run): AuditStore {
           }) as Raw[]
         ).map(toAudit),
       ),
+  };
+}
+
+export function sqliteReportArchive(db: Database, run: Run): ReportArchive {
+  const next = db.prepare('SELECT coalesce(max(version), 0) + 1 AS v FROM report_archive WHERE client_id = ? AND period = ?');
+  const insert = db.prepare(
+    'INSERT INTO report_archive (client_id, period, version, issued_at, issued_by, reason, status, sha256, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const cols = 'id, client_id, period, version, issued_at, issued_by, reason, status, sha256';
+  const list = db.prepare(
+    `SELECT ${cols} FROM report_archive WHERE client_id = @client AND (@period IS NULL OR period = @period) ORDER BY issued_at DESC, id DESC`,
+  );
+  const get = db.prepare('SELECT * FROM report_archive WHERE id = ?');
+  // one statement pair in one synchronous turn: no other writer gets between the max and the insert
+  const add = db.transaction((r: Omit<ArchivedReport, 'id' | 'version'>) => {
+    const version = (next.get(r.client, r.period) as { v: number }).v;
+    const id = Number(insert.run(r.client, r.period, version, r.issuedAt, r.issuedBy, r.reason, r.status, r.sha256, r.json).lastInsertRowid);
+    return { ...r, id, version };
+  });
+  return {
+    // inside an open transaction (store.transaction) better-sqlite3 makes the nested one a savepoint
+    add: (r) => run(() => (db.inTransaction ? add(r) : add.immediate(r))),
+    list: (client, period) =>
+      run(() =>
+        (list.all({ client, period: period ?? null }) as Raw[]).map((x) => {
+          const { json: _, ...rest } = toArchived(x);
+          return rest;
+        }),
+      ),
+    get: (id) =>
+      run(() => {
+        const r = get.get(id) as Raw | undefined;
+        return r && toArchived(r);
+      }),
   };
 }

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { VigilError } from '../../../../shared/errors.js';
 import type { Store } from '../types.js';
-import { sqliteApiTokens, sqliteAudit } from './access.js';
+import { sqliteApiTokens, sqliteAudit, sqliteReportArchive } from './access.js';
 import { sqliteAgents } from './agents.js';
 import { sqliteChecks } from './checks.js';
 import { direct, Gate, type Run } from './gate.js';
@@ -23,6 +23,7 @@ function repos(db: Database, run: Run, groupCommit: boolean) {
     settings: sqliteSettings(db, run),
     apiTokens: sqliteApiTokens(db, run),
     audit: sqliteAudit(db, run),
+    reports: sqliteReportArchive(db, run),
   };
 }
 
@@ -41,6 +42,7 @@ export class SqliteStore implements Store {
   readonly settings;
   readonly apiTokens;
   readonly audit;
+  readonly reports;
   private readonly db: Database;
   private readonly gate = new Gate();
   private readonly tx: Store;
@@ -78,6 +80,7 @@ export class SqliteStore implements Store {
     this.settings = r.settings;
     this.apiTokens = r.apiTokens;
     this.audit = r.audit;
+    this.reports = r.reports;
     const inner = repos(this.db, direct, false);
     this.tx = {
       ...inner,
