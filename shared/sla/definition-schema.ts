@@ -4,6 +4,16 @@ import { DurationSchema as Duration } from './duration.js';
 /** The per-client SLA definition file (YAML). The issue's core is a fixed contract: extend, don't rename. */
 const Day = Type.Enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 
+/** One range, or (issue 15) a list of them: split hours, ranges past midnight. HH:MM and from ≠ to: business-hours.ts. */
+const BusinessRange = Type.Object(
+  {
+    days: Type.Array(Day, { minItems: 1, description: 'the days the range starts on' }),
+    from: Type.String({ description: 'HH:MM local, 00:00-23:59' }),
+    to: Type.String({ description: 'HH:MM local, 00:00-24:00; earlier than from: the range ends the next day' }),
+  },
+  { additionalProperties: false },
+);
+
 const Maintenance = Type.Union([
   Type.Object({ start: Type.String(), duration: Duration, reason: Type.Optional(Type.String()) }, { additionalProperties: false }),
   Type.Object({ rrule: Type.String(), duration: Duration, reason: Type.Optional(Type.String()) }, { additionalProperties: false }),
@@ -30,9 +40,7 @@ const Service = Type.Object(
     ),
     unknown: Type.Optional(Type.Enum(['exclude', 'up', 'down'])),
     maintenance: Type.Optional(Type.Array(Maintenance)),
-    businessHours: Type.Optional(
-      Type.Object({ days: Type.Array(Day, { minItems: 1 }), from: Type.String(), to: Type.String() }, { additionalProperties: false }),
-    ),
+    businessHours: Type.Optional(Type.Union([BusinessRange, Type.Array(BusinessRange, { minItems: 1, maxItems: 50 })])),
     credits: Type.Optional(
       Type.Object(
         {

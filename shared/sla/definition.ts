@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { parse as parseYaml } from 'yaml';
 import { VigilError, type Problem } from '../errors.js';
 import { validator } from '../validate.js';
-import { parseClock } from './business-hours.js';
+import { businessHoursProblems } from './business-hours.js';
 import { DefinitionFile } from './definition-schema.js';
 import { parseDurationMs } from './duration.js';
 import { parseRule } from './maintenance.js';
@@ -67,13 +67,7 @@ function semanticProblems(f: DefinitionFile, opts: ParseOptions): Problem[] {
         out.push({ path: `${p}/maintenance/${j}/start`, message: `invalid local date-time "${m.start}"` });
       }
     });
-    if (s.businessHours) {
-      const from = parseClock(s.businessHours.from);
-      const to = parseClock(s.businessHours.to);
-      if (from === undefined) out.push({ path: `${p}/businessHours/from`, message: 'must be HH:MM' });
-      if (to === undefined) out.push({ path: `${p}/businessHours/to`, message: 'must be HH:MM' });
-      if (from !== undefined && to !== undefined && to <= from) out.push({ path: `${p}/businessHours/to`, message: 'must be after from' });
-    }
+    if (s.businessHours) out.push(...businessHoursProblems(s.businessHours, `${p}/businessHours`));
   });
   return out;
 }

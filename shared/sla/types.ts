@@ -39,12 +39,17 @@ export interface MaintenanceRecurring {
 }
 export type MaintenanceEntry = MaintenanceOneOff | MaintenanceRecurring;
 
-export interface BusinessHours {
+/** One range of business hours, wall-clock time in the definition's zone (rules: shared/sla/business-hours.ts). */
+export interface BusinessHoursRange {
+  /** The days the range STARTS on. */
   days: Array<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'>;
-  /** HH:MM local */
+  /** HH:MM local, 00:00–23:59 */
   from: string;
+  /** HH:MM local, 00:00–24:00; earlier than `from`: the range runs past midnight and ends the next day */
   to: string;
 }
+/** One range (the original form) or a list of them; overlapping ranges merge. */
+export type BusinessHours = BusinessHoursRange | BusinessHoursRange[];
 
 export interface CreditTier {
   below: number;

@@ -12,7 +12,7 @@ services:
     downtime: { when: { membersDown: 3 }, minDuration: 5m }
     maintenance:
       - { rrule: "FREQ=SOMETIMES;BYDAY=XX", duration: 2h }
-    businessHours: { days: [mon], from: "18:00", to: "08:00" }
+    businessHours: { days: [mon], from: "18:00", to: "18:00" }
 `;
 
 describe('SLA definition validation', () => {
