@@ -40,7 +40,8 @@ export function parseDefinition(text: string, source: string, opts: ParseOptions
 
 function semanticProblems(f: DefinitionFile, opts: ParseOptions): Problem[] {
   const out: Problem[] = [];
-  const zoneOk = DateTime.local().setZone(f.timezone).isValid;
+  // an IANA name only: `local` and `system` would make the figures depend on the machine's TZ
+  const zoneOk = !/^(local|system)$/i.test(f.timezone) && DateTime.local().setZone(f.timezone).isValid;
   if (!zoneOk) out.push({ path: '/timezone', message: `unknown IANA time zone "${f.timezone}"` });
   if (f.effectiveFrom !== undefined && !DateTime.fromISO(f.effectiveFrom).isValid)
     out.push({ path: '/effectiveFrom', message: 'must be an ISO date like 2026-11-01' });

@@ -75,3 +75,15 @@ describe('published JSON Schema', () => {
     expect(readFileSync(SCHEMA_PATH, 'utf8')).toBe(definitionJsonSchema());
   });
 });
+
+describe('time zone', () => {
+  it('takes IANA names only: `local` and `system` would tie the figures to the machine', () => {
+    for (const tz of ['local', 'system', 'SYSTEM'])
+      expect(() => parseDefinition(`client: a\ntimezone: ${tz}\nservices:\n  - { id: s, target: 99, members: [a] }\n`, 'a.yaml')).toThrow(
+        expect.objectContaining({ problems: [expect.objectContaining({ path: '/timezone' })] }),
+      );
+    expect(parseDefinition('client: a\ntimezone: Europe/Berlin\nservices:\n  - { id: s, target: 99, members: [a] }\n', 'a.yaml').timezone).toBe(
+      'Europe/Berlin',
+    );
+  });
+});
