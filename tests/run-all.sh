@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # `npm run test:all`: installs missing test peers, builds, checks types, layering and lint, runs the
-# whole vitest suite (unit, integration, fault suite, crash test, e2e), then the e2e suites again
+# whole vitest suite (unit, integration, fault suite, crash test, e2e; the SLA suite also under two other TZ values),
+# then the e2e suites again
 # with the collector on PostgreSQL; prints the fault table (issue 13) and the closing summary line.
 set -u
 bash install/test-peers.sh && npm run build && npm run typecheck && npm run lint:deps && npm run lint || exit 1
+# SLA figures are a pure function of their inputs: the SLA suite again under other machine time zones
+for tz in America/Los_Angeles Australia/Lord_Howe; do TZ=$tz vitest run tests/unit/sla --reporter=dot || exit 1; done
 rm -rf .vigil/test-results*.json .vigil/faults
 vitest run --reporter=default --reporter=json --outputFile.json=.vigil/test-results.json
 s=$?

@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import { parse as parseYaml } from 'yaml';
 import { VigilError, type Problem } from '../errors.js';
 import { validator } from '../validate.js';
@@ -40,8 +40,8 @@ export function parseDefinition(text: string, source: string, opts: ParseOptions
 
 function semanticProblems(f: DefinitionFile, opts: ParseOptions): Problem[] {
   const out: Problem[] = [];
-  // an IANA name only: `local` and `system` would make the figures depend on the machine's TZ
-  const zoneOk = !/^(local|system)$/i.test(f.timezone) && DateTime.local().setZone(f.timezone).isValid;
+  // an IANA name only: `local`, `system` or `default` would make the figures depend on the machine's TZ
+  const zoneOk = IANAZone.isValidZone(f.timezone);
   if (!zoneOk) out.push({ path: '/timezone', message: `unknown IANA time zone "${f.timezone}"` });
   if (f.effectiveFrom !== undefined && !DateTime.fromISO(f.effectiveFrom).isValid)
     out.push({ path: '/effectiveFrom', message: 'must be an ISO date like 2026-11-01' });

@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import { VigilError } from '../errors.js';
 import type { PeriodKind, PeriodWindow } from './types.js';
 
@@ -10,7 +10,7 @@ const DAY_MS = 86_400_000;
  * at the end of that local day) or `{ asOf }`: the period containing that instant.
  */
 export function resolvePeriod(kind: PeriodKind, spec: string | { asOf: number }, timezone: string): PeriodWindow {
-  if (!DateTime.local().setZone(timezone).isValid) throw new VigilError('QUERY_INVALID', `unknown time zone "${timezone}"`);
+  if (!IANAZone.isValidZone(timezone)) throw new VigilError('QUERY_INVALID', `unknown IANA time zone "${timezone}"`);
   if (kind === 'rolling-30d') {
     const end = typeof spec === 'string' ? parseLocal(spec, 'yyyy-MM-dd', timezone).plus({ days: 1 }).toMillis() : spec.asOf;
     const label = `rolling-30d@${new Date(end).toISOString()}`;

@@ -77,8 +77,8 @@ describe('published JSON Schema', () => {
 });
 
 describe('time zone', () => {
-  it('takes IANA names only: `local` and `system` would tie the figures to the machine', () => {
-    for (const tz of ['local', 'system', 'SYSTEM'])
+  it('takes IANA names only: `local`, `system` or `default` would tie the figures to the machine', () => {
+    for (const tz of ['local', 'system', 'SYSTEM', 'default', 'UTC+3'])
       expect(() => parseDefinition(`client: a\ntimezone: ${tz}\nservices:\n  - { id: s, target: 99, members: [a] }\n`, 'a.yaml')).toThrow(
         expect.objectContaining({ problems: [expect.objectContaining({ path: '/timezone' })] }),
       );

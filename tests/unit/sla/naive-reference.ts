@@ -63,10 +63,16 @@ export function naiveFigures(svc: NaiveService, transitions: Transition[], fromM
   let cacheMinute = -1;
   const occurrences = new Map<string, number>();
   let local = DateTime.fromMillis(startMs, { zone: svc.timezone });
+  // today's and yesterday's local day (a daily window may cross midnight), looked up once a minute
+  let days: Array<{ day: DateTime; iso: string }> = [];
   for (let t = startMs; t < endMs; t += 1000) {
     const minute = Math.floor(t / 60000);
     if (minute !== cacheMinute) {
       local = DateTime.fromMillis(t, { zone: svc.timezone });
+      days = [0, -1].map((dayOffset) => {
+        const day = local.startOf('day').plus({ days: dayOffset });
+        return { day, iso: day.toISODate() ?? '' };
+      });
       cacheMinute = minute;
     }
     const minOfDay = local.hour * 60 + local.minute;
@@ -77,9 +83,8 @@ export function naiveFigures(svc: NaiveService, transitions: Transition[], fromM
     let inMaint = svc.oneOff.some(([s, e]) => t >= s && t < e);
     for (const d of svc.daily) {
       // local wall-clock window, possibly crossing midnight; checks today's and yesterday's occurrence
-      for (const dayOffset of [0, -1]) {
-        const day = local.startOf('day').plus({ days: dayOffset });
-        const key = `${day.toISODate()}T${d.hour}:${d.minute}`;
+      for (const { day, iso } of days) {
+        const key = `${iso}T${d.hour}:${d.minute}`;
         let s = occurrences.get(key);
         if (s === undefined) occurrences.set(key, (s = firstOccurrence(day.year, day.month, day.day, d.hour, d.minute, svc.timezone)));
         if (t >= s && t < s + d.durationMin * 60000) inMaint = true;
