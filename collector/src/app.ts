@@ -19,6 +19,7 @@ import { CollectorMetrics } from './metrics.js';
 const ROUTE_BODY_LIMIT = 64 * 1024;
 import type { RoutedChannel } from './notify/outbox.js';
 import { portalRoutes } from './portal/routes.js';
+import { ReportDelivery } from './reports/delivery.js';
 import { ReportLinks } from './reports/links.js';
 import { ReportSigner } from './reports/signing.js';
 import { reportRoutes } from './routes/reports.js';
@@ -55,6 +56,8 @@ export interface VigilApp {
   metrics: CollectorMetrics;
   /** Every route with the access it declared, as fastify added them (HEAD twins included). */
   routes: RouteAccess[];
+  /** Scheduled contract reports (reports.deliveries); server.ts runs them by cron. */
+  reports: ReportDelivery;
 }
 
 /** The collector's HTTP app, fully wired but not listening (tests use app.inject()). The store must be open and migrated. */
@@ -156,5 +159,15 @@ export async function buildApp(opts: BuildAppOptions): Promise<VigilApp> {
   portalRoutes(app, ctx);
   reportRoutes(app, ctx);
   for (const p of opts.plugins ?? []) void app.register(p);
-  return { app, engine, incidents, metrics, routes };
+  const reports = new ReportDelivery({
+    store,
+    clock,
+    logger,
+    definitions,
+    signer: ctx.reportSigner,
+    links: ctx.reportLinks,
+    channels: config.channels,
+    publicUrl: config.publicUrl,
+  });
+  return { app, engine, incidents, metrics, routes, reports };
 }

@@ -9,6 +9,7 @@ import type { EscalationRule } from './incidents/escalation.js';
 import { channelConfigProblems, type ChannelConfig } from './notify/channel-config.js';
 import type { StoreConfig } from './store/open-store.js';
 import { MetricsSection, parseSecurity, readSecretFile, SecuritySection, type SecurityConfig } from './security-config.js';
+import { ReportsSection, type ReportDeliveryConfig } from './reports/delivery-config.js';
 
 export const CollectorConfigSchema = Type.Object(
   {
@@ -101,6 +102,7 @@ export const CollectorConfigSchema = Type.Object(
     ),
     metrics: Type.Optional(MetricsSection),
     security: Type.Optional(SecuritySection),
+    reports: Type.Optional(ReportsSection),
     log: Type.Optional(
       Type.Object({ level: Type.Optional(Type.Enum(['trace', 'debug', 'info', 'warn', 'error', 'silent'])) }, { additionalProperties: false }),
     ),
@@ -156,6 +158,8 @@ export interface CollectorConfig {
   logLevel: string;
   /** metrics: and security: (security-config.ts). */
   security: SecurityConfig;
+  /** reports.deliveries: scheduled contract reports. */
+  reportDeliveries: ReportDeliveryConfig[];
 }
 
 const check = validator(CollectorConfigSchema);
@@ -166,6 +170,7 @@ export function parseCollectorConfig(raw: unknown, source: string, baseDir = pro
   if (notifications?.channels !== undefined) problems.push(...channelConfigProblems(notifications.channels));
   problems.push(...channelNameProblems(notifications));
   problems.push(...limitProblems((raw as { limits?: unknown } | null)?.limits));
+  problems.push(...deliveryProblems(raw as CollectorConfigFile | null));
   if (problems.length > 0)
     throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
   const f = raw as CollectorConfigFile;
@@ -228,6 +233,7 @@ export function parseCollectorConfig(raw: unknown, source: string, baseDir = pro
     retryBaseDelayMs: ms(f.notifications?.retry?.baseDelay, 1000),
     logLevel: f.log?.level ?? 'info',
     security,
+    reportDeliveries: f.reports?.deliveries ?? [],
   };
 }
 
@@ -274,4 +280,14 @@ function limitProblems(l: unknown): Problem[] {
 
 export function loadCollectorConfig(path: string): CollectorConfig {
   return parseCollectorConfig(readYamlFile(path), path, dirname(resolve(path)));
+}
+
+/** A report delivery's email names an email channel of notifications.channels. */
+function deliveryProblems(f: CollectorConfigFile | null): Array<{ path: string; message: string }> {
+  const channels = (f?.notifications?.channels ?? []) as Array<{ name?: string; type?: string }>;
+  return (f?.reports?.deliveries ?? []).flatMap((d, i) =>
+    d.email && !channels.some((c) => c.type === 'email' && c.name === d.email!.channel)
+      ? [{ path: `/reports/deliveries/${i}/email/channel`, message: `no email channel "${d.email.channel}" in notifications.channels` }]
+      : [],
+  );
 }

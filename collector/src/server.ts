@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { buildApp } from './app.js';
 import { readTls } from './http-server.js';
+import { deliverySchedule } from './reports/delivery.js';
 import { loadCollectorConfig, type CollectorConfig } from './config.js';
 import { openStore } from './store/open-store.js';
 
@@ -25,7 +26,7 @@ export async function startCollector(input: string | CollectorConfig, deps: { cl
   let definitions: SlaDefinition[] = config.slaDir ? loadDefinitionsDir(config.slaDir) : [];
   const store = await openStore(config.store, logger);
   if (store.appliedAtOpen.length > 0) logger.info({ store: store.location, applied: store.appliedAtOpen }, 'store migrated');
-  const { app, engine, incidents, metrics } = await buildApp({
+  const { app, engine, incidents, metrics, reports } = await buildApp({
     config,
     store,
     clock,
@@ -81,6 +82,13 @@ export async function startCollector(input: string | CollectorConfig, deps: { cl
       logger.error({ err }, 'pruning failed');
     }
   });
+  // each client's due report at its `at` on the 1st, in the client's own time zone
+  const deliveries = config.reportDeliveries.map((d) => {
+    const s = deliverySchedule(d, definitions, clock.now());
+    return cron.schedule(s.cron, () => void reports.run(d).catch((err) => logger.error({ err, client: d.client }, 'scheduled report failed')), {
+      timezone: s.timezone,
+    });
+  });
   logger.info(
     { url, store: store.location, clients: definitions.map((d) => d.client), ...(metricsServer ? { metrics: metricsServer.url } : {}) },
     'collector listening',
@@ -97,6 +105,7 @@ export async function startCollector(input: string | CollectorConfig, deps: { cl
       await sweep.stop();
       await warn?.stop();
       await prune.stop();
+      for (const d of deliveries) await d.stop();
       await incidents.outbox.stop();
       await app.close();
       await engine.idle();
