@@ -175,6 +175,13 @@ export function demoCommand(): Command {
           body: JSON.stringify({ name: 'demo viewer', role: 'viewer', clients: ['demo'], ttlSeconds: 30 * 86400 }),
         })
       ).json()) as { token: string };
+      const reportLink = (await (
+        await fetch(`${collector.url}/api/v1/reports/demo/link`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ ttlSeconds: 7 * 86400 }),
+        })
+      ).json()) as { url: string };
       const tokensFile = join(dir, 'tokens.json');
       writeFileSync(tokensFile, `${JSON.stringify({ admin: adminToken, viewer: viewer.token, metrics: metricsToken }, null, 2)}\n`, { mode: 0o600 });
       chmodSync(tokensFile, 0o600);
@@ -224,9 +231,10 @@ export function demoCommand(): Command {
           'Vigil demo is running.',
           `  collector        ${collector.url}   (SQLite: ${join(config.dataDir, 'vigil.db')})`,
           `  client portal    ${collector.url}/portal/login#token=${viewer.token}   (signs in as a viewer of client demo)`,
+          `  SLA report       ${new URL(reportLink.url, collector.url)}   (this month's contract report; PDF: vigil report --client demo --format pdf --out r.pdf)`,
           `  tokens           ${tokensFile}   (0600: admin, a viewer of client demo, the /metrics scrape token; every route but /healthz needs one)`,
           `  metrics          ${collector.url}/metrics   (Authorization: Bearer <metrics token>; results appear within ~15 s)`,
-          `  SLA report       ${collector.url}/api/v1/sla/demo`,
+          `  SLA figures      ${collector.url}/api/v1/sla/demo`,
           `  checks           ${collector.url}/api/v1/checks`,
           `  incidents        ${collector.url}/api/v1/incidents   (vigil incident list|show|ack|stats --collector ${collector.url})`,
           `  try              VIGIL_TOKEN=${tokenOf('viewer')} node dist/cli/vigil.js sla show --client demo --collector ${collector.url}`,
