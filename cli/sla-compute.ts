@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { VigilError } from '../shared/errors.js';
 import { loadDefinitionFile } from '../shared/sla-files/definition-files.js';
-import { resolvePeriod } from '../shared/sla/period.js';
+import { resolveServicePeriods } from '../shared/sla/period.js';
 import { computeReport } from '../shared/sla/report.js';
 import { parseTransitionsCsv } from '../shared/sla/transitions-csv.js';
 import type { SlaReport } from '../shared/sla/types.js';
@@ -21,6 +21,7 @@ const CSV_COLUMNS = [
   'creditPercent',
   'incidentCount',
   'mttrSeconds',
+  'degradedSeconds',
 ] as const;
 
 /** Adds the offline `vigil sla compute`: needs no collector, only a definition and a transitions CSV. */
@@ -42,11 +43,12 @@ export function runSlaCompute(o: { definition: string; transitions: string; peri
   if (o.format !== 'json' && o.format !== 'csv') throw new VigilError('QUERY_INVALID', `--format must be json or csv, got "${o.format}"`);
   const def = loadDefinitionFile(o.definition);
   const transitions = parseTransitionsCsv(readFileSync(o.transitions, 'utf8'), o.transitions);
-  const kind = def.services[0]?.period ?? 'calendar-month';
-  const period = resolvePeriod(kind, o.period, def.timezone);
-  const asOf = o.asOf ? Date.parse(o.asOf) : period.end;
+  // each service over its own period kind: the label picks the services it fits (resolveServicePeriods)
+  const periods = resolveServicePeriods(def.services, o.period, def.timezone);
+  const asOf = o.asOf ? Date.parse(o.asOf) : Math.max(...[...periods.values()].map((p) => p.end));
   if (Number.isNaN(asOf)) throw new VigilError('QUERY_INVALID', `--as-of "${o.asOf}" is not an ISO instant`);
-  const report = computeReport(def, transitions, period, { asOf });
+  // no --as-of: every service as at the end of its own period
+  const report = computeReport(def, transitions, periods, { asOf, clampToPeriodEnd: !o.asOf });
   return o.format === 'json' ? JSON.stringify(toJson(report), null, 2) + '\n' : toCsv(report);
 }
 
@@ -65,6 +67,6 @@ function toJson(r: SlaReport): unknown {
 
 function toCsv(r: SlaReport): string {
   const rows = [['client', 'period', ...CSV_COLUMNS].join(',')];
-  for (const s of r.services) rows.push([r.client, r.period.label, ...CSV_COLUMNS.map((c) => String(s[c] ?? ''))].join(','));
+  for (const s of r.services) rows.push([r.client, s.period.label, ...CSV_COLUMNS.map((c) => String(s[c] ?? ''))].join(','));
   return rows.join('\n') + '\n';
 }

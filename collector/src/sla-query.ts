@@ -1,11 +1,16 @@
 import { VigilError } from '../../shared/errors.js';
 import { selectDefinition } from '../../shared/sla/definition.js';
-import { resolvePeriod } from '../../shared/sla/period.js';
+import { resolveServicePeriods } from '../../shared/sla/period.js';
 import { computeReport } from '../../shared/sla/report.js';
 import type { ServiceFigures, SlaDefinition, SlaReport } from '../../shared/sla/types.js';
 import type { Store } from './store/types.js';
 
-/** SLA report for a client and period label (or the current period), from stored transitions. */
+/**
+ * SLA report for a client and period label (or the current period), from stored transitions.
+ * Each service is measured over its own period kind (resolveServicePeriods: with a label, only
+ * the services whose kind it fits). The definition version is the one in force at the start of
+ * the first reported service's period: a later contract change does not rewrite it.
+ */
 export async function slaReportFor(
   store: Store,
   defs: readonly SlaDefinition[],
@@ -15,15 +20,19 @@ export async function slaReportFor(
 ): Promise<SlaReport> {
   const latest = selectDefinition(defs, client, now);
   if (!latest) throw new VigilError('NOT_FOUND', `no SLA definition for client "${client}"`);
-  const kind = latest.services[0]?.period ?? 'calendar-month';
-  const period = resolvePeriod(kind, periodLabel ?? { asOf: now }, latest.timezone);
-  // the version in force at the start of the period: a later contract change does not rewrite it
-  const def = selectDefinition(defs, client, period.start) ?? latest;
-  const members = [...new Set(def.services.flatMap((s) => s.members))];
-  const transitions = await store.checks.transitionsFor(client, members, Math.min(period.start, now - 72 * 3_600_000), Math.max(period.end, now));
-  return computeReport(def, transitions, period, {
-    asOf: Math.min(now, period.end),
-    exclusions: await store.exclusions.list(client, period.start, period.end),
+  const spec = periodLabel ?? { asOf: now };
+  const first = resolveServicePeriods(latest.services, spec, latest.timezone).values().next().value!;
+  const def = selectDefinition(defs, client, first.start) ?? latest;
+  const periods = resolveServicePeriods(def.services, spec, def.timezone);
+  const windows = [...periods.values()];
+  const from = Math.min(...windows.map((p) => p.start));
+  const to = Math.max(...windows.map((p) => p.end));
+  const members = [...new Set(def.services.filter((s) => periods.has(s.id)).flatMap((s) => s.members))];
+  const transitions = await store.checks.transitionsFor(client, members, Math.min(from, now - 72 * 3_600_000), Math.max(to, now));
+  return computeReport(def, transitions, periods, {
+    asOf: now,
+    clampToPeriodEnd: true,
+    exclusions: await store.exclusions.list(client, from, to),
   });
 }
 

@@ -1,6 +1,6 @@
 import { DateTime, IANAZone } from 'luxon';
 import { VigilError } from '../errors.js';
-import type { PeriodKind, PeriodWindow } from './types.js';
+import type { PeriodKind, PeriodWindow, ServiceDefinition } from './types.js';
 
 const DAY_MS = 86_400_000;
 
@@ -33,6 +33,42 @@ export function resolvePeriod(kind: PeriodKind, spec: string | { asOf: number },
   const end = start.plus({ months });
   const label = kind === 'calendar-month' ? start.toFormat('yyyy-MM') : `${start.year}-Q${Math.floor((start.month - 1) / 3) + 1}`;
   return { label, start: start.toMillis(), end: end.toMillis() };
+}
+
+/** The shape of a label for each kind: the shapes exclude one another, so a label fits exactly one kind. */
+const LABEL_SHAPES: Record<PeriodKind, RegExp> = {
+  'calendar-month': /^\d{4}-\d{2}$/,
+  'calendar-quarter': /^\d{4}-Q\d$/,
+  'rolling-30d': /^\d{4}-\d{2}-\d{2}$/,
+};
+
+/** Whether `label` has the shape of a period of `kind` (its values are checked by resolvePeriod). */
+export function labelFits(kind: PeriodKind, label: string): boolean {
+  return LABEL_SHAPES[kind].test(label);
+}
+
+/**
+ * Each service's own period, keyed by service id, in definition order. With `{ asOf }`: every
+ * service over its current period. With a label: only the services whose kind the label fits
+ * ("2026-10" the monthly ones, "2026-Q4" the quarterly ones, "2026-10-31" the rolling-30d ones);
+ * the others are left out of the report rather than measured over a window they were not promised.
+ * A label that fits none is refused, naming each service and its kind.
+ */
+export function resolveServicePeriods(
+  services: readonly Pick<ServiceDefinition, 'id' | 'period'>[],
+  spec: string | { asOf: number },
+  timezone: string,
+): Map<string, PeriodWindow> {
+  const out = new Map<string, PeriodWindow>();
+  for (const s of services) if (typeof spec !== 'string' || labelFits(s.period, spec)) out.set(s.id, resolvePeriod(s.period, spec, timezone));
+  if (out.size === 0) {
+    const kinds = services.map((s) => `${s.id} (${s.period})`).join(', ');
+    throw new VigilError(
+      'QUERY_INVALID',
+      `period "${spec as string}" fits no service: ${kinds}; use 2026-10 (calendar-month), 2026-Q4 (calendar-quarter) or 2026-10-31 (rolling-30d)`,
+    );
+  }
+  return out;
 }
 
 function parseLocal(text: string, format: string, zone: string): DateTime {

@@ -1,5 +1,6 @@
 import { businessIntervals } from './business-hours.js';
 import { creditPercent } from './credits.js';
+import { VigilError } from '../errors.js';
 import { intersect, normalize, subtract, totalMs } from './intervals.js';
 import { maintenanceIntervals } from './maintenance.js';
 import { applyMinDuration, serviceTimeline } from './timeline.js';
@@ -11,22 +12,55 @@ const MINUTE = 60_000;
 export const BURN_WINDOWS = { '5m': 5 * MINUTE, '30m': 30 * MINUTE, '1h': HOUR, '2h': 2 * HOUR, '6h': 6 * HOUR, '24h': 24 * HOUR, '72h': 72 * HOUR } as const;
 export type BurnWindow = keyof typeof BURN_WINDOWS;
 
+/** A member's run judged degraded by thresholds but counted as up (`degradedCounts: up`), half-open [start, end) in ms. */
+export interface DegradedRun {
+  check: string;
+  start: number;
+  end: number;
+}
+
 export interface ReportOptions {
   /** Instant the report is made at: the current period is measured up to here. */
   asOf: number;
   exclusions?: Exclusion[];
+  /** Members' degraded-but-counted-up runs, for `degradedSeconds` (none given: 0). */
+  degraded?: readonly DegradedRun[];
+  /** Measure each service up to min(asOf, its period's end): a down run across the end is judged by its part inside. */
+  clampToPeriodEnd?: boolean;
 }
 
-/** Full SLA report for one client and period. Pure: same inputs, same figures. */
-export function computeReport(def: SlaDefinition, transitions: readonly Transition[], period: PeriodWindow, opts: ReportOptions): SlaReport {
+/**
+ * Full SLA report for one client. `periods` is one window for every service, or each service's
+ * own window by id (resolveServicePeriods); services without one are not reported. The top-level
+ * `period` is the first reported service's, as before per-service periods. Pure: same inputs, same figures.
+ */
+export function computeReport(
+  def: SlaDefinition,
+  transitions: readonly Transition[],
+  periods: PeriodWindow | ReadonlyMap<string, PeriodWindow>,
+  opts: ReportOptions,
+): SlaReport {
+  const periodOf = (id: string): PeriodWindow | undefined =>
+    'label' in periods ? (periods as PeriodWindow) : (periods as ReadonlyMap<string, PeriodWindow>).get(id);
+  const asOfIn = (p: PeriodWindow): number => (opts.clampToPeriodEnd ? Math.min(opts.asOf, p.end) : opts.asOf);
+  const reported = def.services.flatMap((s) => {
+    const p = periodOf(s.id);
+    return p ? [{ s, p }] : [];
+  });
+  const top = reported[0]?.p ?? ('label' in periods ? (periods as PeriodWindow) : undefined);
+  if (!top) throw new VigilError('QUERY_INVALID', `no period for any service of client "${def.client}"`);
   return {
     client: def.client,
     definitionVersion: def.version,
     timezone: def.timezone,
-    period: { label: period.label, start: new Date(period.start).toISOString(), end: new Date(period.end).toISOString() },
-    generatedAt: new Date(opts.asOf).toISOString(),
-    services: def.services.map((s) => computeServiceFigures(def, s, transitions, period, opts)),
+    period: isoPeriod(top),
+    generatedAt: new Date(asOfIn(top)).toISOString(),
+    services: reported.map(({ s, p }) => computeServiceFigures(def, s, transitions, p, { ...opts, asOf: asOfIn(p) })),
   };
+}
+
+function isoPeriod(p: PeriodWindow): { label: string; start: string; end: string } {
+  return { label: p.label, start: new Date(p.start).toISOString(), end: new Date(p.end).toISOString() };
 }
 
 /** In-scope instants of `window`: business hours (if any) minus maintenance minus exclusions. */
@@ -73,9 +107,17 @@ export function computeServiceFigures(
   const expectedMeasured = Math.max(0, full.scopeMs - (service.unknown === 'exclude' ? now.unknownMs : 0));
   const totalBudget = budgetFraction * expectedMeasured;
   const runs = down.filter((r) => intersect([r], now.scope).length > 0);
+  const strict = opts.degraded ? degradedAsDown(transitions, opts.degraded, service.members) : undefined;
+  const strictDown = strict
+    ? applyMinDuration(
+        serviceTimeline(service.downtime, service.members, strict, { start: first, end: Math.max(measuredEnd, opts.asOf) }).down,
+        service.downtime.minDurationMs,
+      )
+    : [];
   const figures: ServiceFigures = {
     id: service.id,
     target: service.target,
+    period: isoPeriod(period),
     availabilityPercent: availability,
     measuredSeconds: now.measuredMs / 1000,
     downtimeSeconds: now.downMs / 1000,
@@ -85,6 +127,8 @@ export function computeServiceFigures(
       ? (measuredEnd - period.start - totalMs(businessIntervals(service.businessHours, def.timezone, { start: period.start, end: measuredEnd }))) / 1000
       : 0,
     unknownSeconds: now.unknownMs / 1000,
+    // up (neither down nor unknown) as counted, down had degraded members counted as down
+    degradedSeconds: totalMs(intersect(subtract(subtract(now.scope, down), timeline.unknown), strictDown)) / 1000,
     coverage: now.scopeMs > 0 ? (now.scopeMs - now.unknownMs) / now.scopeMs : 0,
     breached: availability !== null && availability < service.target,
     creditPercent: creditPercent(availability, service.credits),
@@ -128,4 +172,33 @@ export function computeServiceFigures(
 
 function excludedMs(exclusions: readonly Exclusion[], service: string, window: Interval): number {
   return totalMs(intersect(normalize(exclusions.filter((e) => e.service === service).map((e) => ({ start: e.start, end: e.end }))), [window]));
+}
+
+/**
+ * The members' transitions with every degraded run turned to down where the member was up: the
+ * input of the timeline the service would have had under `degradedCounts: down`. Undefined when no
+ * run touches a member (nothing to compare).
+ */
+function degradedAsDown(transitions: readonly Transition[], runs: readonly DegradedRun[], members: readonly string[]): Transition[] | undefined {
+  const out: Transition[] = [];
+  const overlaid = new Set<string>();
+  for (const m of members) {
+    const deg = normalize(runs.filter((r) => r.check === m));
+    if (deg.length === 0) continue;
+    overlaid.add(m);
+    const own = transitions.filter((t) => t.check === m).sort((a, b) => a.ts - b.ts);
+    const points = [...new Set([...own.map((t) => t.ts), ...deg.flatMap((d) => [d.start, d.end])])].sort((a, b) => a - b);
+    let i = 0;
+    let j = 0;
+    let state: Transition['state'] = 'unknown';
+    for (const ts of points) {
+      while (i < own.length && own[i]!.ts <= ts) state = own[i++]!.state;
+      while (j < deg.length && deg[j]!.end <= ts) j++;
+      const inRun = j < deg.length && deg[j]!.start <= ts;
+      out.push({ ts, check: m, state: state === 'up' && inRun ? 'down' : state });
+    }
+  }
+  if (overlaid.size === 0) return undefined;
+  for (const t of transitions) if (!overlaid.has(t.check)) out.push(t);
+  return out.sort((a, b) => a.ts - b.ts);
 }

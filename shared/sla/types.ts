@@ -110,6 +110,8 @@ export interface PeriodWindow {
 export interface ServiceFigures {
   id: string;
   target: number;
+  /** The window this service was measured over: its own period kind (services of one definition may differ). */
+  period: { label: string; start: string; end: string };
   availabilityPercent: number | null;
   measuredSeconds: number;
   downtimeSeconds: number;
@@ -117,6 +119,8 @@ export interface ServiceFigures {
   excludedSeconds: number;
   outsideBusinessHoursSeconds: number;
   unknownSeconds: number;
+  /** In-scope seconds the service was up only because degraded members counted as up (would be down had they counted as down); 0 when none. */
+  degradedSeconds: number;
   /** share of in-scope time with known data, 0..1 */
   coverage: number;
   breached: boolean;

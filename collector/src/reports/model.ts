@@ -1,6 +1,5 @@
 import { VigilError } from '../../../shared/errors.js';
 import { selectDefinition } from '../../../shared/sla/definition.js';
-import { resolvePeriod } from '../../../shared/sla/period.js';
 import type { SlaDefinition } from '../../../shared/sla/types.js';
 import { IncidentViews } from '../incidents/views.js';
 import { slaReportFor } from '../sla-query.js';
@@ -19,28 +18,38 @@ export const SETTLE_MS = 6 * 3_600_000;
 export async function buildReport(store: Store, defs: readonly SlaDefinition[], client: string, periodLabel: string | undefined, now: number) {
   const latest = selectDefinition(defs, client, now);
   if (!latest) throw new VigilError('NOT_FOUND', `no SLA definition for client "${client}"`);
-  const period = resolvePeriod(latest.services[0]?.period ?? 'calendar-month', periodLabel ?? { asOf: now }, latest.timezone);
+  // each service over its own period (slaReportFor); the top-level period is the first reported service's
+  const sla = await slaReportFor(store, defs, client, periodLabel, now);
+  const period = { label: sla.period.label, start: Date.parse(sla.period.start), end: Date.parse(sla.period.end) };
   if (period.start > now) throw new VigilError('QUERY_INVALID', `period ${period.label} has not started yet`);
   const def = selectDefinition(defs, client, period.start) ?? latest;
-  const sla = await slaReportFor(store, defs, client, periodLabel, now);
-  const exclusions = await store.exclusions.list(client, period.start, period.end);
+  const windows = sla.services.map((s) => ({ start: Date.parse(s.period.start), end: Date.parse(s.period.end) }));
+  const exclusions = await store.exclusions.list(
+    client,
+    Math.min(period.start, ...windows.map((w) => w.start)),
+    Math.max(period.end, ...windows.map((w) => w.end)),
+  );
+  // final only once every service's period has settled
+  const lastEnd = Math.max(period.end, ...windows.map((w) => w.end));
   const views = new IncidentViews(store.incidents, store.outbox, () => defs);
   const { summary, incidents } = await views.stats(client, period.start, period.end, now);
-  const status: 'provisional' | 'final' = now < period.end + SETTLE_MS ? 'provisional' : 'final';
+  const status: 'provisional' | 'final' = now < lastEnd + SETTLE_MS ? 'provisional' : 'final';
   return {
     schema: 'vigil.report/v1' as const,
     client,
     period: { label: period.label, start: new Date(period.start).toISOString(), end: new Date(period.end).toISOString(), timezone: def.timezone },
     status,
-    ...(status === 'provisional' ? { provisionalUntil: new Date(period.end + SETTLE_MS).toISOString() } : {}),
+    ...(status === 'provisional' ? { provisionalUntil: new Date(lastEnd + SETTLE_MS).toISOString() } : {}),
     definition: { version: sla.definitionVersion, effectiveFrom: new Date(def.effectiveFrom).toISOString() },
     generatedAt: new Date(now).toISOString(),
-    services: sla.services.map((s) => {
+    services: sla.services.map((s, i) => {
       const svc = def.services.find((x) => x.id === s.id);
-      const mine = exclusions.filter((e) => e.service === s.id);
+      const w = windows[i]!;
+      const mine = exclusions.filter((e) => e.service === s.id && e.start < w.end && e.end > w.start);
       return {
         id: s.id,
         target: s.target,
+        period: s.period,
         availabilityPercent: s.availabilityPercent === null ? null : Math.round(s.availabilityPercent * 1000) / 1000,
         availabilityExact: s.availabilityPercent,
         /** No measured time at all: not 100 %, no data. */
@@ -52,6 +61,7 @@ export async function buildReport(store: Store, defs: readonly SlaDefinition[], 
         exclusions: mine.map((e) => ({ start: new Date(e.start).toISOString(), end: new Date(e.end).toISOString(), reason: e.reason, addedBy: e.addedBy })),
         outsideBusinessHoursSeconds: s.outsideBusinessHoursSeconds,
         unknownSeconds: s.unknownSeconds,
+        degradedSeconds: s.degradedSeconds,
         coverage: s.coverage,
         breached: s.breached,
         creditPercent: s.creditPercent,
