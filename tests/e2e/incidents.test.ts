@@ -264,6 +264,13 @@ describe('incidents e2e: every channel gets DOWN, ESCALATION / ACK and RESOLVED 
     await new Promise((r) => tampered.proc.once('exit', r));
     expect(tampered.proc.exitCode).not.toBe(0);
     expect(tampered.output()).toMatch(/NOT verified/);
+    // offline, from the collector's own store and definitions (its config file): signed with the same key
+    const offline = join(dir.path, 'offline.json');
+    const off = startChild('node', [VIGIL, 'report', '-c', join(dir.path, 'collector.yaml'), '--client', 'e2e', '--out', offline], undefined, store!.env);
+    await new Promise((r) => off.proc.once('exit', r));
+    expect(off.proc.exitCode, off.output()).toBe(0);
+    expect(await run(['report', 'verify', offline, '--collector', base])).toContain('verified');
+    expect(JSON.parse(readFileSync(offline, 'utf8')).services.map((x: { id: string }) => x.id)).toEqual(JSON.parse(readFileSync(file, 'utf8').replace('"status":"x', '"status":"')).services.map((x: { id: string }) => x.id));
     const pdf = join(dir.path, 'report.pdf');
     await run(['report', '--client', 'e2e', '--format', 'pdf', '--out', pdf, '--collector', base, '--token', created.token]);
     expect(await run(['report', 'verify', pdf, '--collector', base])).toContain('verified');

@@ -23,10 +23,12 @@ export function reportCommand(): Command {
     .option('--out <file>', 'write to this file (default: stdout)')
     .option('--collector <url>', 'collector URL (env VIGIL_COLLECTOR_URL)')
     .option('--token <token>', 'a reporter, viewer or operator token, or the admin token (env VIGIL_TOKEN)')
-    .action(async (o: Conn & { client?: string; period?: string; format: string; out?: string }) => {
+    .option('-c, --config <file>', 'offline: read the store and slaDir of this collector.yaml (no collector running), sign with its key')
+    .action(async (o: Conn & { client?: string; period?: string; format: string; out?: string; config?: string }) => {
       if (!o.client) throw new VigilError('QUERY_INVALID', 'name the client: vigil report --client C [--period 2026-10] [--format json|csv|html]');
       if (!['json', 'csv', 'html', 'pdf'].includes(o.format))
         throw new VigilError('QUERY_INVALID', `--format must be json, csv, html or pdf, not "${o.format}"`);
+      if (o.config) return offline(o.config, o.client, o.period, o.format, o.out);
       const t = targetFrom(o);
       const q = new URLSearchParams({ format: o.format, ...(o.period ? { period: o.period } : {}) });
       const res = await request(new URL(`/api/v1/reports/${encodeURIComponent(o.client)}?${q}`, t.collector), {
@@ -75,5 +77,35 @@ function readReport(file: string): Record<string, unknown> {
     return JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
   } catch (e) {
     throw new VigilError('QUERY_INVALID', `${file} is not a Vigil report: ${(e as Error).message}`);
+  }
+}
+
+/** `vigil report -c collector.yaml`: the report from the collector's own store and definitions, signed with its key, no server needed. */
+async function offline(configFile: string, client: string, period: string | undefined, format: string, out: string | undefined): Promise<void> {
+  const [{ loadCollectorConfig }, { openStore }, { loadDefinitionsDir }, { buildReport }, { ReportSigner }, { reportCsv }, { reportHtml }, { reportPdf }] = await Promise.all([
+    import('../config.js'),
+    import('../store/open-store.js'),
+    import('../../../shared/sla-files/definition-files.js'),
+    import('../reports/model.js'),
+    import('../reports/signing.js'),
+    import('../reports/csv.js'),
+    import('../reports/html.js'),
+    import('../reports/pdf.js'),
+  ]);
+  const config = loadCollectorConfig(configFile);
+  const defs = config.slaDir ? loadDefinitionsDir(config.slaDir) : [];
+  const store = await openStore(config.store);
+  try {
+    const body = await buildReport(store, defs, client, period, Date.now());
+    const signature = (await ReportSigner.from(store.settings, config.security.reportKey)).sign(body as unknown as Record<string, unknown>);
+    const bytes =
+      format === 'pdf'
+        ? await reportPdf(body, signature)
+        : Buffer.from(format === 'csv' ? reportCsv(body) : format === 'html' ? reportHtml(body, signature) : `${JSON.stringify({ ...body, signature })}\n`);
+    if (out) writeFileSync(out, bytes);
+    else if (format === 'pdf') throw new VigilError('QUERY_INVALID', 'a PDF goes to a file: add --out FILE.pdf');
+    else process.stdout.write(bytes);
+  } finally {
+    await store.close();
   }
 }
