@@ -270,7 +270,9 @@ describe('incidents e2e: every channel gets DOWN, ESCALATION / ACK and RESOLVED 
     await new Promise((r) => off.proc.once('exit', r));
     expect(off.proc.exitCode, off.output()).toBe(0);
     expect(await run(['report', 'verify', offline, '--collector', base])).toContain('verified');
-    expect(JSON.parse(readFileSync(offline, 'utf8')).services.map((x: { id: string }) => x.id)).toEqual(JSON.parse(readFileSync(file, 'utf8').replace('"status":"x', '"status":"')).services.map((x: { id: string }) => x.id));
+    expect(JSON.parse(readFileSync(offline, 'utf8')).services.map((x: { id: string }) => x.id)).toEqual(
+      JSON.parse(readFileSync(file, 'utf8').replace('"status":"x', '"status":"')).services.map((x: { id: string }) => x.id),
+    );
     const pdf = join(dir.path, 'report.pdf');
     await run(['report', '--client', 'e2e', '--format', 'pdf', '--out', pdf, '--collector', base, '--token', created.token]);
     expect(await run(['report', 'verify', pdf, '--collector', base])).toContain('verified');
