@@ -64,7 +64,7 @@ export interface VigilApp {
 export async function buildApp(opts: BuildAppOptions): Promise<VigilApp> {
   const { config, store, clock, logger } = opts;
   const definitions = opts.definitions ?? (() => []);
-  let capped = () => undefined as void;
+  let capped: () => void = () => {};
   const app = Fastify({
     loggerInstance: logger,
     serverFactory: collectorServer(config.security, logger, () => capped()),

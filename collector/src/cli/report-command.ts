@@ -82,16 +82,17 @@ function readReport(file: string): Record<string, unknown> {
 
 /** `vigil report -c collector.yaml`: the report from the collector's own store and definitions, signed with its key, no server needed. */
 async function offline(configFile: string, client: string, period: string | undefined, format: string, out: string | undefined): Promise<void> {
-  const [{ loadCollectorConfig }, { openStore }, { loadDefinitionsDir }, { buildReport }, { ReportSigner }, { reportCsv }, { reportHtml }, { reportPdf }] = await Promise.all([
-    import('../config.js'),
-    import('../store/open-store.js'),
-    import('../../../shared/sla-files/definition-files.js'),
-    import('../reports/model.js'),
-    import('../reports/signing.js'),
-    import('../reports/csv.js'),
-    import('../reports/html.js'),
-    import('../reports/pdf.js'),
-  ]);
+  const [{ loadCollectorConfig }, { openStore }, { loadDefinitionsDir }, { buildReport }, { ReportSigner }, { reportCsv }, { reportHtml }, { reportPdf }] =
+    await Promise.all([
+      import('../config.js'),
+      import('../store/open-store.js'),
+      import('../../../shared/sla-files/definition-files.js'),
+      import('../reports/model.js'),
+      import('../reports/signing.js'),
+      import('../reports/csv.js'),
+      import('../reports/html.js'),
+      import('../reports/pdf.js'),
+    ]);
   const config = loadCollectorConfig(configFile);
   const defs = config.slaDir ? loadDefinitionsDir(config.slaDir) : [];
   const store = await openStore(config.store);
