@@ -15,6 +15,8 @@
  * The header repeats seq, time and count so that start-up builds its index without parsing JSON,
  * and the payload is spliced into the request body as text, never parsed by the agent.
  */
+import { type Crc32cKernel, wasmCrc32c } from './crc32c-wasm.js';
+
 export const SEGMENT_MAGIC = Buffer.from('VGSPOOL1', 'latin1');
 export const RECORD_MAGIC = Buffer.from([0xf7, 0x56, 0x52, 0x31]);
 const RECORD_MAGIC_U32 = RECORD_MAGIC.readUInt32LE(0);
@@ -25,7 +27,8 @@ export const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 /**
  * The record checksum, CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of iSCSI, ext4 metadata and
  * Kafka/Prometheus WAL records: better burst detection than the zlib CRC-32 for the same cost.
- * Table-driven, slicing by 4 (four 256-entry tables, built once per Crc32c instance).
+ * Table-driven, slicing by 4 (four 256-entry tables, built once per Crc32c instance), in WebAssembly
+ * for all but short inputs (crc32c-wasm.ts: the agent's JavaScript runs interpreted), here otherwise.
  * `update` chains: crc32c(a ‖ b) = update(update(0, a), b).
  */
 const POLY = 0x82f63b78;
@@ -47,11 +50,23 @@ function buildTables(): Uint32Array {
   return t;
 }
 
+/** Below this many bytes (record headers, seq slots) the interpreted loop costs less than copying into WebAssembly memory. */
+const WASM_FROM = 64;
+
 export class Crc32c {
   private readonly t = buildTables();
+  private readonly kernel: Crc32cKernel | undefined;
+  /** Which loop long inputs run in: 'js' where WebAssembly is not available, or when asked for (tests). */
+  readonly engine: 'wasm' | 'js';
+
+  constructor(engine: 'auto' | 'js' = 'auto') {
+    this.kernel = engine === 'auto' ? wasmCrc32c(this.t) : undefined;
+    this.engine = this.kernel ? 'wasm' : 'js';
+  }
 
   /** CRC of `crc`'s data followed by `buf[start, end)`; start with crc = 0. */
   update(crc: number, buf: Uint8Array, start = 0, end = buf.length): number {
+    if (this.kernel && end - start >= WASM_FROM) return this.kernel.update(crc, buf, start, end);
     const t = this.t;
     let c = ~crc >>> 0;
     let i = start;

@@ -9,6 +9,7 @@ import { tempDir } from '../../helpers/net.js';
 const dir = tempDir();
 afterAll(() => dir.remove());
 const crc = new Crc32c();
+const js = new Crc32c('js');
 
 /** Bit-at-a-time CRC-32C straight from the definition: the reference the table-driven one must equal. */
 function naiveCrc32c(buf: Uint8Array): number {
@@ -41,8 +42,24 @@ describe('spool CRC-32C', () => {
         const at = bytes.length === 0 ? 0 : cut % (bytes.length + 1);
         expect(crc.of(bytes)).toBe(naiveCrc32c(bytes));
         expect(crc.update(crc.update(0, bytes, 0, at), bytes, at)).toBe(naiveCrc32c(bytes));
+        expect(js.of(bytes)).toBe(naiveCrc32c(bytes)); // the JavaScript loop (short inputs, no WebAssembly)
       }),
     );
+  });
+
+  it('WebAssembly and JavaScript give the same value across the kernel’s 60 KiB chunks and at odd offsets', () => {
+    expect(crc.engine).toBe('wasm');
+    expect(js.engine).toBe('js');
+    const big = Buffer.from(Array.from({ length: 200_003 }, (_, i) => (i * 31 + (i >> 7)) & 0xff));
+    for (const [start, end] of [
+      [0, 61_439],
+      [0, 61_440],
+      [0, 61_441],
+      [3, 200_003],
+      [61_439, 122_881],
+    ] as const)
+      expect(crc.update(0, big, start, end), `${start}..${end}`).toBe(js.update(0, big, start, end));
+    expect(crc.of(big)).toBe(naiveCrc32c(big));
   });
 });
 
