@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { statuspageProbe } from '../../../agent/src/probes/statuspage.js';
 import { runCheck } from '../../../agent/src/scheduler.js';
 import { GRAPH_TOKEN, startCloud, startDns } from '../../fixtures/cloud/servers.js';
 import { tempDir } from '../../helpers/net.js';
+import { selfSigned } from '../../helpers/tls.js';
 
 const registry = defaultRegistry();
 const runtime = new ProbeRuntime();
@@ -153,27 +153,9 @@ describe("cloud probes against loopback fixtures in the vendors' formats", () =>
   const tokenFile = join(dir.path, 'graph.token');
 
   beforeAll(async () => {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(dir.path, 'k.pem'),
-        '-out',
-        join(dir.path, 'c.pem'),
-        '-days',
-        '30',
-        '-subj',
-        '/CN=localhost',
-      ],
-      { stdio: 'ignore' },
-    );
+    const pem = selfSigned(dir.path);
     http = await startCloud();
-    https = await startCloud({ key: readFileSync(join(dir.path, 'k.pem')), cert: readFileSync(join(dir.path, 'c.pem')) });
+    https = await startCloud({ key: readFileSync(pem.key), cert: readFileSync(pem.cert) });
     dns = await startDns();
     writeFileSync(tokenFile, `${GRAPH_TOKEN}\n`);
   });

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { createServer as createTcpServer } from 'node:net';
@@ -14,6 +13,7 @@ import { filterReplies } from '../../../agent/src/probes/ping-sessions.js';
 import { ProbeRuntime } from '../../../agent/src/probes/runtime.js';
 import { tcpProbe } from '../../../agent/src/probes/tcp.js';
 import { freePort, tempDir } from '../../helpers/net.js';
+import { selfSigned } from '../../helpers/tls.js';
 
 const runtime = new ProbeRuntime();
 const ctx = (timeoutMs = 1000) => ({ signal: AbortSignal.timeout(timeoutMs), timeoutMs, clock: systemClock, logger: silentLogger(), runtime });
@@ -35,26 +35,8 @@ describe('probes against real loopback servers', () => {
       res.end('all systems operational');
     });
     httpPort = await listen(http);
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(dir.path, 'k.pem'),
-        '-out',
-        join(dir.path, 'c.pem'),
-        '-days',
-        '30',
-        '-subj',
-        '/CN=localhost',
-      ],
-      { stdio: 'ignore' },
-    );
-    https = createHttpsServer({ key: readFileSync(join(dir.path, 'k.pem')), cert: readFileSync(join(dir.path, 'c.pem')) }, (_q, r) => r.end('secure ok'));
+    const pem = selfSigned(dir.path);
+    https = createHttpsServer({ key: readFileSync(pem.key), cert: readFileSync(pem.cert) }, (_q, r) => r.end('secure ok'));
     httpsPort = await listen(https);
   });
   afterAll(async () => {

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -7,6 +6,7 @@ import { pino } from 'pino';
 import { parseCollectorConfig } from '../../../collector/src/config.js';
 import { startCollector, type CollectorHandle } from '../../../collector/src/server.js';
 import { freePort, tempDir, waitFor } from '../../helpers/net.js';
+import { selfSigned } from '../../helpers/tls.js';
 
 /**
  * The connection rules of `security.connections` on a real listening collector: slow bodies
@@ -82,28 +82,7 @@ describe('collector connections', () => {
   it('TLS from a cert and key, reloaded on SIGHUP; /metrics also on a listener of its own without a token', async () => {
     const d = tempDir();
     dirs.push(d);
-    const cert = (cn: string) =>
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-days',
-          '1',
-          '-subj',
-          `/CN=${cn}`,
-          '-keyout',
-          join(d.path, 'key.pem'),
-          '-out',
-          join(d.path, 'cert.pem'),
-        ],
-        {
-          stdio: 'pipe',
-        },
-      );
+    const cert = (cn: string) => selfSigned(d.path, cn);
     cert('first.vigil.test');
     const metricsPort = await freePort();
     const { c } = await collector({
