@@ -57,7 +57,7 @@ export class Principals {
     if (row.revokedAt !== null) throw new VigilError('TOKEN_REVOKED', `API token ${row.id} has been revoked`);
     if (row.expiresAt !== null && row.expiresAt <= now)
       throw new VigilError('TOKEN_EXPIRED', `API token ${row.id} expired at ${new Date(row.expiresAt).toISOString()}`);
-    return { kind: 'token', id: row.id, name: row.name, role: row.role, clients: row.clients };
+    return { kind: 'token', id: row.id, name: row.name, role: row.role, clients: row.clients, expiresAt: row.expiresAt };
   }
 
   /** Creates a token; the secret is in the answer only (shown once), the store keeps its hash. */

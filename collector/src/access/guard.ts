@@ -38,7 +38,9 @@ export class AuthFailures {
     if (this.bySource.size >= MAX_SOURCES) this.bySource.clear();
     const times = this.recent(source);
     times.push(this.clock.now());
-    this.bySource.set(source, times);
+    // the newest perMinute are all the lock needs (its end is when the oldest of them ages out): a flood
+    // of failures from one address keeps a bounded list, not one entry per attempt
+    this.bySource.set(source, times.length > this.perMinute ? times.slice(-this.perMinute) : times);
   }
 
   private recent(source: string): number[] {

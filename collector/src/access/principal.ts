@@ -8,7 +8,7 @@ import type { ApiRole } from '../store/types.js';
 export type Principal =
   | { kind: 'admin'; id: 'admin'; role: 'admin' }
   | { kind: 'metrics'; id: 'metrics'; role: 'metrics' }
-  | { kind: 'token'; id: string; name: string; role: ApiRole; clients: readonly string[] };
+  | { kind: 'token'; id: string; name: string; role: ApiRole; clients: readonly string[]; expiresAt: number | null };
 
 /**
  * What a route needs, declared on every route (`config: { access }`; a route without one is refused

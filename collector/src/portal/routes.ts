@@ -45,9 +45,8 @@ export function portalRoutes(app: VigilFastify, ctx: AppContext): void {
     const p = token ? await ctx.principals.resolve(token).catch(() => undefined) : undefined;
     if (!p) return html(reply, 401, loginPage('That token is not valid (or has expired or been revoked).'));
     if (p.kind === 'metrics') return html(reply, 403, loginPage('A metrics scrape token cannot sign in.'));
-    const row = p.kind === 'token' ? (await ctx.store.apiTokens.list()).find((t) => t.id === p.id) : undefined;
     req.log.info({ principal: principalName(p), from: req.ip }, 'portal sign-in');
-    return reply.header('set-cookie', sessionCookie(req, token, row?.expiresAt ?? null, ctx.clock.now())).redirect('/portal/', 303);
+    return reply.header('set-cookie', sessionCookie(req, token, p.kind === 'token' ? p.expiresAt : null, ctx.clock.now())).redirect('/portal/', 303);
   });
 
   app.post('/portal/logout', { config: { access: 'portal' } }, async (req, reply) => {
