@@ -1,5 +1,6 @@
 import nodemailer from 'nodemailer';
 import type { Clock } from '../../../shared/clock.js';
+import type { ReportSignature } from '../../../shared/report/canonical.js';
 import type { Logger } from '../../../shared/logger.js';
 import { selectDefinition } from '../../../shared/sla/definition.js';
 import { resolvePeriod } from '../../../shared/sla/period.js';
@@ -8,7 +9,7 @@ import type { EmailChannelConfig } from '../notify/channel-config.js';
 import type { Store } from '../store/types.js';
 import type { ReportDeliveryConfig } from './delivery-config.js';
 import type { ReportLinks } from './links.js';
-import { buildReport, SETTLE_MS } from './model.js';
+import { buildReport, type Report, SETTLE_MS } from './model.js';
 import { reportPdf } from './pdf.js';
 import type { ReportSigner } from './signing.js';
 
@@ -31,11 +32,12 @@ export function deliverySchedule(d: ReportDeliveryConfig, defs: readonly SlaDefi
 
 /**
  * Scheduled reports: for a delivery, the last period of its client that has ended and settled is
- * issued into the archive (issuedBy `schedule`) unless the schedule issued it already — so a
- * restart or a second run sends nothing twice — then sent by email (the PDF and the signed JSON
+ * issued into the archive (issuedBy `schedule`) unless the schedule issued it already, then sent by email (the PDF and the signed JSON
  * attached, with the SMTP settings of a configured email channel) and to a webhook (its version,
- * hash and a signed 30-day link to its HTML). Failures are logged and audited; the next run tries again
- * only what was not issued.
+ * hash and a signed 30-day link to its HTML), and the run is audited. A version whose run is audited is
+ * never sent again (a restart or a second run sends nothing twice); one issued by a run killed before its
+ * audit entry is sent by the next run, as issued: at least once. A failed email or webhook is logged and
+ * audited, not retried.
  */
 export class ReportDelivery {
   constructor(private readonly deps: DeliveryDeps) {}
@@ -48,20 +50,32 @@ export class ReportDelivery {
     if (!def) return void logger.warn({ client: d.client }, 'report delivery: no SLA definition for this client');
     const period = resolvePeriod(def.services[0]?.period ?? 'calendar-month', { asOf: now - SETTLE_MS - 1 }, def.timezone);
     if (period.end + SETTLE_MS > now) return undefined; // still open or settling: the next run sends it
-    if ((await store.reports.list(d.client, period.label)).some((r) => r.issuedBy === 'schedule')) return undefined;
-    const body = await buildReport(store, this.deps.definitions(), d.client, period.label, now);
-    const signature = this.deps.signer.sign(body as unknown as Record<string, unknown>);
-    const json = JSON.stringify({ ...body, signature });
-    const row = await store.reports.add({
-      client: d.client,
-      period: body.period.label,
-      issuedAt: now,
-      issuedBy: 'schedule',
-      reason: null,
-      status: body.status,
-      sha256: signature.sha256,
-      json,
-    });
+    const earlier = (await store.reports.list(d.client, period.label)).find((r) => r.issuedBy === 'schedule');
+    if (earlier && (await this.delivered(d.client, `${d.client}/${earlier.period}#${earlier.version}`))) return undefined;
+    let row: { version: number };
+    let body: Report;
+    let signature: ReportSignature;
+    let json: string;
+    if (earlier) {
+      // issued, then the collector died before it was sent: send what was issued (same version and bytes)
+      json = (await store.reports.get(earlier.id))!.json;
+      ({ signature, ...body } = JSON.parse(json) as Report & { signature: ReportSignature });
+      row = earlier;
+    } else {
+      body = await buildReport(store, this.deps.definitions(), d.client, period.label, now);
+      signature = this.deps.signer.sign(body as unknown as Record<string, unknown>);
+      json = JSON.stringify({ ...body, signature });
+      row = await store.reports.add({
+        client: d.client,
+        period: body.period.label,
+        issuedAt: now,
+        issuedBy: 'schedule',
+        reason: null,
+        status: body.status,
+        sha256: signature.sha256,
+        json,
+      });
+    }
     const outcome: Record<string, string> = {};
     if (d.email) outcome.email = await this.email(d, body.period.label, json, await reportPdf(body, signature)).catch((e: Error) => `failed: ${e.message}`);
     if (d.webhook) {
@@ -101,6 +115,11 @@ export class ReportDelivery {
       'scheduled report issued',
     );
     return body.period.label;
+  }
+
+  /** Whether a run already recorded the delivery of this archived version (the audit entry is written after sending). */
+  private async delivered(client: string, target: string): Promise<boolean> {
+    return (await this.deps.store.audit.list({ action: 'report.deliver', clients: [client], limit: 10_000 })).some((e) => e.target === target);
   }
 
   private async email(d: ReportDeliveryConfig, label: string, json: string, pdf: Buffer): Promise<string> {

@@ -126,6 +126,36 @@ describe('scheduled reports', () => {
     }
   });
 
+  it('a run killed after issuing and before sending: the next run sends that version, as issued, once', async () => {
+    const clock = new ManualClock(Date.parse('2026-11-01T05:00:00Z'));
+    const f = await collectorFixture(config(), BERLIN, { clock });
+    try {
+      hooks.length = 0;
+      const before = mails.length;
+      // what the killed run left: the signed report in the archive, no delivery recorded
+      const body = JSON.parse((await f.app.inject({ url: '/api/v1/reports/acme?period=2026-10', headers: AS_ADMIN })).body);
+      const issued = await f.store.reports.add({
+        client: 'acme',
+        period: '2026-10',
+        issuedAt: clock.now(),
+        issuedBy: 'schedule',
+        reason: null,
+        status: 'final',
+        sha256: body.signature.sha256,
+        json: JSON.stringify(body),
+      });
+      const d = f.config.reportDeliveries[0]!;
+      expect(await f.reports.run(d)).toBe('2026-10');
+      await waitFor(() => (hooks.length === 1 && mails.length > before) || undefined, 'the resent mail and webhook', 5000);
+      expect(hooks[0]).toMatchObject({ version: issued.version, sha256: body.signature.sha256 });
+      expect((await f.store.reports.list('acme', '2026-10')).length).toBe(1); // nothing issued anew
+      expect(await f.reports.run(d)).toBeUndefined();
+      expect(hooks).toHaveLength(1);
+    } finally {
+      await f.close();
+    }
+  });
+
   it('refuses a delivery whose email names no email channel', () => {
     const bad = { ...config(), notifications: { channels: [] } };
     expect(() => parseCollectorConfig({ dataDir: '/tmp/x', ...bad }, 'collector.yaml')).toThrow(
