@@ -3,10 +3,9 @@ import { systemClock, type Clock } from '../../shared/clock.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import { loadDefinitionsDir } from '../../shared/sla-files/definition-files.js';
 import type { SlaDefinition } from '../../shared/sla/types.js';
-import { createServer, type Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { buildApp } from './app.js';
-import { readTls } from './http-server.js';
+import { collectorServer, readTls } from './http-server.js';
 import { deliverySchedule } from './reports/delivery.js';
 import { loadCollectorConfig, type CollectorConfig } from './config.js';
 import { openStore } from './store/open-store.js';
@@ -55,7 +54,13 @@ export async function startCollector(input: string | CollectorConfig, deps: { cl
   };
   process.on('SIGHUP', onHup);
   const metricsServer = config.security.metricsListen
-    ? await metricsOnly(config.security.metricsListen, () => metrics.scrape(), metrics.registry.contentType)
+    ? await metricsOnly(
+        config.security.metricsListen,
+        () => metrics.scrape(),
+        metrics.registry.contentType,
+        // the main listener's deadlines and connection cap (plain HTTP: a management network)
+        collectorServer({ ...config.security, tls: undefined }, logger, () => metrics.connectionCapped()),
+      )
     : undefined;
   const sweep = every(
     config.sweepIntervalMs,
@@ -134,8 +139,13 @@ function every(ms: number, f: () => Promise<void>, onError: (err: unknown) => vo
 }
 
 /** A listener that serves /metrics only, without a token (metrics.listen): for a management network Prometheus scrapes. */
-async function metricsOnly(listen: { host: string; port: number }, scrape: () => Promise<string>, contentType: string) {
-  const server: Server = createServer((req, res) => {
+async function metricsOnly(
+  listen: { host: string; port: number },
+  scrape: () => Promise<string>,
+  contentType: string,
+  serverFor: ReturnType<typeof collectorServer>,
+) {
+  const server = serverFor((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') return void res.writeHead(404).end();
     scrape().then(
       (body) => res.writeHead(200, { 'content-type': contentType }).end(body),
