@@ -68,3 +68,7 @@ export function scopeFor(p: Principal, asked?: string): string[] | undefined {
 
 /** A principal's name in the audit log and in `whoami`. */
 export const principalName = (p: Principal): string => (p.kind === 'token' ? `${p.id} (${p.name})` : p.id);
+
+/** The clients with an SLA definition that `p` may see, sorted. */
+export const visibleClients = (p: Principal, defs: ReadonlyArray<{ client: string }>): string[] =>
+  [...new Set(defs.map((d) => d.client))].filter((c) => seesClient(p, c)).sort();

@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { selectDefinition } from '../../../shared/sla/definition.js';
 import { maintenanceIntervals } from '../../../shared/sla/maintenance.js';
-import { principalName, principalOf, seesClient } from '../access/index.js';
+import { principalName, principalOf, seesClient, visibleClients } from '../access/index.js';
 import { clearSession, sameOrigin, sessionCookie } from '../access/session.js';
 import type { AppContext, VigilFastify } from '../app-context.js';
 import { slaReportFor } from '../sla-query.js';
@@ -35,7 +35,7 @@ function html(reply: FastifyReply, code: number, body: string) {
  * the pages of its own clients (403 otherwise).
  */
 export function portalRoutes(app: VigilFastify, ctx: AppContext): void {
-  const clientsFor = (p: ReturnType<typeof principalOf>) => [...new Set(ctx.definitions().map((d) => d.client))].filter((c) => seesClient(p, c)).sort();
+  const clientsFor = (p: ReturnType<typeof principalOf>) => visibleClients(p, ctx.definitions());
 
   app.get('/portal/login', { config: { access: 'public' } }, async (_req, reply) => html(reply, 200, loginPage()));
 

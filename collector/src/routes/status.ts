@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { slaReportFor } from '../sla-query.js';
 import type { AppContext, VigilFastify } from '../app-context.js';
 import { NO_AGENT } from '../store/types.js';
-import { principalOf, requireClient, scopeFor, seesClient } from '../access/index.js';
+import { principalOf, requireClient, scopeFor, visibleClients } from '../access/index.js';
 
 /** Read-only views: checks, agents, SLA reports, /metrics, health. */
 export function statusRoutes(app: VigilFastify, ctx: AppContext): void {
@@ -34,7 +34,7 @@ export function statusRoutes(app: VigilFastify, ctx: AppContext): void {
     collectorGap: ctx.engine.liveness.gap(),
   }));
   app.get('/api/v1/sla', { config: { access: 'report' } }, async (req) => ({
-    clients: [...new Set(ctx.definitions().map((d) => d.client))].filter((c) => seesClient(principalOf(req), c)).sort(),
+    clients: visibleClients(principalOf(req), ctx.definitions()),
   }));
   app.get<{ Params: { client: string }; Querystring: { period?: string } }>(
     '/api/v1/sla/:client',
