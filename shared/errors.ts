@@ -15,6 +15,7 @@ export const ErrorCodes = {
   CONFIG_NOT_FOUND: { status: 500, text: 'configuration file not found' },
   SECRET_FILE_OPEN: { status: 500, text: 'a secret file is readable by other users' },
   DEFINITION_INVALID: { status: 400, text: 'SLA definition is invalid' },
+  DEFINITION_NOT_IN_FORCE: { status: 400, text: 'no version of the SLA definition is in force for that period' },
   BODY_INVALID: { status: 400, text: 'request body is invalid' },
   BODY_TOO_LARGE: { status: 413, text: 'request body is too large' },
   QUERY_INVALID: { status: 400, text: 'query is invalid' },

@@ -1,6 +1,4 @@
-import { VigilError } from '../../shared/errors.js';
-import { selectDefinition } from '../../shared/sla/definition.js';
-import { resolveServicePeriods } from '../../shared/sla/period.js';
+import { chooseDefinition } from '../../shared/sla/definition-choice.js';
 import { computeReport } from '../../shared/sla/report.js';
 import type { ServiceFigures, SlaDefinition, SlaReport } from '../../shared/sla/types.js';
 import type { Store } from './store/types.js';
@@ -18,12 +16,8 @@ export async function slaReportFor(
   periodLabel: string | undefined,
   now: number,
 ): Promise<SlaReport> {
-  const latest = selectDefinition(defs, client, now);
-  if (!latest) throw new VigilError('NOT_FOUND', `no SLA definition for client "${client}"`);
   const spec = periodLabel ?? { asOf: now };
-  const first = resolveServicePeriods(latest.services, spec, latest.timezone).values().next().value!;
-  const def = selectDefinition(defs, client, first.start) ?? latest;
-  const periods = resolveServicePeriods(def.services, spec, def.timezone);
+  const { def, periods } = chooseDefinition(defs, client, spec, { strict: false, now });
   const windows = [...periods.values()];
   const from = Math.min(...windows.map((p) => p.start));
   const to = Math.max(...windows.map((p) => p.end));

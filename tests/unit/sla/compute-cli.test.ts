@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +46,80 @@ describe('vigil sla compute (offline)', () => {
       expect.objectContaining({
         code: 'VIGIL_ERR_CSV_INVALID',
         problems: [expect.objectContaining({ path: 'line 2' }), expect.objectContaining({ path: 'line 3' }), expect.objectContaining({ path: 'line 4' })],
+      }),
+    );
+  });
+
+  const acme = () => readFileSync(join(fixtures, 'acme.yaml'), 'utf8');
+  const transitions = join(fixtures, 'acme-transitions.csv');
+
+  it('chooses the definition version in force at the start of the period, and says which', () => {
+    const versions = join(dir, 'versions');
+    mkdirSync(versions, { recursive: true });
+    writeFileSync(join(versions, 'v1.yaml'), acme().replace('version: 2026-10', 'version: v1\neffectiveFrom: 2026-09-01'));
+    writeFileSync(
+      join(versions, 'v2.yaml'),
+      acme().replace('version: 2026-10', 'version: v2\neffectiveFrom: 2026-12-01').replace('target: 99.9', 'target: 99.99'),
+    );
+    const notes: string[] = [];
+    const oct = JSON.parse(runSlaCompute({ definition: versions, transitions, period: '2026-10', format: 'json', note: (l) => notes.push(l) }));
+    expect(oct).toMatchObject({ definitionVersion: 'v1', definitionEffectiveFrom: '2026-08-31T22:00:00.000Z' });
+    expect(oct.services[0].target).toBe(99.9);
+    expect(notes).toEqual([expect.stringContaining('definition version v1 (effective from 2026-08-31T22:00:00.000Z) of 2 version(s)')]);
+    const dec = JSON.parse(
+      runSlaCompute({ definition: [join(versions, 'v1.yaml'), join(versions, 'v2.yaml')], transitions, period: '2026-12', format: 'json' }),
+    );
+    expect(dec).toMatchObject({ definitionVersion: 'v2' });
+    expect(dec.services[0].target).toBe(99.99);
+  });
+
+  it('refuses a period before every version instead of using a later contract', () => {
+    const f = join(dir, 'dec-only.yaml');
+    writeFileSync(f, acme().replace('version: 2026-10', 'version: v2\neffectiveFrom: 2026-12-01'));
+    expect(() => runSlaCompute({ definition: f, transitions, period: '2026-10', format: 'json' })).toThrowError(
+      expect.objectContaining({
+        code: 'VIGIL_ERR_DEFINITION_NOT_IN_FORCE',
+        message: expect.stringContaining('version v2, is effective from 2026-11-30T23:00:00.000Z'),
+      }),
+    );
+  });
+
+  it('applies the carve-outs of an exclusions file and lists them with reason and author', () => {
+    const f = join(dir, 'exclusions.yaml');
+    // outage A (10:02–10:20Z, 18 min of downtime) lies inside this carve-out
+    writeFileSync(
+      f,
+      'exclusions:\n  - { service: network, start: "2026-10-05T10:00:00Z", end: "2026-10-05T11:00:00Z", reason: "carrier outage, ticket 4711", addedBy: jane }\n',
+    );
+    const without = JSON.parse(runSlaCompute({ definition: join(fixtures, 'acme.yaml'), transitions, period: '2026-10', format: 'json' })).services[0];
+    const withIt = JSON.parse(runSlaCompute({ definition: join(fixtures, 'acme.yaml'), transitions, period: '2026-10', exclusions: f, format: 'json' }))
+      .services[0];
+    expect(withIt.excludedSeconds).toBe(3600);
+    expect(withIt.downtimeSeconds).toBe(without.downtimeSeconds - 18 * 60);
+    expect(withIt.measuredSeconds).toBe(without.measuredSeconds - 3600);
+    expect(withIt.exclusions).toEqual([
+      { start: '2026-10-05T10:00:00.000Z', end: '2026-10-05T11:00:00.000Z', reason: 'carrier outage, ticket 4711', addedBy: 'jane' },
+    ]);
+  });
+
+  it('rejects a bad exclusions file listing every problem with its path', () => {
+    const f = join(dir, 'bad-exclusions.yaml');
+    writeFileSync(
+      f,
+      [
+        '- { service: voice, start: "2026-10-05T10:00:00Z", end: "2026-10-05T11:00:00Z", reason: r, addedBy: a }',
+        '- { service: network, start: "2026-10-05T10:00", end: "2026-10-05T11:00:00Z", reason: r, addedBy: a }',
+        '- { service: network, start: "2026-10-05T12:00:00Z", end: "2026-10-05T11:00:00Z", reason: r, addedBy: a }',
+      ].join('\n'),
+    );
+    expect(() => runSlaCompute({ definition: join(fixtures, 'acme.yaml'), transitions, period: '2026-10', exclusions: f, format: 'json' })).toThrowError(
+      expect.objectContaining({
+        code: 'VIGIL_ERR_DEFINITION_INVALID',
+        problems: [
+          expect.objectContaining({ path: '/0/service', message: expect.stringContaining('no service "voice"') }),
+          expect.objectContaining({ path: '/1/start' }),
+          expect.objectContaining({ path: '/2/end', message: 'must be after start' }),
+        ],
       }),
     );
   });
