@@ -71,10 +71,12 @@ export function runSlaCompute(o: SlaComputeOptions): string {
     `${client}: definition version ${def.version} (effective from ${new Date(def.effectiveFrom).toISOString()}) of ${versions.length} version(s), ` +
       `${exclusions.length} exclusion(s)`,
   );
-  const asOf = o.asOf ? Date.parse(o.asOf) : Math.max(...[...periods.values()].map((p) => p.end));
+  // no --as-of: as of the end of the data (at least the period's end), so a down run across the end
+  // is judged on its whole length, as the collector does (docs/sla.md, "Runs across the period's end")
+  const lastData = transitions.reduce((m, t) => Math.max(m, t.ts), 0);
+  const asOf = o.asOf ? Date.parse(o.asOf) : Math.max(lastData, ...[...periods.values()].map((p) => p.end));
   if (Number.isNaN(asOf)) throw new VigilError('QUERY_INVALID', `--as-of "${o.asOf}" is not an ISO instant`);
-  // no --as-of: every service as at the end of its own period
-  const report = computeReport(def, transitions, periods, { asOf, clampToPeriodEnd: !o.asOf, exclusions });
+  const report = computeReport(def, transitions, periods, { asOf, exclusions });
   return o.format === 'json' ? JSON.stringify(toJson(report, def, exclusions), null, 2) + '\n' : toCsv(report);
 }
 

@@ -32,10 +32,14 @@ export const ErrorCodes = {
   SPOOL_CORRUPT: { status: 500, text: 'spool file is corrupt' },
   CSV_INVALID: { status: 400, text: 'CSV input is invalid' },
   PERMISSION: { status: 500, text: 'missing permission' },
+  NATIVE_UNAVAILABLE: { status: 500, text: 'a native part of the agent could not be loaded' },
   PROBE_CONFIG: { status: 400, text: 'probe configuration is invalid' },
   UPSTREAM: { status: 502, text: 'upstream failed' },
   STORE_UNAVAILABLE: { status: 503, text: 'the database is unavailable; retry later' },
   STORE_SCHEMA: { status: 500, text: 'the database schema is newer than this collector' },
+  STORE_IN_USE: { status: 409, text: 'a running collector holds the database; stop it first' },
+  BACKUP_INVALID: { status: 400, text: 'the file is not a usable Vigil database backup' },
+  BACKUP_UNSUPPORTED: { status: 501, text: 'this store engine is backed up with its own tools' },
   INTERNAL: { status: 500, text: 'internal error' },
 } as const;
 

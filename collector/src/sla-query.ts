@@ -16,6 +16,17 @@ export async function slaReportFor(
   periodLabel: string | undefined,
   now: number,
 ): Promise<SlaReport> {
+  return (await slaReportWithDefinition(store, defs, client, periodLabel, now)).report;
+}
+
+/** slaReportFor, with the definition version it used. */
+export async function slaReportWithDefinition(
+  store: Store,
+  defs: readonly SlaDefinition[],
+  client: string,
+  periodLabel: string | undefined,
+  now: number,
+): Promise<{ report: SlaReport; def: SlaDefinition }> {
   const spec = periodLabel ?? { asOf: now };
   const { def, periods } = chooseDefinition(defs, client, spec, { strict: false, now });
   const windows = [...periods.values()];
@@ -23,11 +34,11 @@ export async function slaReportFor(
   const to = Math.max(...windows.map((p) => p.end));
   const members = [...new Set(def.services.filter((s) => periods.has(s.id)).flatMap((s) => s.members))];
   const transitions = await store.checks.transitionsFor(client, members, Math.min(from, now - 72 * 3_600_000), Math.max(to, now));
-  return computeReport(def, transitions, periods, {
+  const report = computeReport(def, transitions, periods, {
     asOf: now,
-    clampToPeriodEnd: true,
     exclusions: await store.exclusions.list(client, from, to),
   });
+  return { report, def };
 }
 
 export async function currentSlaFigures(

@@ -81,6 +81,8 @@ export const DefinitionFile = Type.Object(
     version: Type.Optional(Type.Union([Type.String(), Type.Number()])),
     /** Local date (or date-time) from which this version applies. */
     effectiveFrom: Type.Optional(Type.String()),
+    /** After a period's end, how long its report stays provisional (late data from agents' spools). Default 6h. */
+    settleDelay: Type.Optional(Duration),
     services: Type.Array(Service, { minItems: 1 }),
   },
   { additionalProperties: false },

@@ -9,6 +9,8 @@ import { parseRule } from './maintenance.js';
 import type { MaintenanceEntry, ServiceDefinition, SlaDefinition } from './types.js';
 
 const fileValidator = validator(DefinitionFile);
+/** A report stays provisional this long after its period's end unless the definition says otherwise (`settleDelay`). */
+export const DEFAULT_SETTLE_MS = 6 * 3_600_000;
 
 export interface ParseOptions {
   /** When given, every member must be one of these check ids. */
@@ -80,6 +82,7 @@ function toDefinition(f: DefinitionFile): SlaDefinition {
     timezone: zone,
     version: f.version === undefined ? '1' : String(f.version),
     effectiveFrom: f.effectiveFrom ? DateTime.fromISO(f.effectiveFrom, { zone }).toMillis() : 0,
+    settleDelayMs: f.settleDelay === undefined ? DEFAULT_SETTLE_MS : (parseDurationMs(f.settleDelay) ?? DEFAULT_SETTLE_MS),
     services: f.services.map(
       (s): ServiceDefinition => ({
         id: s.id,

@@ -25,8 +25,6 @@ export interface ReportOptions {
   exclusions?: Exclusion[];
   /** Members' degraded-but-counted-up runs, for `degradedSeconds` (none given: 0). */
   degraded?: readonly DegradedRun[];
-  /** Measure each service up to min(asOf, its period's end): a down run across the end is judged by its part inside. */
-  clampToPeriodEnd?: boolean;
 }
 
 /**
@@ -42,7 +40,6 @@ export function computeReport(
 ): SlaReport {
   const periodOf = (id: string): PeriodWindow | undefined =>
     'label' in periods ? (periods as PeriodWindow) : (periods as ReadonlyMap<string, PeriodWindow>).get(id);
-  const asOfIn = (p: PeriodWindow): number => (opts.clampToPeriodEnd ? Math.min(opts.asOf, p.end) : opts.asOf);
   const reported = def.services.flatMap((s) => {
     const p = periodOf(s.id);
     return p ? [{ s, p }] : [];
@@ -54,8 +51,10 @@ export function computeReport(
     definitionVersion: def.version,
     timezone: def.timezone,
     period: isoPeriod(top),
-    generatedAt: new Date(asOfIn(top)).toISOString(),
-    services: reported.map(({ s, p }) => computeServiceFigures(def, s, transitions, p, { ...opts, asOf: asOfIn(p) })),
+    generatedAt: new Date(opts.asOf).toISOString(),
+    // measured up to min(asOf, the period's end); the timeline runs to asOf, so a down run across the
+    // end is judged by minDuration on its whole length and only its part inside counts (docs/sla.md)
+    services: reported.map(({ s, p }) => computeServiceFigures(def, s, transitions, p, opts)),
   };
 }
 
@@ -87,7 +86,8 @@ export function computeServiceFigures(
   const measuredEnd = Math.max(period.start, Math.min(period.end, opts.asOf));
   let first = Math.min(period.start, opts.asOf - BURN_WINDOWS['72h']);
   for (const t of transitions) if (t.ts < first) first = t.ts;
-  const timeline = serviceTimeline(service.downtime, service.members, transitions, { start: first, end: Math.max(measuredEnd, opts.asOf) });
+  const timelineEnd = Math.max(measuredEnd, opts.asOf);
+  const timeline = serviceTimeline(service.downtime, service.members, transitions, { start: first, end: timelineEnd });
   const down = applyMinDuration(timeline.down, service.downtime.minDurationMs);
   const measure = (window: Interval) => {
     const { scope, maintenance } = scopeOf(def, service, window, exclusions);
@@ -141,6 +141,12 @@ export function computeServiceFigures(
       remainingRatio: totalBudget > 0 ? (totalBudget - now.downMs) / totalBudget : now.downMs > 0 ? -Infinity : 1,
     },
     downIntervals: now.downIn,
+    // still down at asOf in a run that began before the end: the run's length (and so its verdict) can still grow
+    downAtPeriodEnd:
+      opts.asOf >= period.end &&
+      timeline.down.some((d) => d.start < period.end && d.end >= timelineEnd) &&
+      // and not ended by a transition at asOf itself (the timeline's window is half-open)
+      serviceTimeline(service.downtime, service.members, transitions, { start: opts.asOf, end: opts.asOf + 1 }).down.length > 0,
   };
   if (opts.asOf >= period.start && opts.asOf < period.end) {
     const burnRate = {} as Record<BurnWindow, number | null>;

@@ -97,6 +97,8 @@ export interface SlaDefinition {
   /** Version label and the instant from which this version applies. */
   version: string;
   effectiveFrom: number;
+  /** After a period's end, how long its report stays provisional (late data), ms; default DEFAULT_SETTLE_MS (6 h). */
+  settleDelayMs?: number;
   services: ServiceDefinition[];
 }
 
@@ -139,6 +141,12 @@ export interface ServiceFigures {
   };
   /** Down intervals (service level, after minDuration) inside the period. */
   downIntervals: Interval[];
+  /**
+   * The period has ended and the service is still down at `asOf` in a run that began inside it:
+   * its part inside counts (when the whole run reaches minDuration), but the figure may still
+   * change, so a report stays provisional (docs/sla.md, "Runs across the period's end").
+   */
+  downAtPeriodEnd: boolean;
 }
 
 export interface SlaReport {

@@ -1,12 +1,9 @@
 import { VigilError } from '../../../shared/errors.js';
-import { selectDefinition } from '../../../shared/sla/definition.js';
+import { DEFAULT_SETTLE_MS } from '../../../shared/sla/definition.js';
 import type { SlaDefinition } from '../../../shared/sla/types.js';
 import { IncidentViews } from '../incidents/views.js';
-import { slaReportFor } from '../sla-query.js';
+import { slaReportWithDefinition } from '../sla-query.js';
 import type { Store } from '../store/types.js';
-
-/** After the end of a period, how long its report stays provisional (late data, down runs across the end). */
-export const SETTLE_MS = 6 * 3_600_000;
 
 /**
  * The contract report of one client and period, the canonical JSON every other format is made
@@ -16,30 +13,27 @@ export const SETTLE_MS = 6 * 3_600_000;
  * for `generatedAt`.
  */
 export async function buildReport(store: Store, defs: readonly SlaDefinition[], client: string, periodLabel: string | undefined, now: number) {
-  const latest = selectDefinition(defs, client, now);
-  if (!latest) throw new VigilError('NOT_FOUND', `no SLA definition for client "${client}"`);
   // each service over its own period (slaReportFor); the top-level period is the first reported service's
-  const sla = await slaReportFor(store, defs, client, periodLabel, now);
+  const { report: sla, def } = await slaReportWithDefinition(store, defs, client, periodLabel, now);
   const period = { label: sla.period.label, start: Date.parse(sla.period.start), end: Date.parse(sla.period.end) };
   if (period.start > now) throw new VigilError('QUERY_INVALID', `period ${period.label} has not started yet`);
-  const def = selectDefinition(defs, client, period.start) ?? latest;
   const windows = sla.services.map((s) => ({ start: Date.parse(s.period.start), end: Date.parse(s.period.end) }));
   const exclusions = await store.exclusions.list(
     client,
     Math.min(period.start, ...windows.map((w) => w.start)),
     Math.max(period.end, ...windows.map((w) => w.end)),
   );
-  // final only once every service's period has settled
-  const lastEnd = Math.max(period.end, ...windows.map((w) => w.end));
   const views = new IncidentViews(store.incidents, store.outbox, () => defs);
   const { summary, incidents } = await views.stats(client, period.start, period.end, now);
-  const status: 'provisional' | 'final' = now < lastEnd + SETTLE_MS ? 'provisional' : 'final';
+  const settle = settlement(sla.services, def.settleDelayMs ?? DEFAULT_SETTLE_MS, now);
+  const status: 'provisional' | 'final' = settle.reasons.length > 0 ? 'provisional' : 'final';
   return {
     schema: 'vigil.report/v1' as const,
     client,
     period: { label: period.label, start: new Date(period.start).toISOString(), end: new Date(period.end).toISOString(), timezone: def.timezone },
     status,
-    ...(status === 'provisional' ? { provisionalUntil: new Date(lastEnd + SETTLE_MS).toISOString() } : {}),
+    ...(status === 'provisional' ? { provisionalUntil: settle.until, provisionalReasons: settle.reasons } : {}),
+    settleDelaySeconds: (def.settleDelayMs ?? DEFAULT_SETTLE_MS) / 1000,
     definition: { version: sla.definitionVersion, effectiveFrom: new Date(def.effectiveFrom).toISOString() },
     generatedAt: new Date(now).toISOString(),
     services: sla.services.map((s, i) => {
@@ -71,6 +65,7 @@ export async function buildReport(store: Store, defs: readonly SlaDefinition[], 
         incidentCount: s.incidentCount,
         mttrSeconds: s.mttrSeconds,
         members: svc?.members ?? [],
+        downAtPeriodEnd: s.downAtPeriodEnd,
         downIntervals: s.downIntervals.map((i) => ({
           start: new Date(i.start).toISOString(),
           end: new Date(i.end).toISOString(),
@@ -107,3 +102,26 @@ export async function buildReport(store: Store, defs: readonly SlaDefinition[], 
   };
 }
 export type Report = Awaited<ReturnType<typeof buildReport>>;
+
+/**
+ * The provisional/final rule (docs/sla.md, "Runs across the period's end"): a report is final once
+ * every reported service's period has ended and settled (`settleDelay` after its end, for late data
+ * from agents' spools) and no service is still down in a run that began inside its period (that run's
+ * length decides whether it reaches minDuration, and its part inside counts until it ends). `until`:
+ * the settle moment, or null while it depends on a run still open.
+ */
+export function settlement(
+  services: ReadonlyArray<{ id: string; period: { end: string }; downAtPeriodEnd: boolean }>,
+  settleMs: number,
+  now: number,
+): { reasons: string[]; until: string | null } {
+  const reasons: string[] = [];
+  const lastEnd = Math.max(...services.map((s) => Date.parse(s.period.end)));
+  const settledAt = lastEnd + settleMs;
+  if (now < lastEnd) reasons.push(`the period has not ended yet (it ends ${new Date(lastEnd).toISOString()})`);
+  else if (now < settledAt)
+    reasons.push(`late data may still arrive until ${new Date(settledAt).toISOString()} (settle delay ${settleMs / 1000} s after the period's end)`);
+  for (const s of services) if (s.downAtPeriodEnd) reasons.push(`${s.id} is still down in a run that began before the period's end`);
+  const open = services.some((s) => s.downAtPeriodEnd);
+  return { reasons, until: open ? null : new Date(settledAt).toISOString() };
+}

@@ -69,7 +69,7 @@ export function reportPdf(r: Report, signature: ReportSignature): Promise<Buffer
   doc.text(
     `Period ${when(r.period.start)} to ${when(r.period.end)} (${r.period.timezone}). Contract version ${r.definition.version}, effective ${when(r.definition.effectiveFrom)}.`,
   );
-  doc.text(`Generated ${when(r.generatedAt)}. ${r.status === 'final' ? 'Final.' : `Provisional until ${when(r.provisionalUntil)}.`}`);
+  doc.text(`Generated ${when(r.generatedAt)}. ${r.status === 'final' ? 'Final.' : `Provisional: ${(r.provisionalReasons ?? []).join('; ')}.`}`);
 
   heading('Availability');
   const sf = [0.16, 0.1, 0.13, 0.11, 0.12, 0.1, 0.18, 0.1];

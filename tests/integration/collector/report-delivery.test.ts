@@ -12,7 +12,9 @@ import { AS_ADMIN, collectorFixture } from '../../unit/collector/fixture.js';
 /**
  * Scheduled reports, delivered for real: an SMTP server (smtp-server) and a webhook receiver on
  * loopback. The run at 06:00 Berlin on 1 November issues October into the archive, mails the PDF and
- * the signed JSON, posts the webhook; a second run sends nothing again.
+ * the signed JSON, posts the webhook; a second run sends nothing again. A failed webhook is retried
+ * at the next hourly run (the mail is not sent twice); a quarterly service gets its quarter's report;
+ * a client's settle delay moves the due moment.
  */
 const BERLIN =
   'client: acme\ntimezone: Europe/Berlin\nservices:\n  - { id: network, target: 99.9, members: [fw-1, sw-1], downtime: { when: { membersDown: 1 } } }\n';
@@ -36,6 +38,8 @@ function parseMail(raw: Buffer): { subject: string; attachments: Map<string, Buf
   return { subject, attachments };
 }
 const hooks: Array<Record<string, unknown>> = [];
+/** What the webhook receiver answers next (a test sets 500 to make a delivery fail). */
+let hookStatus = 200;
 let smtp: SMTPServer;
 let hook: Server;
 let smtpPort: number;
@@ -60,6 +64,7 @@ beforeAll(async () => {
     req.on('data', (d) => (b += d));
     req.on('end', () => {
       hooks.push(JSON.parse(b));
+      res.statusCode = hookStatus;
       res.end();
     });
   });
@@ -90,15 +95,18 @@ describe('scheduled reports', () => {
       }
       await f.engine.idle();
       const d = f.config.reportDeliveries[0]!;
-      expect(deliverySchedule(d, [], clock.now())).toEqual({ cron: '0 6 1 * *', timezone: 'UTC' });
+      expect(deliverySchedule(d, [], clock.now())).toEqual({ cron: '0 * * * *', timezone: 'UTC' });
       const s = deliverySchedule(d, [(await import('../../../shared/sla/definition.js')).parseDefinition(BERLIN, 'a.yaml')], clock.now());
-      expect(s).toEqual({ cron: '0 6 1 * *', timezone: 'Europe/Berlin' });
+      expect(s).toEqual({ cron: '0 * * * *', timezone: 'Europe/Berlin' });
       expect(cron.validate(s.cron)).toBe(true);
 
       clock.set(Date.parse('2026-10-31T12:00:00Z')); // October not over: nothing due
-      expect(await f.reports.run(d)).toBeUndefined();
-      clock.set(Date.parse('2026-11-01T05:00:00Z')); // 06:00 in Berlin (CET): October ended 23:00Z, settled 05:00Z
-      expect(await f.reports.run(d)).toBe('2026-10');
+      expect(await f.reports.run(d)).toEqual([]);
+      clock.set(Date.parse('2026-11-01T04:00:00Z')); // 05:00 in Berlin: settled at 05:00Z, not due before 06:00 local
+      expect(await f.reports.run(d)).toEqual([]);
+      // the cron fires a few ms after 06:00 Berlin (CET): October ended 23:00Z and settled at 05:00Z
+      clock.set(Date.parse('2026-11-01T05:00:00.007Z'));
+      expect(await f.reports.run(d)).toEqual(['2026-10']);
       // (the incident's own notification goes to the channel's noc@ address; the report to the delivery's)
       const reportMails = () => mails.filter((m) => m.to === 'cfo@acme.example');
       await waitFor(() => (reportMails().length === 1 && hooks.length === 1) || undefined, 'the mail and the webhook', 5000);
@@ -117,7 +125,7 @@ describe('scheduled reports', () => {
       expect(archived).toMatchObject([{ period: '2026-10', version: 1, issuedBy: 'schedule', sha256: json.signature.sha256 }]);
 
       clock.advance(3_600_000); // a restart or a second run: nothing again
-      expect(await f.reports.run(d)).toBeUndefined();
+      expect(await f.reports.run(d)).toEqual([]);
       expect(reportMails()).toHaveLength(1);
       expect(hooks).toHaveLength(1);
       expect((await f.store.audit.list({ action: 'report.deliver' }))[0]!.detail).toEqual({ email: 'delivered', webhook: 'delivered' });
@@ -145,12 +153,85 @@ describe('scheduled reports', () => {
         json: JSON.stringify(body),
       });
       const d = f.config.reportDeliveries[0]!;
-      expect(await f.reports.run(d)).toBe('2026-10');
+      expect(await f.reports.run(d)).toEqual(['2026-10']);
       await waitFor(() => (hooks.length === 1 && mails.length > before) || undefined, 'the resent mail and webhook', 5000);
       expect(hooks[0]).toMatchObject({ version: issued.version, sha256: body.signature.sha256 });
       expect((await f.store.reports.list('acme', '2026-10')).length).toBe(1); // nothing issued anew
-      expect(await f.reports.run(d)).toBeUndefined();
+      expect(await f.reports.run(d)).toEqual([]);
       expect(hooks).toHaveLength(1);
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('a failed webhook is retried at the next run with the same version, the mail is not sent again', async () => {
+    const clock = new ManualClock(Date.parse('2026-11-01T05:00:00Z'));
+    const f = await collectorFixture(config(), BERLIN, { clock });
+    try {
+      hooks.length = 0;
+      const cfo = () => mails.filter((m) => m.to === 'cfo@acme.example').length;
+      const mailsBefore = cfo();
+      const d = f.config.reportDeliveries[0]!;
+      hookStatus = 500;
+      expect(await f.reports.run(d)).toEqual(['2026-10']);
+      expect(hooks).toHaveLength(1);
+      await waitFor(() => cfo() === mailsBefore + 1 || undefined, 'the mail', 5000);
+      expect((await f.store.audit.list({ action: 'report.deliver' }))[0]!.detail).toEqual({ email: 'delivered', webhook: 'failed: HTTP 500' });
+      clock.advance(3_600_000); // the next hourly run: the webhook again, not the mail
+      hookStatus = 200;
+      expect(await f.reports.run(d)).toEqual(['2026-10']);
+      expect(hooks).toHaveLength(2);
+      expect(hooks[1]).toMatchObject({ version: 1, sha256: hooks[0]!.sha256 });
+      expect((await f.store.audit.list({ action: 'report.deliver' }))[0]!.detail).toEqual({ webhook: 'delivered' });
+      expect(await f.reports.run(d)).toEqual([]);
+      expect(cfo()).toBe(mailsBefore + 1);
+      expect((await f.store.reports.list('acme', '2026-10')).length).toBe(1);
+    } finally {
+      hookStatus = 200;
+      await f.close();
+    }
+  });
+
+  it('gives up retrying 72 h after the due moment', async () => {
+    const clock = new ManualClock(Date.parse('2026-11-01T05:00:00Z'));
+    const hookOnly = { reports: { deliveries: [{ client: 'acme', webhook: { url: `http://127.0.0.1:${hookPort}/psa` } }] } };
+    const f = await collectorFixture(hookOnly, BERLIN, { clock });
+    try {
+      hooks.length = 0;
+      hookStatus = 503;
+      const d = f.config.reportDeliveries[0]!;
+      expect(await f.reports.run(d)).toEqual(['2026-10']);
+      clock.set(Date.parse('2026-11-04T05:00:00Z')); // due + 72 h: the last retry
+      expect(await f.reports.run(d)).toEqual(['2026-10']);
+      clock.set(Date.parse('2026-11-04T06:00:00Z'));
+      expect(await f.reports.run(d)).toEqual([]);
+      expect(hooks).toHaveLength(2);
+    } finally {
+      hookStatus = 200;
+      await f.close();
+    }
+  });
+
+  it('each period kind of the client gets its own report; the client’s settle delay moves the due moment', async () => {
+    const def =
+      'client: acme\ntimezone: Europe/Berlin\nsettleDelay: 2d\nservices:\n' +
+      '  - { id: network, target: 99.9, members: [fw-1], downtime: { when: { membersDown: 1 } } }\n' +
+      '  - { id: voice, target: 99.5, period: calendar-quarter, members: [sw-1], downtime: { when: { membersDown: 1 } } }\n';
+    const clock = new ManualClock(Date.parse('2027-01-01T05:00:00Z'));
+    const hookOnly = { reports: { deliveries: [{ client: 'acme', webhook: { url: `http://127.0.0.1:${hookPort}/psa` } }] } };
+    const f = await collectorFixture(hookOnly, def, { clock });
+    try {
+      hooks.length = 0;
+      const d = f.config.reportDeliveries[0]!;
+      expect(await f.reports.run(d)).toEqual([]); // 06:00 on 1 January: still settling (2 days)
+      clock.set(Date.parse('2027-01-03T04:59:00Z'));
+      expect(await f.reports.run(d)).toEqual([]);
+      clock.set(Date.parse('2027-01-03T05:00:00Z')); // 06:00 local on the 3rd
+      expect(await f.reports.run(d)).toEqual(['2026-12', '2026-Q4']);
+      expect(hooks.map((h) => h.period).sort()).toEqual(['2026-12', '2026-Q4']);
+      const q4 = JSON.parse((await f.store.reports.get((await f.store.reports.list('acme', '2026-Q4'))[0]!.id))!.json);
+      expect(q4.services.map((s: { id: string }) => s.id)).toEqual(['voice']);
+      expect(q4).toMatchObject({ status: 'final', settleDelaySeconds: 172_800 });
     } finally {
       await f.close();
     }

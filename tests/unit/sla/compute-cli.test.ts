@@ -123,4 +123,19 @@ describe('vigil sla compute (offline)', () => {
       }),
     );
   });
+
+  it('judges a down run across the end of the period on its whole length, whenever computed', () => {
+    const def = join(dir, 'edge.yaml');
+    writeFileSync(
+      def,
+      'client: edge\ntimezone: UTC\nservices:\n  - { id: wan, target: 99.9, members: [r1], downtime: { when: { membersDown: 1 }, minDuration: 5m } }\n',
+    );
+    const csv = join(dir, 'edge.csv');
+    writeFileSync(csv, 'timestamp,check,state\n2026-10-01T00:00:00Z,r1,up\n2026-10-31T23:57:00Z,r1,down\n2026-11-01T00:07:00Z,r1,up\n');
+    const at = (asOf?: string) =>
+      JSON.parse(runSlaCompute({ definition: def, transitions: csv, period: '2026-10', format: 'json', ...(asOf ? { asOf } : {}) })).services[0];
+    expect(at()).toMatchObject({ downtimeSeconds: 180, downAtPeriodEnd: false });
+    expect(at('2027-01-01T00:00:00Z')).toMatchObject({ downtimeSeconds: 180 });
+    expect(at('2026-11-01T00:01:00Z')).toMatchObject({ downtimeSeconds: 0, downAtPeriodEnd: true }); // 4 min so far: not yet judged
+  });
 });
