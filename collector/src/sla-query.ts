@@ -1,6 +1,6 @@
 import { chooseDefinition } from '../../shared/sla/definition-choice.js';
 import { computeReport } from '../../shared/sla/report.js';
-import type { ServiceFigures, SlaDefinition, SlaReport } from '../../shared/sla/types.js';
+import type { ServiceFigures, SlaDefinition, SlaReport, Transition } from '../../shared/sla/types.js';
 import type { Store } from './store/types.js';
 
 /**
@@ -26,7 +26,8 @@ export async function slaReportWithDefinition(
   client: string,
   periodLabel: string | undefined,
   now: number,
-): Promise<{ report: SlaReport; def: SlaDefinition }> {
+  extra: { daily?: boolean } = {},
+): Promise<{ report: SlaReport; def: SlaDefinition; transitions: Transition[] }> {
   const spec = periodLabel ?? { asOf: now };
   const { def, periods } = chooseDefinition(defs, client, spec, { strict: false, now });
   const windows = [...periods.values()];
@@ -37,8 +38,9 @@ export async function slaReportWithDefinition(
   const report = computeReport(def, transitions, periods, {
     asOf: now,
     exclusions: await store.exclusions.list(client, from, to),
+    ...extra,
   });
-  return { report, def };
+  return { report, def, transitions };
 }
 
 export async function currentSlaFigures(

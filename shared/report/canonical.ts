@@ -55,9 +55,14 @@ export function verifyReport(report: Record<string, unknown>, publicKey: string)
  * or undefined. pdfkit writes Info values as indirect string objects: `/VigilReport 14 0 R` … `14 0 obj (…)`.
  */
 export function reportInPdf(pdf: Buffer): Record<string, unknown> | undefined {
-  const s = pdf.toString('latin1');
-  const ref = /\/VigilReport (\d+) 0 R/.exec(s);
-  const direct = /\/VigilReport \(([A-Za-z0-9+/=]+)\)/.exec(s);
-  const value = ref ? new RegExp(`(?:^|\\n)${ref[1]} 0 obj\\s*\\(([A-Za-z0-9+/=]+)\\)`).exec(s)?.[1] : direct?.[1];
+  const value = pdfInfoString(pdf, 'VigilReport', '[A-Za-z0-9+/=]+');
   return value === undefined ? undefined : (JSON.parse(Buffer.from(value, 'base64').toString('utf8')) as Record<string, unknown>);
+}
+
+/** A PDF Info string entry (a literal string `(…)` of `chars`), written directly or as an indirect object, as pdfkit does. */
+export function pdfInfoString(pdf: Buffer, key: string, chars = '[A-Za-z0-9 ./:+=-]+'): string | undefined {
+  const s = pdf.toString('latin1');
+  const ref = new RegExp(`/${key} (\\d+) 0 R`).exec(s);
+  const direct = new RegExp(`/${key} \\((${chars})\\)`).exec(s);
+  return ref ? new RegExp(`(?:^|\\n)${ref[1]} 0 obj\\s*\\((${chars})\\)`).exec(s)?.[1] : direct?.[1];
 }

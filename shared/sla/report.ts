@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { businessIntervals } from './business-hours.js';
 import { creditPercent } from './credits.js';
 import { VigilError } from '../errors.js';
@@ -25,6 +26,8 @@ export interface ReportOptions {
   exclusions?: Exclusion[];
   /** Members' degraded-but-counted-up runs, for `degradedSeconds` (none given: 0). */
   degraded?: readonly DegradedRun[];
+  /** Also each local day's figures of the measured part of the period (contract reports: the daily chart). */
+  daily?: boolean;
 }
 
 /**
@@ -97,9 +100,10 @@ export function computeServiceFigures(
     const unknownMs = totalMs(unknown);
     const measuredMs = service.unknown === 'exclude' ? scopeMs - unknownMs : scopeMs;
     const downMs = totalMs(downIn) + (service.unknown === 'down' ? unknownMs : 0);
-    return { scope, scopeMs, unknownMs, measuredMs, downMs, downIn, maintenanceMs: totalMs(maintenance) };
+    return { scope, unknown, scopeMs, unknownMs, measuredMs, downMs, downIn, maintenanceMs: totalMs(maintenance) };
   };
   const now = measure({ start: period.start, end: measuredEnd });
+  const daily = opts.daily ? dailyFigures(def.timezone, { start: period.start, end: measuredEnd }, now, service.unknown) : undefined;
   const full = measure({ start: period.start, end: period.end });
   const availability = now.measuredMs > 0 ? ((now.measuredMs - now.downMs) / now.measuredMs) * 100 : null;
   const budgetFraction = 1 - service.target / 100;
@@ -141,6 +145,7 @@ export function computeServiceFigures(
       remainingRatio: totalBudget > 0 ? (totalBudget - now.downMs) / totalBudget : now.downMs > 0 ? -Infinity : 1,
     },
     downIntervals: now.downIn,
+    ...(daily ? { daily } : {}),
     // still down at asOf in a run that began before the end: the run's length (and so its verdict) can still grow
     downAtPeriodEnd:
       opts.asOf >= period.end &&
@@ -174,6 +179,30 @@ export function computeServiceFigures(
     };
   }
   return figures;
+}
+
+/** Each local day of `window` (in `zone`): the period's own scope, unknown and down intervals cut to that day, under the same unknown policy. */
+function dailyFigures(
+  zone: string,
+  window: Interval,
+  m: { scope: Interval[]; unknown: Interval[]; downIn: Interval[] },
+  policy: ServiceDefinition['unknown'],
+): NonNullable<ServiceFigures['daily']> {
+  const out: NonNullable<ServiceFigures['daily']> = [];
+  for (let day = DateTime.fromMillis(window.start, { zone }).startOf('day'); day.toMillis() < window.end; day = day.plus({ days: 1 })) {
+    const w = [{ start: Math.max(window.start, day.toMillis()), end: Math.min(window.end, day.plus({ days: 1 }).toMillis()) }];
+    const scopeMs = totalMs(intersect(m.scope, w));
+    const unknownMs = totalMs(intersect(m.unknown, w));
+    const measuredMs = policy === 'exclude' ? scopeMs - unknownMs : scopeMs;
+    const downMs = totalMs(intersect(m.downIn, w)) + (policy === 'down' ? unknownMs : 0);
+    out.push({
+      day: day.toFormat('yyyy-MM-dd'),
+      availabilityPercent: measuredMs > 0 ? ((measuredMs - downMs) / measuredMs) * 100 : null,
+      measuredSeconds: measuredMs / 1000,
+      downtimeSeconds: downMs / 1000,
+    });
+  }
+  return out;
 }
 
 function excludedMs(exclusions: readonly Exclusion[], service: string, window: Interval): number {

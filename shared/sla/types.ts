@@ -147,6 +147,8 @@ export interface ServiceFigures {
    * change, so a report stays provisional (docs/sla.md, "Runs across the period's end").
    */
   downAtPeriodEnd: boolean;
+  /** Only when asked (ReportOptions.daily): each local day of the measured part of the period. */
+  daily?: Array<{ day: string; availabilityPercent: number | null; measuredSeconds: number; downtimeSeconds: number }>;
 }
 
 export interface SlaReport {

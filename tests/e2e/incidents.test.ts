@@ -275,7 +275,15 @@ describe('incidents e2e: every channel gets DOWN, ESCALATION / ACK and RESOLVED 
     );
     const pdf = join(dir.path, 'report.pdf');
     await run(['report', '--client', 'e2e', '--format', 'pdf', '--out', pdf, '--collector', base, '--token', created.token]);
-    expect(await run(['report', 'verify', pdf, '--collector', base])).toContain('verified');
+    expect(await run(['report', 'verify', pdf, '--collector', base])).toContain('its pages are exactly what the signed report renders to');
+    // a changed page (here its size; the signed JSON inside untouched) is caught
+    const pdfBytes = readFileSync(pdf, 'latin1');
+    expect(pdfBytes).toContain('/MediaBox [0 0 595.28 841.89]');
+    writeFileSync(pdf, pdfBytes.replace('/MediaBox [0 0 595.28 841.89]', '/MediaBox [0 0 595.28 841.80]'), 'latin1');
+    const changedPage = startChild('node', [VIGIL, 'report', 'verify', pdf, '--collector', base]);
+    await new Promise((r) => changedPage.proc.once('exit', r));
+    expect(changedPage.proc.exitCode).not.toBe(0);
+    expect(changedPage.output()).toMatch(/NOT verified.*pages are not what the signed report renders to/);
     await run(['api-token', 'revoke', created.id, '--collector', base, '--admin-token', ADMIN]);
     expect((await fetch(`${base}/api/v1/sla/e2e`, { headers: { authorization: `Bearer ${created.token}` } })).status).toBe(401);
   }, 60_000);

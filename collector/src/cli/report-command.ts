@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { request } from 'undici';
 import { VigilError } from '../../../shared/errors.js';
-import { reportInPdf, verifyReport } from '../../../shared/report/canonical.js';
+import { pdfInfoString, type ReportSignature, reportInPdf, verifyReport } from '../../../shared/report/canonical.js';
+import type { Report } from '../reports/model.js';
 import { targetFrom } from './api-client.js';
 
 interface Conn {
@@ -60,9 +61,28 @@ export function reportCommand(): Command {
       const problems = verifyReport(report, key);
       if (problems.length > 0) throw new VigilError('BODY_INVALID', `${file}: NOT verified — ${problems.join('; ')}`);
       const sig = report.signature as { sha256: string };
-      process.stdout.write(`${file}: verified (SHA-256 ${sig.sha256}, Ed25519 signature valid for this key)\n`);
+      const pages = readFileSync(file).subarray(0, 5).toString('latin1') === '%PDF-' ? await pdfPagesCheck(file, report) : '';
+      process.stdout.write(`${file}: verified (SHA-256 ${sig.sha256}, Ed25519 signature valid for this key)${pages}\n`);
     });
   return cmd;
+}
+
+/**
+ * A PDF's visible pages against its signed JSON: this Vigil renders the JSON again (deterministic:
+ * reports/pdf.ts fixes the dates) and the bytes must be the file's. A PDF made by another Vigil
+ * version cannot be compared byte for byte: said so, and the JSON check alone stands.
+ */
+async function pdfPagesCheck(file: string, report: Record<string, unknown>): Promise<string> {
+  const { reportPdf, PDF_RENDERER } = await import('../reports/pdf.js');
+  const raw = readFileSync(file);
+  const renderer = pdfInfoString(raw, 'VigilRenderer');
+  if (renderer !== PDF_RENDERER)
+    return `; its pages were made by ${renderer ?? 'an unknown renderer'}, not ${PDF_RENDERER}: only the signed JSON inside was checked`;
+  const { signature, ...body } = report as Report & { signature: ReportSignature };
+  const again = await reportPdf(body as Report, signature);
+  if (!again.equals(raw))
+    throw new VigilError('BODY_INVALID', `${file}: NOT verified — its pages are not what the signed report renders to (the PDF was changed after it was made)`);
+  return '; its pages are exactly what the signed report renders to';
 }
 
 /** A JSON report, or the signed JSON a PDF report carries in its Info dictionary (reports/pdf.ts). */

@@ -1,17 +1,8 @@
 import type { ReportSignature } from '../../../shared/report/canonical.js';
+import { capacityTables, coverageTable, dailyChart, day, downTable, esc, pct, qualityTable, span } from './html-parts.js';
 import type { Report } from './model.js';
 
-const esc = (s: unknown): string => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const pct = (v: number | null) => (v === null ? 'no data' : `${v.toFixed(3)} %`);
-function span(seconds: number | null): string {
-  if (seconds === null) return '—';
-  const s = Math.round(seconds);
-  if (s < 120) return `${s} s`;
-  if (s < 7200) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
-}
 const mark = (v: boolean | null) => (v === null ? '–' : v ? '✓' : '✗');
-const day = (iso: string | null) => (iso ? iso.replace('T', ' ').slice(0, 19) : '—');
 
 /** The down intervals of a service over the period, as an SVG bar (red where down). */
 function timeline(r: Report, s: Report['services'][number]): string {
@@ -39,7 +30,7 @@ export function reportHtml(r: Report, signature?: ReportSignature): string {
         `<td>${esc(s.id)}</td><td class="n">${s.target.toFixed(3)} %</td><td class="n ${s.breached ? 'bad' : 'ok'}">${pct(s.noData ? null : s.availabilityPercent)}</td>` +
         `<td class="n">${span(s.downtimeSeconds)}</td><td class="n">${span(s.maintenanceSeconds)}</td><td class="n">${span(s.excludedSeconds)}</td>` +
         `<td class="n">${span(s.unknownSeconds)} (${(s.coverage * 100).toFixed(1)} % covered)</td><td class="n">${s.creditPercent} %</td></tr>` +
-        `<tr class="tl"><td colspan="8">${timeline(r, s)}</td></tr>` +
+        `<tr class="tl"><td colspan="8">${timeline(r, s)}${dailyChart(s)}${downTable(s)}</td></tr>` +
         s.exclusions
           .map((e) => `<tr class="ex"><td colspan="8">excluded ${esc(day(e.start))} – ${esc(day(e.end))}: ${esc(e.reason)} (${esc(e.addedBy)})</td></tr>`)
           .join(''),
@@ -66,13 +57,14 @@ export function reportHtml(r: Report, signature?: ReportSignature): string {
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SLA report ${esc(r.client)} ${esc(r.period.label)}</title><style>` +
     '@page{size:A4;margin:16mm}body{font:11pt/1.4 system-ui,sans-serif;color:#1d2430;max-width:190mm;margin:0 auto}h1{font-size:16pt}h2{font-size:12.5pt;margin-top:1.4em;break-after:avoid}' +
     'table{border-collapse:collapse;width:100%;break-inside:auto}th,td{padding:3px 5px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}th{background:#eef1f4}.n{text-align:right;font-variant-numeric:tabular-nums}' +
-    '.ok{color:#17663a}.bad{color:#a4161a;font-weight:600}.tl td{padding:0 5px 6px}.timeline{width:100%;height:10px}.ex td{font-size:9.5pt;color:#555}.prov{color:#9a5b00}footer{margin-top:2em;font-size:8.5pt;color:#666;word-break:break-all}' +
+    '.ok{color:#17663a}.bad{color:#a4161a;font-weight:600}.tl td{padding:0 5px 6px}.timeline{width:100%;height:10px}.daily{width:100%;height:28px;margin-top:3px}table.down{font-size:9pt;margin-top:3px}.ex td{font-size:9.5pt;color:#555}.prov{color:#9a5b00}footer{margin-top:2em;font-size:8.5pt;color:#666;word-break:break-all}' +
     `</style></head><body><h1>Service level report — ${esc(r.client)}, ${esc(r.period.label)}</h1>` +
     `<p>Period ${esc(day(r.period.start))} to ${esc(day(r.period.end))} (${esc(r.period.timezone)}). Contract version ${esc(r.definition.version)}, effective ${esc(day(r.definition.effectiveFrom))}. ` +
     `Generated ${esc(day(r.generatedAt))} UTC. <strong class="${r.status === 'final' ? 'ok' : 'prov'}" data-status="${r.status}">${r.status === 'final' ? 'Final' : `Provisional: ${esc((r.provisionalReasons ?? []).join('; '))}`}</strong></p>` +
     `<h2>Availability</h2><table><tr><th>Service</th><th class="n">Target</th><th class="n">Availability</th><th class="n">Downtime</th><th class="n">Maintenance</th><th class="n">Excluded</th><th class="n">Unknown</th><th class="n">Credit</th></tr>${services}</table>` +
     `<h2>Incidents</h2><table><tr><th>#</th><th>Service</th><th>Priority</th><th>Started</th><th>Resolved</th><th class="n">Detect</th><th class="n">Notify</th><th class="n">Acknowledge</th><th class="n">Resolve</th></tr>${incidents}</table>` +
     `<h2>Adherence to incident targets</h2><table><tr><th class="n">Notification</th><th class="n">Response</th><th class="n">Resolution</th></tr><tr>${adh}</tr></table>` +
+    `<h2>VoIP quality</h2>${qualityTable(r)}<h2>Capacity</h2>${capacityTables(r)}<h2>Coverage: what fed these figures</h2>${coverageTable(r)}` +
     `<footer>${signature ? `SHA-256 ${esc(signature.sha256)} · Ed25519 signature ${esc(signature.value)} · verify the JSON with <code>vigil report verify</code>` : ''}</footer></body></html>`
   );
 }

@@ -3,6 +3,7 @@ import { DEFAULT_SETTLE_MS } from '../../../shared/sla/definition.js';
 import type { SlaDefinition } from '../../../shared/sla/types.js';
 import { IncidentViews } from '../incidents/views.js';
 import { slaReportWithDefinition } from '../sla-query.js';
+import { ACCEPTABLE_MOS, attributionOf, capacitySection, coverageOf, qualitySection } from './sections.js';
 import type { Store } from '../store/types.js';
 
 /**
@@ -14,7 +15,7 @@ import type { Store } from '../store/types.js';
  */
 export async function buildReport(store: Store, defs: readonly SlaDefinition[], client: string, periodLabel: string | undefined, now: number) {
   // each service over its own period (slaReportFor); the top-level period is the first reported service's
-  const { report: sla, def } = await slaReportWithDefinition(store, defs, client, periodLabel, now);
+  const { report: sla, def, transitions } = await slaReportWithDefinition(store, defs, client, periodLabel, now, { daily: true });
   const period = { label: sla.period.label, start: Date.parse(sla.period.start), end: Date.parse(sla.period.end) };
   if (period.start > now) throw new VigilError('QUERY_INVALID', `period ${period.label} has not started yet`);
   const windows = sla.services.map((s) => ({ start: Date.parse(s.period.start), end: Date.parse(s.period.end) }));
@@ -25,6 +26,12 @@ export async function buildReport(store: Store, defs: readonly SlaDefinition[], 
   );
   const views = new IncidentViews(store.incidents, store.outbox, () => defs);
   const { summary, incidents } = await views.stats(client, period.start, period.end, now);
+  const checkRows = await store.checks.list([client]);
+  const checks = new Map(checkRows.map((c) => [c.checkId, c]));
+  const agents = await store.agents.list([client]);
+  const siteOf = new Map(agents.filter((a) => a.revokedAt === null).map((a) => [a.id, a.siteId]));
+  const hostMetrics = siteOf.size > 0 ? await store.checks.hostMetrics([...siteOf.keys()]) : [];
+  const measuredTo = Math.min(now, period.end);
   const settle = settlement(sla.services, def.settleDelayMs ?? DEFAULT_SETTLE_MS, now);
   const status: 'provisional' | 'final' = settle.reasons.length > 0 ? 'provisional' : 'final';
   return {
@@ -66,11 +73,14 @@ export async function buildReport(store: Store, defs: readonly SlaDefinition[], 
         mttrSeconds: s.mttrSeconds,
         members: svc?.members ?? [],
         downAtPeriodEnd: s.downAtPeriodEnd,
-        downIntervals: s.downIntervals.map((i) => ({
-          start: new Date(i.start).toISOString(),
-          end: new Date(i.end).toISOString(),
-          seconds: (i.end - i.start) / 1000,
+        daily: (s.daily ?? []).map((d) => ({
+          ...d,
+          availabilityPercent: d.availabilityPercent === null ? null : Math.round(d.availabilityPercent * 1000) / 1000,
         })),
+        // each down interval with the members down in it and the rule that made it downtime
+        downIntervals: svc ? attributionOf(svc, transitions, s.downIntervals, now) : [],
+        // which agents and checks fed the figures, and their gaps
+        feeds: svc ? coverageOf(svc, transitions, checks, w.start, Math.min(now, w.end)) : [],
       };
     }),
     incidents: incidents.map((i) => ({
@@ -92,6 +102,8 @@ export async function buildReport(store: Store, defs: readonly SlaDefinition[], 
       within: i.within,
     })),
     adherence: summary.adherence,
+    quality: { acceptableMos: ACCEPTABLE_MOS, sites: await qualitySection(store, client, checkRows, period.start, measuredTo) },
+    capacity: { asOf: new Date(now).toISOString(), ...capacitySection(hostMetrics, siteOf) },
     incidentSummary: {
       count: summary.count,
       open: summary.open,

@@ -1,19 +1,16 @@
 import PDFDocument from 'pdfkit';
 import type { ReportSignature } from '../../../shared/report/canonical.js';
+import { VERSION } from '../../../shared/version.js';
 import type { Report } from './model.js';
+import { capacityRows, coverageRows, dailyBars, downRows, type PdfPage, qualityRows, span, when } from './pdf-parts.js';
 
 /** The PDF Info key that carries the signed canonical JSON (base64), for `vigil report verify FILE.pdf`. */
 export const PDF_REPORT_KEY = 'VigilReport';
+/** The Info key naming the renderer: the pages are a pure function of the signed JSON for one renderer version. */
+export const PDF_RENDERER_KEY = 'VigilRenderer';
+export const PDF_RENDERER = `vigil ${VERSION} pdf/1`;
 
 const pct = (v: number | null) => (v === null ? 'no data' : `${v.toFixed(3)} %`);
-function span(seconds: number | null): string {
-  if (seconds === null) return '-';
-  const s = Math.round(seconds);
-  if (s < 120) return `${s} s`;
-  if (s < 7200) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
-}
-const when = (iso: string | null | undefined) => (iso ? `${iso.replace('T', ' ').slice(0, 16)} UTC` : '-');
 const mark = (v: boolean | null) => (v === null ? '-' : v ? 'met' : 'MISSED');
 
 /**
@@ -30,7 +27,12 @@ export function reportPdf(r: Report, signature: ReportSignature): Promise<Buffer
       Title: `SLA report ${r.client} ${r.period.label}`,
       Author: 'Vigil',
       Subject: `${r.status} report, ${r.definition.version}`,
+      // fixed dates (the report's own) make the bytes, the file ID included, a pure function of the signed JSON:
+      // `vigil report verify F.pdf` renders them again and compares, so the visible pages are covered too
+      CreationDate: new Date(r.generatedAt),
+      ModDate: new Date(r.generatedAt),
       [PDF_REPORT_KEY]: signed,
+      [PDF_RENDERER_KEY]: PDF_RENDERER,
     } as PDFKit.DocumentInfo,
   });
   const chunks: Buffer[] = [];
@@ -64,6 +66,7 @@ export function reportPdf(r: Report, signature: ReportSignature): Promise<Buffer
     doc.moveDown(0.8).font('Helvetica-Bold').fontSize(12).fillColor('#17324d').text(t, left, doc.y).fillColor('black').moveDown(0.3);
   };
 
+  const page: PdfPage = { doc, left, width, row, heading };
   doc.font('Helvetica-Bold').fontSize(16).text(`Service level report - ${r.client}, ${r.period.label}`);
   doc.moveDown(0.3).font('Helvetica').fontSize(9.5);
   doc.text(
@@ -98,6 +101,8 @@ export function reportPdf(r: Report, signature: ReportSignature): Promise<Buffer
         .fill('#c62828');
     doc.fillColor('black');
     doc.y = y + 10;
+    dailyBars(page, s);
+    downRows(page, s);
     for (const e of s.exclusions)
       doc
         .font('Helvetica')
@@ -132,6 +137,9 @@ export function reportPdf(r: Report, signature: ReportSignature): Promise<Buffer
   };
   row(['Notification', 'Response', 'Resolution'], [1 / 3, 1 / 3, 1 / 3], true);
   row([ad('notify'), ad('response'), ad('resolution')], [1 / 3, 1 / 3, 1 / 3]);
+  qualityRows(page, r);
+  capacityRows(page, r);
+  coverageRows(page, r);
 
   doc.moveDown(1.5).font('Helvetica').fontSize(7).fillColor('#666666');
   doc.text(`SHA-256 ${signature.sha256}`, left);

@@ -2,6 +2,7 @@ import type { CheckResultSample, MetricSample } from '../../../shared/protocol/v
 import type { CheckDescriptor } from '../../../shared/protocol/v1/heartbeat.js';
 import type { Exclusion, MemberState, Transition } from '../../../shared/sla/types.js';
 import type { AgentRow } from './agent-types.js';
+import type { QualityCount } from './quality-rows.js';
 
 /** The checks aggregate of the Store contract: checks, raw results, transitions, host metrics. */
 export interface CheckRow {
@@ -83,6 +84,8 @@ export interface CheckStore {
   /** Transitions of these checks in [from, to), plus the last one before `from` so the state at `from` is known; by ts, then insertion order. */
   transitionsFor(clientId: string, checkIds: readonly string[], from: number, to: number): Promise<Transition[]>;
   hostMetrics(agentIds?: readonly string[]): Promise<HostMetricRow[]>;
+  /** MOS histogram counts of a client's checks over the quality slots starting in [from, to), summed per (check, bucket); by check, bucket. */
+  qualityFor(clientId: string, from: number, to: number): Promise<QualityCount[]>;
   countResults(clientId?: string): Promise<number>;
   /**
    * Records that the state engine was alive at `at` (settings key LAST_ALIVE_SETTING, forward only), so the next

@@ -29,6 +29,29 @@ storeContract('checks, results, transitions', (c) => {
     expect(await c.s.checks.hostMetrics(['nobody'])).toEqual([]);
   });
 
+  it('MOS results roll up into 15-minute histogram slots once per batch (a replay adds nothing); qualityFor sums a window per check', async () => {
+    await c.reset();
+    const slot = Math.floor(T0 / 900_000) * 900_000;
+    const voice = (check: string, ts: number, mos: number) => ({ ...result(check, ts), metrics: { mos, jitter_ms: 3 } });
+    const b = batch(1, [
+      voice('sip-1', slot, 4.37),
+      voice('sip-1', slot + 60_000, 4.3),
+      voice('sip-1', slot + 120_000, 3.49),
+      voice('sip-2', slot, 2),
+      result('fw-1', slot),
+    ]);
+    expect(await c.s.checks.ingestBatch(b)).toBe(true);
+    expect(await c.s.checks.ingestBatch(b)).toBe(false);
+    expect(await c.s.checks.ingestBatch(batch(2, [voice('sip-1', slot + 900_000, 4.3)]))).toBe(true);
+    expect(await c.s.checks.qualityFor('acme', slot, slot + 900_000)).toEqual([
+      { checkId: 'sip-1', bucket: 34, n: 1 },
+      { checkId: 'sip-1', bucket: 43, n: 2 },
+      { checkId: 'sip-2', bucket: 20, n: 1 },
+    ]);
+    expect(await c.s.checks.qualityFor('acme', slot, slot + 1_800_000)).toContainEqual({ checkId: 'sip-1', bucket: 43, n: 3 });
+    expect(await c.s.checks.qualityFor('beta', slot, slot + 1_800_000)).toEqual([]);
+  });
+
   it('concurrent replays of one (agentId, seq) from two connections store it exactly once', async () => {
     await c.reset();
     const other = await c.fresh.open();

@@ -2,6 +2,7 @@ import type { MemberState, Transition } from '../../../../shared/sla/types.js';
 import { toCheck, toHostMetric } from '../rows.js';
 import type { BatchWrite, CheckStore } from '../types.js';
 import { GroupCommit } from '../group-commit.js';
+import type { QualityCount } from '../quality-rows.js';
 import type { Exec } from './exec.js';
 import { markAlive, writeBatchesRetracting as writeBatches } from './transitions.js';
 import { columns, saveStates } from './check-writes.js';
@@ -76,6 +77,14 @@ export function pgChecks(x: Exec, groupCommit = false): CheckStore {
         : await x.q('SELECT * FROM host_metrics ORDER BY agent_id, name, labels')
       ).rows.map(toHostMetric),
     markAlive: (at) => markAlive(x, at),
+    qualityFor: async (client, from, to) =>
+      (
+        await x.q(
+          `SELECT check_id AS "checkId", bucket, SUM(n)::int AS n FROM quality_slots WHERE client_id = $1 AND slot >= $2 AND slot < $3
+          GROUP BY check_id, bucket ORDER BY check_id, bucket`,
+          [client, from, to],
+        )
+      ).rows.map((r): QualityCount => ({ checkId: String(r.checkId), bucket: Number(r.bucket), n: Number(r.n) })),
     countResults: async (client) =>
       Number(
         (client === undefined ? await x.q('SELECT COUNT(*) AS n FROM results') : await x.q('SELECT COUNT(*) AS n FROM results WHERE client_id = $1', [client]))

@@ -1,4 +1,5 @@
 import type { BatchWrite } from '../types.js';
+import { qualityIncrements } from '../quality-rows.js';
 import { columns, saveStates } from './check-writes.js';
 import type { Exec } from './exec.js';
 
@@ -37,6 +38,18 @@ export async function writeBatches(t: Exec, bs: readonly BatchWrite[]): Promise<
         text: 'INSERT INTO results (client_id, check_id, ts, status, reason, duration_ms, metrics) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::float8[], $7::text[])',
       },
       columns(results, 7),
+    );
+  }
+  const quality = new Map<string, [string, string, number, number, number]>();
+  for (const b of kept) qualityIncrements(b.agent.clientId, b.results, quality); // summed per key: one upsert touches a row once
+  if (quality.size > 0) {
+    await t.q(
+      {
+        name: 'quality-upsert-many',
+        text: `INSERT INTO quality_slots (client_id, check_id, slot, bucket, n) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::int[])
+          ON CONFLICT (client_id, check_id, slot, bucket) DO UPDATE SET n = quality_slots.n + excluded.n`,
+      },
+      columns([...quality.values()], 5),
     );
   }
   // one row per key (the newest): ON CONFLICT DO UPDATE cannot touch one row twice in a statement

@@ -3,6 +3,7 @@ import type { MemberState, Transition } from '../../../../shared/sla/types.js';
 import { CHECK_COLUMNS, CHECK_WIDTH, checkParams, toCheck, toHostMetric, type Raw } from '../rows.js';
 import { type BatchWrite, type CheckRow, type CheckStore, INFERRED_REASONS, LAST_ALIVE_SETTING, type TransitionRow } from '../types.js';
 import { GroupCommit } from '../group-commit.js';
+import { type QualityCount, qualityIncrements } from '../quality-rows.js';
 import type { Run } from './gate.js';
 import { inList } from './sql.js';
 
@@ -47,6 +48,10 @@ export function sqliteChecks(db: Database, run: Run, groupCommit = false): Check
     before: db.prepare('SELECT ts, state FROM transitions WHERE client_id = ? AND check_id = ? AND ts < ? ORDER BY ts DESC, rowid DESC LIMIT 1'),
     inside: db.prepare('SELECT ts, state FROM transitions WHERE client_id = ? AND check_id = ? AND ts >= ? AND ts < ? ORDER BY ts, rowid'),
     hostAll: db.prepare('SELECT * FROM host_metrics ORDER BY agent_id, name, labels'),
+    quality: db.prepare(`INSERT INTO quality_slots (client_id, check_id, slot, bucket, n) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (client_id, check_id, slot, bucket) DO UPDATE SET n = n + excluded.n`),
+    qualityFor: db.prepare(`SELECT check_id AS checkId, bucket, SUM(n) AS n FROM quality_slots WHERE client_id = ? AND slot >= ? AND slot < ?
+      GROUP BY check_id, bucket ORDER BY check_id, bucket`),
     countAll: db.prepare('SELECT COUNT(*) AS n FROM results'),
     countClient: db.prepare('SELECT COUNT(*) AS n FROM results WHERE client_id = ?'),
     // results are an append-only log without indexes: rowid order is arrival order
@@ -95,7 +100,10 @@ export function sqliteChecks(db: Database, run: Run, groupCommit = false): Check
   const ingest = db.transaction((b: BatchWrite): boolean => {
     const { agent } = b;
     if (s.batch.run(agent.id, b.seq, b.receivedAt, b.results.length + b.metrics.length).changes === 0) return false;
-    if (b.results.length > 0) insertResults(agent.clientId, b.results);
+    if (b.results.length > 0) {
+      insertResults(agent.clientId, b.results);
+      for (const q of qualityIncrements(agent.clientId, b.results).values()) s.quality.run(...q);
+    }
     for (const m of b.metrics) s.metric.run(agent.id, m.name, JSON.stringify(m.labels ?? {}), m.ts, m.value);
     for (const r of b.retractInferred ?? []) s.retract.run(agent.clientId, r.checkId, r.from);
     saveStates(b.checks, b.transitions);
@@ -158,6 +166,7 @@ export function sqliteChecks(db: Database, run: Run, groupCommit = false): Check
         const [sql, args] = inList('agent_id', agentIds);
         return (db.prepare(`SELECT * FROM host_metrics WHERE ${sql} ORDER BY agent_id, name, labels`).all(...args) as Raw[]).map(toHostMetric);
       }),
+    qualityFor: (client, from, to) => run(() => s.qualityFor.all(client, from, to) as QualityCount[]),
     markAlive: (at) =>
       run(() => {
         s.alive.run(String(at));
