@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -284,6 +284,13 @@ describe('incidents e2e: every channel gets DOWN, ESCALATION / ACK and RESOLVED 
     await new Promise((r) => changedPage.proc.once('exit', r));
     expect(changedPage.proc.exitCode).not.toBe(0);
     expect(changedPage.output()).toMatch(/NOT verified.*pages are not what the signed report renders to/);
+    // every client the token may see, one file each, a progress line per client on stderr
+    const all = join(dir.path, 'all');
+    const batch = startChild('node', [VIGIL, 'report', '--all-clients', '--format', 'csv', '--out', all, '--collector', base, '--token', created.token]);
+    await new Promise((r) => batch.proc.once('exit', r));
+    expect(batch.proc.exitCode, batch.output()).toBe(0);
+    expect(readdirSync(all)).toEqual(['e2e-current.csv']);
+    expect(batch.output()).toMatch(/\[1\/1\] e2e: .*e2e-current\.csv/);
     await run(['api-token', 'revoke', created.id, '--collector', base, '--admin-token', ADMIN]);
     expect((await fetch(`${base}/api/v1/sla/e2e`, { headers: { authorization: `Bearer ${created.token}` } })).status).toBe(401);
   }, 60_000);

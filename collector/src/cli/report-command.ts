@@ -1,10 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { request } from 'undici';
 import { VigilError } from '../../../shared/errors.js';
 import { pdfInfoString, type ReportSignature, reportInPdf, verifyReport } from '../../../shared/report/canonical.js';
 import type { Report } from '../reports/model.js';
-import { targetFrom } from './api-client.js';
+import { callApi, targetFrom } from './api-client.js';
 
 interface Conn {
   collector?: string;
@@ -25,27 +26,29 @@ export function reportCommand(): Command {
     .option('--collector <url>', 'collector URL (env VIGIL_COLLECTOR_URL)')
     .option('--token <token>', 'a reporter, viewer or operator token, or the admin token (env VIGIL_TOKEN)')
     .option('-c, --config <file>', 'offline: read the store and slaDir of this collector.yaml (no collector running), sign with its key')
-    .action(async (o: Conn & { client?: string; period?: string; format: string; out?: string; config?: string }) => {
-      if (!o.client) throw new VigilError('QUERY_INVALID', 'name the client: vigil report --client C [--period 2026-10] [--format json|csv|html]');
+    .option('--all-clients', 'every client the token may see (offline: every client with a definition), into the --out directory')
+    .action(async (o: Conn & { client?: string; period?: string; format: string; out?: string; config?: string; allClients?: boolean }) => {
+      if (!o.client && !o.allClients)
+        throw new VigilError(
+          'QUERY_INVALID',
+          'name the client: vigil report --client C [--period 2026-10] [--format json|csv|html|pdf], or --all-clients --out DIR',
+        );
       if (!['json', 'csv', 'html', 'pdf'].includes(o.format))
         throw new VigilError('QUERY_INVALID', `--format must be json, csv, html or pdf, not "${o.format}"`);
-      if (o.config) return offline(o.config, o.client, o.period, o.format, o.out);
-      const t = targetFrom(o);
-      const q = new URLSearchParams({ format: o.format, ...(o.period ? { period: o.period } : {}) });
-      const res = await request(new URL(`/api/v1/reports/${encodeURIComponent(o.client)}?${q}`, t.collector), {
-        headers: t.adminToken ? { authorization: `Bearer ${t.adminToken}` } : {},
-      }).catch((e: Error) => {
-        throw new VigilError('UPSTREAM', `cannot reach the collector at ${t.collector}: ${e.message}`);
-      });
-      const bytes = Buffer.from(await res.body.arrayBuffer());
-      const text = bytes.toString('utf8');
-      if (res.statusCode >= 400) {
-        const err = (JSON.parse(text || '{}') as { error?: { code: string; message: string } }).error;
-        throw new VigilError((err?.code ?? 'VIGIL_ERR_UPSTREAM').replace(/^VIGIL_ERR_/, '') as never, err?.message ?? `HTTP ${res.statusCode}`);
+      if (o.allClients && !o.out) throw new VigilError('QUERY_INVALID', '--all-clients writes one file per client: add --out DIR');
+      const source = o.config ? await offlineSource(o.config) : onlineSource(o);
+      try {
+        if (!o.allClients) {
+          const bytes = await source.report(o.client!, o.period, o.format);
+          if (o.out) writeFileSync(o.out, bytes);
+          else if (o.format === 'pdf') throw new VigilError('QUERY_INVALID', 'a PDF goes to a file: add --out FILE.pdf');
+          else process.stdout.write(bytes.toString('utf8').endsWith('\n') ? bytes : Buffer.concat([bytes, Buffer.from('\n')]));
+          return;
+        }
+        await allClients(source, o.out!, o.period, o.format);
+      } finally {
+        await source.close();
       }
-      if (o.out) writeFileSync(o.out, bytes);
-      else if (o.format === 'pdf') throw new VigilError('QUERY_INVALID', 'a PDF goes to a file: add --out FILE.pdf');
-      else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     });
   cmd
     .command('verify')
@@ -100,8 +103,36 @@ function readReport(file: string): Record<string, unknown> {
   }
 }
 
-/** `vigil report -c collector.yaml`: the report from the collector's own store and definitions, signed with its key, no server needed. */
-async function offline(configFile: string, client: string, period: string | undefined, format: string, out: string | undefined): Promise<void> {
+/** Where reports come from: a running collector, or a collector's own files (`-c collector.yaml`). */
+interface ReportSource {
+  clients(): Promise<string[]>;
+  report(client: string, period: string | undefined, format: string): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+function onlineSource(o: Conn): ReportSource {
+  const t = targetFrom(o);
+  const headers = t.adminToken ? { authorization: `Bearer ${t.adminToken}` } : {};
+  return {
+    clients: async () => ((await callApi(t, 'GET', '/api/v1/sla')) as { clients: string[] }).clients,
+    report: async (client, period, format) => {
+      const q = new URLSearchParams({ format, ...(period ? { period } : {}) });
+      const res = await request(new URL(`/api/v1/reports/${encodeURIComponent(client)}?${q}`, t.collector), { headers }).catch((e: Error) => {
+        throw new VigilError('UPSTREAM', `cannot reach the collector at ${t.collector}: ${e.message}`);
+      });
+      const bytes = Buffer.from(await res.body.arrayBuffer());
+      if (res.statusCode >= 400) {
+        const err = (JSON.parse(bytes.toString('utf8') || '{}') as { error?: { code: string; message: string } }).error;
+        throw new VigilError((err?.code ?? 'VIGIL_ERR_UPSTREAM').replace(/^VIGIL_ERR_/, '') as never, err?.message ?? `HTTP ${res.statusCode}`);
+      }
+      return bytes;
+    },
+    close: async () => {},
+  };
+}
+
+/** `vigil report -c collector.yaml`: reports from the collector's own store and definitions, signed with its key, no server needed. */
+async function offlineSource(configFile: string): Promise<ReportSource> {
   const [{ loadCollectorConfig }, { openStore }, { loadDefinitionsDir }, { buildReport }, { ReportSigner }, { reportCsv }, { reportHtml }, { reportPdf }] =
     await Promise.all([
       import('../config.js'),
@@ -116,17 +147,40 @@ async function offline(configFile: string, client: string, period: string | unde
   const config = loadCollectorConfig(configFile);
   const defs = config.slaDir ? loadDefinitionsDir(config.slaDir) : [];
   const store = await openStore(config.store);
-  try {
-    const body = await buildReport(store, defs, client, period, Date.now());
-    const signature = (await ReportSigner.from(store.settings, config.security.reportKey)).sign(body as unknown as Record<string, unknown>);
-    const bytes =
-      format === 'pdf'
-        ? await reportPdf(body, signature)
-        : Buffer.from(format === 'csv' ? reportCsv(body) : format === 'html' ? reportHtml(body, signature) : `${JSON.stringify({ ...body, signature })}\n`);
-    if (out) writeFileSync(out, bytes);
-    else if (format === 'pdf') throw new VigilError('QUERY_INVALID', 'a PDF goes to a file: add --out FILE.pdf');
-    else process.stdout.write(bytes);
-  } finally {
-    await store.close();
+  const signer = await ReportSigner.from(store.settings, config.security.reportKey);
+  return {
+    clients: async () => [...new Set(defs.map((d) => d.client))].sort(),
+    report: async (client, period, format) => {
+      const body = await buildReport(store, defs, client, period, Date.now());
+      const signature = signer.sign(body as unknown as Record<string, unknown>);
+      if (format === 'pdf') return reportPdf(body, signature);
+      return Buffer.from(format === 'csv' ? reportCsv(body) : format === 'html' ? reportHtml(body, signature) : `${JSON.stringify({ ...body, signature })}\n`);
+    },
+    close: () => store.close(),
+  };
+}
+
+/**
+ * Every client's report into DIR/<client>-<period>.<format>, a progress line per client on stderr.
+ * A client that fails (no service fits the period …) is reported and skipped; the command then exits non-zero.
+ */
+async function allClients(source: ReportSource, dir: string, period: string | undefined, format: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const clients = await source.clients();
+  const failed: string[] = [];
+  const started = Date.now();
+  for (const [i, client] of clients.entries()) {
+    const at = `[${i + 1}/${clients.length}] ${client}`;
+    try {
+      const bytes = await source.report(client, period, format);
+      const file = join(dir, `${client}-${period ?? 'current'}.${format}`);
+      writeFileSync(file, bytes);
+      process.stderr.write(`${at}: ${file} (${bytes.length} bytes, ${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+    } catch (e) {
+      failed.push(client);
+      process.stderr.write(`${at}: FAILED ${(e as Error).message}\n`);
+    }
   }
+  if (failed.length > 0) throw new VigilError('QUERY_INVALID', `${failed.length} of ${clients.length} reports failed: ${failed.join(', ')}`);
+  process.stderr.write(`${clients.length} reports in ${dir}\n`);
 }
