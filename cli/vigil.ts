@@ -6,7 +6,7 @@
  *   vigil api-token …     collector/src/cli/access-command.ts  (named API tokens, admin)
  *   vigil audit …         collector/src/cli/access-command.ts  (the audit log)
  *   vigil report …        collector/src/cli/report-command.ts  (contract reports, verify)
- *   vigil sla …           collector/src/cli/sla-command.ts (online) + cli/sla-compute.ts (offline compute)
+ *   vigil sla …           collector/src/cli/sla-command.ts (online) + cli/sla-compute.ts (offline compute) + cli/sla-openslo.ts
  *   vigil incident …      collector/src/cli/incident-command.ts
  *   vigil agent …         agent/src/cli.ts
  *   vigil demo            cli/demo.ts
@@ -30,6 +30,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Command>> = {
   sla: async () => {
     const sla = (await import('../collector/src/cli/sla-command.js')).slaCommand();
     (await import('./sla-compute.js')).registerSlaCompute(sla);
+    (await import('./sla-openslo.js')).registerSlaOpenSlo(sla);
     return sla;
   },
   incident: async () => (await import('../collector/src/cli/incident-command.js')).incidentCommand(),
