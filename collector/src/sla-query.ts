@@ -35,9 +35,16 @@ export async function slaReportWithDefinition(
   const to = Math.max(...windows.map((p) => p.end));
   const members = [...new Set(def.services.filter((s) => periods.has(s.id)).flatMap((s) => s.members))];
   const transitions = await store.checks.transitionsFor(client, members, Math.min(from, now - 72 * 3_600_000), Math.max(to, now));
+  // degraded-but-counted-up runs (still open: up to now), for degradedSeconds
+  const degraded = (await store.checks.degradedRunsFor(client, members, from, Math.max(to, now))).map((r) => ({
+    check: r.check,
+    start: r.start,
+    end: r.end ?? now,
+  }));
   const report = computeReport(def, transitions, periods, {
     asOf: now,
     exclusions: await store.exclusions.list(client, from, to),
+    ...(degraded.length > 0 ? { degraded } : {}),
     ...extra,
   });
   return { report, def, transitions };

@@ -134,3 +134,9 @@ export function selectDefinition(defs: readonly SlaDefinition[], client: string,
   for (const d of defs) if (d.client === client && d.effectiveFrom <= at && (!best || d.effectiveFrom > best.effectiveFrom)) best = d;
   return best ?? defs.filter((d) => d.client === client).sort((a, b) => a.effectiveFrom - b.effectiveFrom)[0];
 }
+
+/** The services of `client`'s definition in force at `at` that have `check` as a member. */
+export function servicesWithMember(defs: readonly SlaDefinition[], client: string, check: string, at: number): ServiceDefinition[] {
+  const def = selectDefinition(defs, client, at);
+  return def ? def.services.filter((s) => s.members.includes(check)) : [];
+}

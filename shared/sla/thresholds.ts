@@ -38,13 +38,25 @@ export function judgeSample(s: SampleFigures, t: ServiceDefinition['thresholds']
  * `fallback`), so a check shared by services is never more lenient than its strictest SLA.
  */
 export function memberStateOf(s: SampleFigures, services: readonly ServiceDefinition[], fallback: 'down' | 'up'): MemberState {
+  return memberJudgement(s, services, fallback).state;
+}
+
+/**
+ * memberStateOf, and whether the sample is up only because degraded counts as up (`degradedCounts: up`):
+ * the collector records those runs, and reports show them as `degradedSeconds`.
+ */
+export function memberJudgement(
+  s: SampleFigures,
+  services: readonly ServiceDefinition[],
+  fallback: 'down' | 'up',
+): { state: MemberState; degradedUp: boolean } {
   let degraded = s.status === 'degraded';
   let countsDown = services.length === 0 ? fallback === 'down' : false;
   for (const svc of services) {
     if (judgeSample(s, svc.thresholds) === 'degraded') degraded = true;
     if ((svc.thresholds?.degradedCounts ?? fallback) === 'down') countsDown = true;
   }
-  if (s.status === 'down') return 'down';
-  if (!degraded) return 'up';
-  return countsDown ? 'down' : 'up';
+  if (s.status === 'down') return { state: 'down', degradedUp: false };
+  if (!degraded) return { state: 'up', degradedUp: false };
+  return countsDown ? { state: 'down', degradedUp: false } : { state: 'up', degradedUp: true };
 }

@@ -1,5 +1,5 @@
 import type { Clock } from '../../../shared/clock.js';
-import type { CheckRow, Store, TransitionRow } from '../store/types.js';
+import type { CheckRow, DegradedRunChanges, Store, TransitionRow } from '../store/types.js';
 import type { CollectorLiveness } from './collector-liveness.js';
 import type { AgentReachabilityEvent, CheckTransitionEvent } from './events.js';
 import type { KeyedLock } from './keyed-lock.js';
@@ -22,6 +22,8 @@ export interface Plan {
   transitions: TransitionRow[];
   events: CheckTransitionEvent[];
   retract?: Array<{ checkId: string; from: number }>;
+  /** Degraded-but-counted-up runs opened or closed (degraded-runs.ts). */
+  degraded?: DegradedRunChanges;
 }
 
 /**

@@ -2,13 +2,14 @@ import type { Clock } from '../../../shared/clock.js';
 import type { Logger } from '../../../shared/logger.js';
 import type { CheckResultSample, MetricSample } from '../../../shared/protocol/v1/batch.js';
 import type { CheckDescriptor } from '../../../shared/protocol/v1/heartbeat.js';
-import { selectDefinition } from '../../../shared/sla/definition.js';
-import { memberStateOf } from '../../../shared/sla/thresholds.js';
-import type { MemberState, ServiceDefinition, SlaDefinition } from '../../../shared/sla/types.js';
+import { servicesWithMember } from '../../../shared/sla/definition.js';
+import { memberJudgement } from '../../../shared/sla/thresholds.js';
+import type { MemberState, SlaDefinition } from '../../../shared/sla/types.js';
 import { type AgentRow, type CheckRow, NO_AGENT, type Store } from '../store/types.js';
 import { CheckOwners } from './check-owners.js';
 import { draft, infer, newCheck, observe, release, resetRun, staleFrom, transition } from './check-state.js';
 import { CollectorLiveness } from './collector-liveness.js';
+import { DegradedRuns } from './degraded-runs.js';
 import type { AgentReachabilityEvent, CheckTransitionEvent, EngineListener } from './events.js';
 import { EventPublisher } from './publisher.js';
 import { sweepChecks } from './sweeper.js';
@@ -25,12 +26,11 @@ const RECENT = 20;
 const NOTHING_TO_RESUME: ReadonlyMap<string, ResumePoint | null> = new Map();
 
 /**
- * Turns check results into confirmed state transitions. A new state is confirmed after N
- * consecutive results; the transition's `ts` is the first result of that run (an outage starts
- * when it started, not when it was confirmed) and `detectedAt` the clock. Check state is kept in
- * memory (loaded at start) and written with its batch in one transaction; a check changes under
- * its own lock only, so a plan never races. Late results are merged in time order with what the
- * engine inferred meanwhile (late-results.ts); the collector's own downtime pages nobody.
+ * Turns check results into confirmed state transitions. A new state is confirmed after N consecutive
+ * results; the transition's `ts` is the first result of that run (an outage starts when it started, not
+ * when it was confirmed) and `detectedAt` the clock. Check state is kept in memory (loaded at start) and
+ * written with its batch in one transaction; a check changes under its own lock only, so a plan never
+ * races. Late results are merged in time order with what the engine inferred meanwhile (late-results.ts).
  */
 export class StateMachine implements EngineCore {
   readonly checks = new Map<string, CheckRow>();
@@ -41,6 +41,7 @@ export class StateMachine implements EngineCore {
   /** Which agent owns each check id of a client (check-owners.ts); ingest refuses the others' samples. */
   readonly owners = new CheckOwners();
   private readonly needed: { down: number; up: number };
+  private readonly degradedRuns = new DegradedRuns(); // degraded-but-counted-up runs (reports' degradedSeconds)
 
   constructor(
     readonly store: Store,
@@ -59,6 +60,7 @@ export class StateMachine implements EngineCore {
   async load(): Promise<void> {
     const [rows, agents] = await Promise.all([this.store.checks.list(), this.store.agents.list()]);
     for (const c of rows) this.checks.set(key(c.clientId, c.checkId), c);
+    await this.degradedRuns.load(this.store);
     const revoked = new Set(agents.filter((a) => a.revokedAt !== null).map((a) => a.id));
     this.owners.load(rows, revoked);
     await this.liveness.start();
@@ -147,8 +149,9 @@ export class StateMachine implements EngineCore {
           checks: [...plan.rows.values()],
           transitions: plan.transitions,
           ...(plan.retract?.length ? { retractInferred: plan.retract } : {}),
+          ...(plan.degraded ? { degraded: plan.degraded } : {}),
         });
-        if (ok) this.commit(plan);
+        if (ok) this.commit(plan, agent.clientId);
         return { stored: ok, events: ok ? plan.events : [] };
       },
     );
@@ -158,7 +161,7 @@ export class StateMachine implements EngineCore {
 
   private async plan(agent: AgentRef, results: CheckResultSample[]): Promise<Plan> {
     const retract: NonNullable<Plan['retract']> = [];
-    const plan: Plan = { rows: new Map(), transitions: [], events: [], retract };
+    const plan: Plan = { rows: new Map(), transitions: [], events: [], retract, degraded: { opened: [], closed: [] } };
     const sorted = results.length > 1 ? [...results].sort((a, b) => a.ts - b.ts) : results;
     const resume = await this.resumePointsOf(agent.clientId, sorted);
     const replayed = new Map<string, { row: CheckRow; seen: MemberState; from: MemberState; at: number }>();
@@ -197,13 +200,14 @@ export class StateMachine implements EngineCore {
       c.lastStatus = r.status;
       c.lastDurationMs = r.durationMs;
       c.lastMetrics = r.metrics ?? {};
-      const services = this.servicesOf(agent.clientId, r.checkId, r.ts);
+      const services = servicesWithMember(this.definitions(), agent.clientId, r.checkId, r.ts);
       const needsRecent = services.some((s) => s.thresholds?.latencyP95AboveMs !== undefined);
       // the p95 ring lives in the check row (written with it), only for checks that need it
       if (needsRecent) c.recentDurationsMs = [...c.recentDurationsMs.slice(1 - RECENT), r.durationMs];
       else if (c.recentDurationsMs.length > 0) c.recentDurationsMs = [];
       const recentDurationsMs = needsRecent ? c.recentDurationsMs : [r.durationMs];
-      const seen = memberStateOf({ status: r.status, metrics: r.metrics ?? {}, recentDurationsMs }, services, this.opts.degradedAs);
+      const { state: seen, degradedUp } = memberJudgement({ status: r.status, metrics: r.metrics ?? {}, recentDurationsMs }, services, this.opts.degradedAs);
+      this.degradedRuns.step(agent.clientId, r.checkId, r.status, degradedUp, r.ts, plan.degraded!);
       const e = observe(c, seen, r.ts, this.needed, agent, plan.transitions, this.clock.now(), r.reason, r.message);
       if (e) plan.events.push(e);
     }
@@ -227,13 +231,9 @@ export class StateMachine implements EngineCore {
     return waiting ? resumePoints(this.store, client, [...waiting.values()]) : NOTHING_TO_RESUME;
   }
 
-  commit(plan: Plan): void {
+  commit(plan: Plan, client?: string): void {
     for (const [k, c] of plan.rows) this.checks.set(k, c);
-  }
-
-  private servicesOf(client: string, check: string, ts: number): ServiceDefinition[] {
-    const def = selectDefinition(this.definitions(), client, ts);
-    return def ? def.services.filter((s) => s.members.includes(check)) : [];
+    if (client !== undefined && plan.degraded) this.degradedRuns.apply(client, plan.degraded);
   }
 
   /** Periodic sweep: stale checks and lost agents go unknown (sweeper.ts). */

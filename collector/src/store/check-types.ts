@@ -60,6 +60,13 @@ export interface BatchWrite {
    * batch's transaction (a replayed batch deletes nothing). Measured transitions are never deleted.
    */
   retractInferred?: ReadonlyArray<{ checkId: string; from: number }>;
+  /** Degraded-but-counted-up runs the batch opens or closes (engine/degraded-runs.ts); closed ones are upserted with their end. */
+  degraded?: DegradedRunChanges;
+}
+
+export interface DegradedRunChanges {
+  opened: Array<{ checkId: string; start: number }>;
+  closed: Array<{ checkId: string; start: number; end: number }>;
 }
 
 /** `CheckRow.agentId` of a check no agent owns: its agent was revoked or an admin released the id (engine/check-owners.ts). */
@@ -84,6 +91,15 @@ export interface CheckStore {
   /** Transitions of these checks in [from, to), plus the last one before `from` so the state at `from` is known; by ts, then insertion order. */
   transitionsFor(clientId: string, checkIds: readonly string[], from: number, to: number): Promise<Transition[]>;
   hostMetrics(agentIds?: readonly string[]): Promise<HostMetricRow[]>;
+  /** Every degraded run still open (the engine's mirror at start). */
+  openDegradedRuns(): Promise<Array<{ clientId: string; checkId: string; start: number }>>;
+  /** Degraded runs of these checks overlapping [from, to); end null while open; by start. */
+  degradedRunsFor(
+    clientId: string,
+    checkIds: readonly string[],
+    from: number,
+    to: number,
+  ): Promise<Array<{ check: string; start: number; end: number | null }>>;
   /** MOS histogram counts of a client's checks over the quality slots starting in [from, to), summed per (check, bucket); by check, bucket. */
   qualityFor(clientId: string, from: number, to: number): Promise<QualityCount[]>;
   countResults(clientId?: string): Promise<number>;

@@ -52,6 +52,33 @@ storeContract('checks, results, transitions', (c) => {
     expect(await c.s.checks.qualityFor('beta', slot, slot + 1_800_000)).toEqual([]);
   });
 
+  it('degraded runs: opened, closed (also one opened and closed in one batch), open ones listed; a replay writes nothing; overlap queries', async () => {
+    await c.reset();
+    const b1 = batch(1, [result('sip-1', T0)], { degraded: { opened: [{ checkId: 'sip-1', start: T0 }], closed: [] } });
+    expect(await c.s.checks.ingestBatch(b1)).toBe(true);
+    expect(await c.s.checks.ingestBatch({ ...b1, degraded: { opened: [{ checkId: 'sip-1', start: T0 + 5 }], closed: [] } })).toBe(false);
+    expect(await c.s.checks.openDegradedRuns()).toEqual([{ clientId: 'acme', checkId: 'sip-1', start: T0 }]);
+    const b2 = batch(2, [result('sip-1', T0 + 60_000)], {
+      degraded: {
+        opened: [],
+        closed: [
+          { checkId: 'sip-1', start: T0, end: T0 + 60_000 },
+          { checkId: 'sip-2', start: T0 + 10_000, end: T0 + 20_000 },
+        ],
+      },
+    });
+    expect(await c.s.checks.ingestBatch(b2)).toBe(true);
+    expect(await c.s.checks.openDegradedRuns()).toEqual([]);
+    expect(await c.s.checks.ingestBatch(batch(3, [], { degraded: { opened: [{ checkId: 'sip-1', start: T0 + 90_000 }], closed: [] } }))).toBe(true);
+    expect(await c.s.checks.degradedRunsFor('acme', ['sip-1', 'sip-2'], T0 + 15_000, T0 + 100_000)).toEqual([
+      { check: 'sip-1', start: T0, end: T0 + 60_000 },
+      { check: 'sip-2', start: T0 + 10_000, end: T0 + 20_000 },
+      { check: 'sip-1', start: T0 + 90_000, end: null },
+    ]);
+    expect(await c.s.checks.degradedRunsFor('acme', ['sip-1'], T0 + 60_000, T0 + 90_000)).toEqual([]); // half-open on both sides
+    expect(await c.s.checks.degradedRunsFor('beta', ['sip-1'], 0, T0 + 100_000)).toEqual([]);
+  });
+
   it('concurrent replays of one (agentId, seq) from two connections store it exactly once', async () => {
     await c.reset();
     const other = await c.fresh.open();

@@ -77,6 +77,20 @@ export function pgChecks(x: Exec, groupCommit = false): CheckStore {
         : await x.q('SELECT * FROM host_metrics ORDER BY agent_id, name, labels')
       ).rows.map(toHostMetric),
     markAlive: (at) => markAlive(x, at),
+    openDegradedRuns: async () =>
+      (await x.q('SELECT client_id, check_id, start_ts FROM degraded_runs WHERE end_ts IS NULL')).rows.map((r) => ({
+        clientId: String(r.client_id),
+        checkId: String(r.check_id),
+        start: Number(r.start_ts),
+      })),
+    degradedRunsFor: async (client, ids, from, to) =>
+      (
+        await x.q(
+          `SELECT check_id, start_ts, end_ts FROM degraded_runs WHERE client_id = $1 AND check_id = ANY($2::text[]) AND start_ts < $3
+          AND (end_ts IS NULL OR end_ts > $4) ORDER BY start_ts`,
+          [client, [...ids], to, from],
+        )
+      ).rows.map((r) => ({ check: String(r.check_id), start: Number(r.start_ts), end: r.end_ts === null ? null : Number(r.end_ts) })),
     qualityFor: async (client, from, to) =>
       (
         await x.q(

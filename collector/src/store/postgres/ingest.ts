@@ -40,6 +40,29 @@ export async function writeBatches(t: Exec, bs: readonly BatchWrite[]): Promise<
       columns(results, 7),
     );
   }
+  const opened = kept.flatMap((b) => (b.degraded?.opened ?? []).map((o) => [b.agent.clientId, o.checkId, o.start]));
+  if (opened.length > 0) {
+    await t.q(
+      {
+        name: 'degraded-open-many',
+        text: `INSERT INTO degraded_runs (client_id, check_id, start_ts, end_ts) SELECT c, k, s, NULL FROM unnest($1::text[], $2::text[], $3::bigint[]) AS r(c, k, s)
+          ON CONFLICT DO NOTHING`,
+      },
+      columns(opened, 3),
+    );
+  }
+  // a check is in one batch of a group at most (its lock): no key twice in one statement
+  const closed = kept.flatMap((b) => (b.degraded?.closed ?? []).map((c) => [b.agent.clientId, c.checkId, c.start, c.end]));
+  if (closed.length > 0) {
+    await t.q(
+      {
+        name: 'degraded-close-many',
+        text: `INSERT INTO degraded_runs (client_id, check_id, start_ts, end_ts) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
+          ON CONFLICT (client_id, check_id, start_ts) DO UPDATE SET end_ts = excluded.end_ts`,
+      },
+      columns(closed, 4),
+    );
+  }
   const quality = new Map<string, [string, string, number, number, number]>();
   for (const b of kept) qualityIncrements(b.agent.clientId, b.results, quality); // summed per key: one upsert touches a row once
   if (quality.size > 0) {

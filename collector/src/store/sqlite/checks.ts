@@ -50,6 +50,12 @@ export function sqliteChecks(db: Database, run: Run, groupCommit = false): Check
     hostAll: db.prepare('SELECT * FROM host_metrics ORDER BY agent_id, name, labels'),
     quality: db.prepare(`INSERT INTO quality_slots (client_id, check_id, slot, bucket, n) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (client_id, check_id, slot, bucket) DO UPDATE SET n = n + excluded.n`),
+    degradedOpen: db.prepare('INSERT OR IGNORE INTO degraded_runs (client_id, check_id, start_ts, end_ts) VALUES (?, ?, ?, NULL)'),
+    degradedClose: db.prepare(`INSERT INTO degraded_runs (client_id, check_id, start_ts, end_ts) VALUES (?, ?, ?, ?)
+      ON CONFLICT (client_id, check_id, start_ts) DO UPDATE SET end_ts = excluded.end_ts`),
+    openDegraded: db.prepare('SELECT client_id AS clientId, check_id AS checkId, start_ts AS start FROM degraded_runs WHERE end_ts IS NULL'),
+    degradedFor: db.prepare(`SELECT check_id AS "check", start_ts AS start, end_ts AS "end" FROM degraded_runs
+      WHERE client_id = ? AND check_id = ? AND start_ts < ? AND (end_ts IS NULL OR end_ts > ?) ORDER BY start_ts`),
     qualityFor: db.prepare(`SELECT check_id AS checkId, bucket, SUM(n) AS n FROM quality_slots WHERE client_id = ? AND slot >= ? AND slot < ?
       GROUP BY check_id, bucket ORDER BY check_id, bucket`),
     countAll: db.prepare('SELECT COUNT(*) AS n FROM results'),
@@ -106,6 +112,8 @@ export function sqliteChecks(db: Database, run: Run, groupCommit = false): Check
     }
     for (const m of b.metrics) s.metric.run(agent.id, m.name, JSON.stringify(m.labels ?? {}), m.ts, m.value);
     for (const r of b.retractInferred ?? []) s.retract.run(agent.clientId, r.checkId, r.from);
+    for (const o of b.degraded?.opened ?? []) s.degradedOpen.run(agent.clientId, o.checkId, o.start);
+    for (const c of b.degraded?.closed ?? []) s.degradedClose.run(agent.clientId, c.checkId, c.start, c.end);
     saveStates(b.checks, b.transitions);
     s.touch.run(b.receivedAt, agent.id);
     return true;
@@ -166,6 +174,13 @@ export function sqliteChecks(db: Database, run: Run, groupCommit = false): Check
         const [sql, args] = inList('agent_id', agentIds);
         return (db.prepare(`SELECT * FROM host_metrics WHERE ${sql} ORDER BY agent_id, name, labels`).all(...args) as Raw[]).map(toHostMetric);
       }),
+    openDegradedRuns: () => run(() => s.openDegraded.all() as Array<{ clientId: string; checkId: string; start: number }>),
+    degradedRunsFor: (client, ids, from, to) =>
+      run(() =>
+        ids
+          .flatMap((id) => s.degradedFor.all(client, id, to, from) as Array<{ check: string; start: number; end: number | null }>)
+          .sort((a, b) => a.start - b.start),
+      ),
     qualityFor: (client, from, to) => run(() => s.qualityFor.all(client, from, to) as QualityCount[]),
     markAlive: (at) =>
       run(() => {
