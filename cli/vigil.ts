@@ -8,6 +8,7 @@
  *   vigil report …        collector/src/cli/report-command.ts  (contract reports, verify)
  *   vigil sla …           collector/src/cli/sla-command.ts (online) + cli/sla-compute.ts (offline compute) + cli/sla-openslo.ts
  *   vigil incident …      collector/src/cli/incident-command.ts
+ *   vigil fleet …         collector/src/cli/fleet-command.ts   (the fleet view, central configuration)
  *   vigil agent …         agent/src/cli.ts
  *   vigil demo            cli/demo.ts
  * cli/ sits on top of agent/ and collector/: the only code that may import both (npm run lint:deps).
@@ -34,6 +35,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Command>> = {
     return sla;
   },
   incident: async () => (await import('../collector/src/cli/incident-command.js')).incidentCommand(),
+  fleet: async () => (await import('../collector/src/cli/fleet-command.js')).fleetCommand(),
   agent: async () => (await import('../agent/src/cli.js')).agentCommand(),
   demo: async () => (await import('./demo.js')).demoCommand(),
 };

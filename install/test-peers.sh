@@ -9,6 +9,7 @@ declare -A pkg_of=(
   [prometheus-alertmanager]=prometheus-alertmanager
   [prometheus-node-exporter]=prometheus-node-exporter
   [openssl]=openssl [ip]=iproute2 [nats-server]=nats-server
+  [systemd-analyze]=systemd [shellcheck]=shellcheck
 )
 # Peers whose binary is not on PATH, checked by absolute path (tests/helpers/postgres.ts starts this one).
 declare -A pkg_of_path=(

@@ -45,7 +45,14 @@ const SPOOL_LIMITS = {
 
 const AgentFile = Type.Object(
   {
-    collector: Type.Object({ url: Type.String({ pattern: '^https?://' }) }, { additionalProperties: false }),
+    collector: Type.Object(
+      {
+        url: Type.String({ pattern: '^https?://' }),
+        /** Where the checks come from: `central` (the collector's fleet config) or `local` (`checks` below); default local when `checks` is given. */
+        config: Type.Optional(Type.Union([Type.Literal('central'), Type.Literal('local')])),
+      },
+      { additionalProperties: false },
+    ),
     stateDir: Type.String({ minLength: 1 }),
     labels: Type.Optional(Labels),
     defaults: Type.Optional(
@@ -84,7 +91,7 @@ const AgentFile = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    checks: Type.Array(Type.Unknown()),
+    checks: Type.Optional(Type.Array(Type.Unknown())),
     log: Type.Optional(Type.Object({ level: Type.Optional(Type.String()) }, { additionalProperties: false })),
     memory: Type.Optional(Type.Object({ trim: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
   },
@@ -113,6 +120,8 @@ export interface CheckConfig {
 
 export interface AgentConfig {
   collectorUrl: string;
+  /** `central`: the checks come from the collector and change while the agent runs (remote-config.ts); `local`: `checks` of agent.yaml. */
+  configSource: 'central' | 'local';
   stateDir: string;
   labels: Record<string, string>;
   checks: CheckConfig[];
@@ -120,7 +129,7 @@ export interface AgentConfig {
   flushIntervalMs: number;
   /** Optional bound on spooled batches (older configs' queue bound; drop-oldest). */
   queueMaxBatches: number | undefined;
-  /** The disk spool in `<stateDir>/spool` (agent/src/spool; README, "Spool"). */
+  /** The disk spool in `<stateDir>/spool` (shared/spool; README, "Spool"). */
   spool: SpoolConfig;
   heartbeatIntervalMs: number;
   /** Checks run in bursts at slot boundaries (see Scheduler); 0 = each check at its own offset. */
@@ -177,10 +186,14 @@ export function parseAgentConfig(raw: unknown, source: string, registry: ProbeRe
   const problems: Problem[] = fileCheck.problems(raw);
   if (problems.length > 0) throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid (${problems.length} problems)`, problems);
   const f = raw as AgentFile;
+  const configSource = f.collector.config ?? (f.checks === undefined ? 'central' : 'local');
+  if (configSource === 'central' && f.checks !== undefined)
+    problems.push({ path: '/checks', message: 'checks come from the collector (collector.config: central): remove them, or set collector.config: local' });
+  if (configSource === 'local' && f.checks === undefined) problems.push({ path: '/checks', message: 'required with collector.config: local' });
   const checks: CheckConfig[] = [];
   const ids = new Set<string>();
   // cloud templates (`template: microsoft-365`) become concrete checks first, validated like the rest below
-  expandTemplates(f.checks, problems, baseDir).forEach(({ path, check: c }) => {
+  expandTemplates(f.checks ?? [], problems, baseDir).forEach(({ path, check: c }) => {
     const baseProblems = baseCheck.problems(c);
     if (baseProblems.length > 0 && (typeof c !== 'object' || c === null)) return void problems.push({ path, message: 'must be an object' });
     const { id, type, interval, timeout, retries, retryInterval, confirmRetries, confirmOn, labels, ...options } = c as Static<typeof CheckBase> &
@@ -220,6 +233,7 @@ export function parseAgentConfig(raw: unknown, source: string, registry: ProbeRe
     throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
   return {
     collectorUrl: f.collector.url.replace(/\/$/, ''),
+    configSource,
     stateDir: resolve(baseDir, f.stateDir),
     labels: f.labels ?? {},
     checks,

@@ -1,15 +1,20 @@
+import { release } from 'node:os';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import { VigilError, type Problem } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import type { CheckDescriptor } from '../../shared/protocol/v1/heartbeat.js';
 import { VERSION } from '../../shared/version.js';
-import type { AgentConfig } from './config.js';
+import type { AgentConfig, CheckConfig } from './config.js';
 import { Flusher } from './flusher.js';
 import { HostMetrics } from './host/host-metrics.js';
 import { HeapTrimmer } from './memory-trim.js';
 import type { ProbeRegistry } from './probes/registry.js';
 import { ProbeRuntime } from './probes/runtime.js';
+import { diffSummary } from './remote-config-diff.js';
+import { ConfigFetcher } from './remote-config-fetch.js';
+import { localConfigReport, offeredVersion, RemoteConfig } from './remote-config.js';
 import { Scheduler } from './scheduler.js';
-import { openSpool } from './spool/open-spool.js';
+import { openSpool } from './open-spool.js';
 import { readState } from './state.js';
 import { Transport } from './transport.js';
 
@@ -20,11 +25,11 @@ export interface AgentHandle {
   stop(): Promise<void>;
 }
 
-/** Preflights every probe, then runs scheduler, host sampling, sending and heartbeats. Wiring only. */
-export async function startAgent(config: AgentConfig, registry: ProbeRegistry, logger: Logger, clock: Clock = systemClock): Promise<AgentHandle> {
+/** What a check list needs before it runs (raw sockets for ICMP …): every probe type's preflight, its problems. */
+async function preflight(checks: readonly CheckConfig[], registry: ProbeRegistry): Promise<Problem[]> {
   const problems: Problem[] = [];
   for (const [type, probe] of registry) {
-    const opts = config.checks.filter((c) => c.type === type).map((c) => c.options);
+    const opts = checks.filter((c) => c.type === type).map((c) => c.options);
     if (opts.length === 0 || !probe.preflight) continue;
     try {
       await probe.preflight(opts as never);
@@ -32,6 +37,31 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
       problems.push({ path: `checks[type=${type}]`, message: (e as Error).message });
     }
   }
+  return problems;
+}
+
+/** The heartbeat's check catalogue: built when the check list changes, not on every beat. */
+const catalogueOf = (checks: readonly CheckConfig[], registry: ProbeRegistry): CheckDescriptor[] =>
+  checks.map((c) => ({
+    id: c.id,
+    type: c.type,
+    intervalSeconds: c.intervalMs / 1000,
+    timeoutSeconds: c.timeoutMs / 1000,
+    labels: c.labels,
+    target: registry
+      .get(c.type)!
+      .describe(c.options as never)
+      .slice(0, 512),
+  }));
+
+/**
+ * Preflights every probe, then runs scheduler, host sampling, sending and heartbeats. Wiring only.
+ * With `collector.config: central` the checks come from the collector and change while it runs
+ * (remote-config.ts); a local agent.yaml's checks are preflighted here and a failure stops the start.
+ */
+export async function startAgent(config: AgentConfig, registry: ProbeRegistry, logger: Logger, clock: Clock = systemClock): Promise<AgentHandle> {
+  const central = config.configSource === 'central';
+  const problems = central ? [] : await preflight(config.checks, registry);
   if (problems.length > 0) throw new VigilError('PERMISSION', 'the agent cannot run some checks', problems);
   const state = readState(config.stateDir);
   if (config.collectorUrl !== state.collectorUrl) state.collectorUrl = config.collectorUrl;
@@ -51,8 +81,28 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
     );
   // after a flush that leaves the agent idle, a round is over and its garbage freed
   const flusher = new Flusher(transport, clock, config.flushIntervalMs, () => scheduler.idle && trimmer.idle());
+  let stopping = false;
+  const fetcher = new ConfigFetcher(state.collectorUrl);
+  const remote = central
+    ? new RemoteConfig({
+        base: config,
+        registry,
+        logger,
+        fetch: (running) => fetcher.fetch(state.agentToken, running),
+        preflight: (checks) => preflight(checks, registry),
+        apply: (checks) => {
+          if (stopping) return;
+          const d = scheduler.update(checks);
+          catalogue = catalogueOf(scheduler.checks, registry);
+          logger.info(diffSummary(d), 'checks updated without a restart');
+        },
+        changed: () => void (stopping || beatLogged()),
+      })
+    : undefined;
+  const initial = remote ? await remote.load() : config.checks;
+  let catalogue = catalogueOf(initial, registry);
   const scheduler = new Scheduler(
-    config.checks,
+    initial,
     registry,
     runtime,
     clock,
@@ -65,18 +115,8 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
   );
   const host = new HostMetrics(clock, config.host.links);
   const started = clock.now();
-  // The catalogue never changes while the agent runs: built once, not on every beat.
-  const catalogue = config.checks.map((c) => ({
-    id: c.id,
-    type: c.type,
-    intervalSeconds: c.intervalMs / 1000,
-    timeoutSeconds: c.timeoutMs / 1000,
-    labels: c.labels,
-    target: registry
-      .get(c.type)!
-      .describe(c.options as never)
-      .slice(0, 512),
-  }));
+  const localReport = remote ? undefined : localConfigReport(config.checks);
+  const os = `${process.platform} ${release()} ${process.arch}`.slice(0, 128);
   const beat = async () => {
     const s = spool.stats();
     const ok = await transport.heartbeat({
@@ -98,8 +138,12 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
         memoryBatches: s.memoryBatches,
         resentBatches: transport.resentBatches,
       },
+      config: remote?.report() ?? localReport,
+      os,
     });
     if (!ok) logger.warn({ queuedBatches: s.batches }, 'heartbeat not delivered');
+    // the answer names the version of the central configuration the collector holds for this agent
+    else void remote?.offered(offeredVersion(transport.heartbeatAck));
   };
   const timers: NodeJS.Timeout[] = [];
   // the checks start at once: a collector that accepts and never answers must not hold the first results
@@ -121,9 +165,10 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
     void sampleHost();
     timers.push(setInterval(() => void sampleHost(), config.host.intervalMs));
   }
-  logger.info({ agentId: state.agentId, collector: state.collectorUrl, checks: config.checks.length }, 'agent started');
+  logger.info({ agentId: state.agentId, collector: state.collectorUrl, checks: initial.length, config: config.configSource }, 'agent started');
   return {
     async stop() {
+      stopping = true;
       timers.forEach(clearInterval);
       flusher.close();
       scheduler.close();

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { requireNative } from './native-require.js';
 
 /** The voipStream result (agent/native/src/rtp_stream.c). */
 export interface NativeStreamResult {
@@ -26,7 +26,7 @@ export interface NativeAddon {
  * with more resident memory and more CPU per VoIP packet (docs/agent-footprint.md).
  * The agent loads it once, through its ProbeRuntime (agent/src/probes/runtime.ts).
  */
-export function loadNativeAddon(req: (id: string) => unknown = createRequire(import.meta.url)): NativeAddon | null {
+export function loadNativeAddon(req: (id: 'vigil-agent-native') => unknown = requireNative): NativeAddon | null {
   try {
     const addon = req('vigil-agent-native') as NativeAddon | null;
     return addon && typeof addon.mallocTrim === 'function' ? addon : null;

@@ -6,6 +6,7 @@ import type { CheckConfig } from './config.js';
 import { judgeQuality } from './probes/quality.js';
 import type { ProbeRegistry } from './probes/registry.js';
 import type { ProbeRuntime } from './probes/runtime.js';
+import { type CheckDiff, diffChecks } from './remote-config-diff.js';
 
 /** Deterministic offset in [0, interval): spreads checks over their interval. */
 export function jitterOffset(id: string, intervalMs: number): number {
@@ -121,10 +122,11 @@ export class Scheduler {
   private readonly firstRuns = new Set<NodeJS.Timeout>();
   private readonly running = new Set<string>();
   private readonly streaks = new Map<string, Streak>();
-  /** Each check's group (for its next normal run). */
-  private readonly groupOf = new Map<string, Group>();
+  /** Each check's group (for its next normal run) and its entry now. */
+  private readonly groupOf = new Map<string, { group: Group; check: CheckConfig }>();
   private readonly control: RunControl = { attempts: new Set(), stopped: false };
-  readonly groups: Group[];
+  private readonly byKey = new Map<string, Group>(); // by `interval/phase`
+  private started = false;
 
   constructor(
     checks: readonly CheckConfig[],
@@ -136,16 +138,14 @@ export class Scheduler {
     private readonly onResult: (r: CheckResultSample, idle: boolean, urgent: boolean) => void,
     private readonly slotMs = 10_000,
   ) {
-    const byKey = new Map<string, Group>();
-    for (const c of checks) {
-      const phaseMs = phaseOf(c, slotMs, registry.get(c.type)?.paced === true);
-      const key = `${c.intervalMs}/${phaseMs}`;
-      const g = byKey.get(key) ?? { intervalMs: c.intervalMs, phaseMs, checks: [] };
-      g.checks.push(c);
-      byKey.set(key, g);
-    }
-    this.groups = [...byKey.values()];
-    for (const g of this.groups) for (const c of g.checks) this.groupOf.set(c.id, g);
+    for (const c of checks) this.place(c);
+  }
+
+  get groups(): Group[] {
+    return [...this.byKey.values()];
+  }
+  get checks(): CheckConfig[] {
+    return this.groups.flatMap((g) => g.checks);
   }
 
   /** No check is running. */
@@ -159,18 +159,67 @@ export class Scheduler {
    * instead of up to an interval later (still in a coalesced wake-up).
    */
   start(): void {
-    const now = this.clock.now();
-    for (const g of this.groups) {
-      this.arm(g);
-      const slot = slotLength(this.slotMs, g.intervalMs);
-      const soon = ((((g.phaseMs % slot) - now) % slot) + slot) % slot;
-      if (now + soon >= g.nextAt!) continue;
-      const t = setTimeout(() => {
-        this.firstRuns.delete(t);
-        for (const c of g.checks) this.fire(c);
-      }, soon);
-      this.firstRuns.add(t);
+    this.started = true;
+    for (const g of this.byKey.values()) this.begin(g, g.checks);
+  }
+
+  /**
+   * A new check list without a restart (central configuration): unchanged checks run on untouched
+   * (group, timer, failure streak, a run in progress); a changed one starts afresh, a removed one
+   * stops (a run in progress reports, never overlapped by the new one); new ones run within a slot.
+   */
+  update(next: readonly CheckConfig[]): CheckDiff {
+    const d = diffChecks(this.checks, next);
+    for (const c of [...d.removed, ...d.changed]) this.drop(c.id);
+    const fresh = new Map<Group, CheckConfig[]>();
+    for (const c of [...d.added, ...d.changed]) {
+      const g = this.place(c);
+      fresh.set(g, [...(fresh.get(g) ?? []), c]); // per update, not per run
     }
+    if (this.started && !this.control.stopped) for (const [g, cs] of fresh) this.begin(g, cs);
+    return d;
+  }
+
+  /** Puts a check in the group of its interval and phase (a new group when there is none). */
+  private place(c: CheckConfig): Group {
+    const phaseMs = phaseOf(c, this.slotMs, this.registry.get(c.type)?.paced === true);
+    const key = `${c.intervalMs}/${phaseMs}`;
+    let g = this.byKey.get(key);
+    if (!g) this.byKey.set(key, (g = { intervalMs: c.intervalMs, phaseMs, checks: [] }));
+    g.checks.push(c);
+    this.groupOf.set(c.id, { group: g, check: c });
+    return g;
+  }
+
+  /** Takes a check out of its group (a group left empty stops), and ends its failure streak. */
+  private drop(id: string): void {
+    const g = this.groupOf.get(id)?.group;
+    if (!g) return;
+    g.checks = g.checks.filter((c) => c.id !== id);
+    this.groupOf.delete(id);
+    clearTimeout(this.streaks.get(id)?.timer);
+    this.streaks.delete(id);
+    if (g.checks.length > 0) return;
+    clearTimeout(this.timers.get(g));
+    this.timers.delete(g);
+    this.byKey.delete(`${g.intervalMs}/${g.phaseMs}`);
+  }
+
+  /** Is this entry (not an older one of its id) still configured? */
+  private current = (c: CheckConfig) => this.groupOf.get(c.id)?.check === c;
+
+  /** Arms a group not armed yet; `checks` also run once at the next slot boundary when the group's phase is more than a slot away. */
+  private begin(g: Group, checks: readonly CheckConfig[]): void {
+    if (!this.timers.has(g)) this.arm(g);
+    const now = this.clock.now();
+    const slot = slotLength(this.slotMs, g.intervalMs);
+    const soon = ((((g.phaseMs % slot) - now) % slot) + slot) % slot;
+    if (now + soon >= g.nextAt!) return;
+    const t = setTimeout(() => {
+      this.firstRuns.delete(t);
+      for (const c of checks) if (checks === g.checks || this.current(c)) this.fire(c);
+    }, soon);
+    this.firstRuns.add(t);
   }
 
   /**
@@ -204,7 +253,8 @@ export class Scheduler {
     void runCheck(c, this.registry, this.runtime, this.clock, this.logger, this.control).then((r) => {
       this.running.delete(c.id);
       this.onResult(r, this.running.size === 0, reprobe);
-      this.confirm(c, r.status === 'up', r.status === 'up' ? undefined : r.reason);
+      // a check removed or changed meanwhile: its result still reports, but no re-probe of the old entry
+      if (this.current(c)) this.confirm(c, r.status === 'up', r.status === 'up' ? undefined : r.reason);
     });
   }
 
@@ -222,7 +272,7 @@ export class Scheduler {
     const s = streak ?? { reprobes: 0 };
     this.streaks.set(c.id, s);
     const delay = c.retryIntervalMs ?? 0;
-    const nextAt = this.groupOf.get(c.id)?.nextAt ?? Infinity;
+    const nextAt = this.groupOf.get(c.id)?.group.nextAt ?? Infinity;
     if (this.control.stopped || delay <= 0 || s.timer || s.reprobes >= (c.confirmRetries ?? 0) || this.clock.now() + delay >= nextAt) return;
     if (c.confirmOn && !c.confirmOn.includes((reason ?? 'error') as never)) return;
     s.reprobes++;

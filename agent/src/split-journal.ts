@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import type { Logger } from '../../shared/logger.js';
-import { syncDir } from './spool/state-files.js';
+import { syncDir } from '../../shared/spool/state-files.js';
 
 /** One part of a split batch: samples [from, to) of the parent, sent under its own seq. */
 export interface Leaf {

@@ -2,7 +2,7 @@ import type { AnswerLog } from './answer-log.js';
 import { halve, nextLeaf, ParsedBatch, splitLeaf, splitOf } from './batch-split.js';
 import type { BatchLimits } from './collector-limits.js';
 import type { Leaf, Split, SplitJournal } from './split-journal.js';
-import type { Spool, SpooledBatch } from './spool/spool.js';
+import type { Spool, SpooledBatch } from '../../shared/spool/spool.js';
 
 /** What goes out in one request: a spooled batch, or one part of a split one. */
 export interface Unit {

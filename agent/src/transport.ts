@@ -10,11 +10,11 @@ import { AnswerLog } from './answer-log.js';
 import { backoffMs, DEFAULT_RETRY, retryAfterMs, verdictOf, type RetryTimes } from './retry-policy.js';
 import { SplitJournal } from './split-journal.js';
 import { SplitSender, type Unit } from './split-sender.js';
-import type { SpooledBatch, Spool } from './spool/spool.js';
+import type { SpooledBatch, Spool } from '../../shared/spool/spool.js';
 import { adoptNewIdentity, type AgentState } from './state.js';
 
 /** The heartbeat's optional fields, oldest first. */
-const HEARTBEAT_FIELDS = ['spool', 'send'] as const;
+const HEARTBEAT_FIELDS = ['spool', 'send', 'config'] as const;
 
 export interface TransportOptions {
   batchMaxSamples: number;
@@ -31,7 +31,7 @@ export interface TransportOptions {
 
 /**
  * Batches samples within the collector's advertised limits and delivers them in order. A sealed
- * batch goes into the spool (agent/src/spool, on disk) before anything else happens to it and
+ * batch goes into the spool (shared/spool, on disk) before anything else happens to it and
  * leaves it only when the collector acknowledged it; a retry resends the SAME (agentId, seq) with
  * the same content, so the collector stores it once. What each answer leads to: retry-policy.ts;
  * how a batch too large is split: split-sender.ts and split-journal.ts. Sending is paced to
@@ -59,6 +59,8 @@ export class Transport {
   private readonly heartbeatFields: { taken: number; max: number } = { taken: 0, max: HEARTBEAT_FIELDS.length };
   /** After a flush stopped by the replay rate: more is ready at `retryAt`. */
   paced = false;
+  /** The body of the last heartbeat answered 200 (its limits, the central configuration's version). */
+  heartbeatAck = '';
 
   constructor(
     private readonly state: AgentState,
@@ -227,7 +229,8 @@ export class Transport {
 
   /**
    * Sends a heartbeat; takes the limits its answer advertises. Its optional fields go by age: `spool`,
-   * then `send` (this transport's own loss counts), and a collector that knows one knows the older ones.
+   * then `send` (this transport's own loss counts), then `config` with `os` (what the agent runs), and a
+   * collector that knows one knows the older ones.
    * So a field is sent once the collector took the ones before it, and a 400 is retried with one field
    * fewer: a level that is then taken is the collector's (an older one), kept from now on. A 400 at
    * every level is about something else and turns nothing off. No `spool`, no optional field at all.
@@ -251,18 +254,22 @@ export class Transport {
       }
       fields.taken = level;
     }
-    if (res.status === 200) this.limits.advertised(limitsInAnswer(res.body));
-    else if (verdictOf(res.status) === 'auth' && !this.reloadIdentity())
+    if (res.status === 200) {
+      this.heartbeatAck = res.body;
+      this.limits.advertised(limitsInAnswer(res.body));
+    } else if (verdictOf(res.status) === 'auth' && !this.reloadIdentity())
       this.log.unauthorized(res.status as number, errorCode(res.body), this.state.agentId, this.opts.stateDir, this.spool.stats().batches);
     return res.status === 200;
   }
 
   /** The heartbeat with its first `level` optional fields (HEARTBEAT_FIELDS), whatever the caller put in of them. */
   private heartbeatBody(hb: Heartbeat, level: number): string {
-    const { spool, send: _, ...bare } = hb;
+    const { spool, send: _, config, os, ...bare } = hb;
     const c = this.log.counts;
     const send = { refusedSamples: c.refusedSamples, tooLargeSamples: c.tooLargeSamples, rejectedSamples: c.rejectedSamples };
-    return JSON.stringify(level === 0 ? bare : level === 1 ? { ...bare, spool } : { ...bare, spool, send });
+    // level 3 (`config`) also carries `os`: both came with central configuration
+    const fleet = level >= 3 ? { ...(config ? { config } : {}), ...(os ? { os } : {}) } : {};
+    return JSON.stringify(level === 0 ? bare : level === 1 ? { ...bare, spool } : { ...bare, spool, send, ...fleet });
   }
 
   /** Seals what is pending (into the spool), tries one last delivery, and closes the connection. The spool is the caller's to close. */

@@ -58,13 +58,34 @@ export class AgentMetrics {
   private readonly send: ReadonlyArray<{ figure: keyof HeartbeatSend; metric: Counter }>;
   /** Agent id → the send figures of its last heartbeat (absent: its last heartbeat had none). */
   private readonly sent = new Map<string, HeartbeatSend>();
+  /** The fleet families (what each agent runs, as stored from its heartbeats; collector/src/fleet). */
+  private readonly fleet: Record<'info' | 'start' | 'config' | 'rejected' | 'pending', Gauge>;
+  private expected: (a: AgentRow) => string | undefined = () => undefined;
 
   constructor(registry: Registry) {
-    const o = (name: string, help: string) => ({ name, help, labelNames: LABELS, registers: [registry] });
+    const o = (name: string, help: string, more: string[] = []) => ({ name, help, labelNames: [...LABELS, ...more], registers: [registry] });
+    this.fleet = {
+      info: new Gauge(o('vigil_agent_info', 'The agent version and OS an agent last reported (value 1)', ['version', 'os'])),
+      start: new Gauge(o('vigil_agent_start_time_seconds', 'When the agent process started (its uptime at a heartbeat, on the collector clock)')),
+      config: new Gauge(
+        o('vigil_agent_config_info', 'The configuration an agent runs (value 1): source central/local, version, state applied/rejected/none', [
+          'source',
+          'version',
+          'state',
+        ]),
+      ),
+      rejected: new Gauge(o('vigil_agent_config_rejected', '1 while the agent rejects the newest configuration offered (the last good one keeps running)')),
+      pending: new Gauge(o('vigil_agent_config_pending', '1 while a centrally configured agent does not run the version the collector holds for it')),
+    };
     this.up = new Gauge(o('vigil_agent_up', '1 while the agent sends heartbeats'));
     this.seen = new Gauge(o('vigil_agent_last_seen_timestamp_seconds', 'Last time the collector heard from the agent'));
     this.spool = SPOOL.map(({ figure, name, help, counter }) => ({ figure, metric: counter ? new Counter(o(name, help)) : new Gauge(o(name, help)) }));
     this.send = SEND.map(({ figure, name, help }) => ({ figure, metric: new Counter(o(name, help)) }));
+  }
+
+  /** The version of its central configuration each agent should run (undefined: none). */
+  watchFleet(expected: (a: AgentRow) => string | undefined): void {
+    this.expected = expected;
   }
 
   /** A heartbeat's send figures; one without them clears those of an older heartbeat (an agent version from before them). */
@@ -78,6 +99,7 @@ export class AgentMetrics {
     this.seen.reset();
     for (const s of this.spool) s.metric.reset();
     for (const s of this.send) s.metric.reset();
+    for (const g of Object.values(this.fleet)) g.reset();
     for (const a of agents) {
       if (a.revokedAt !== null) {
         this.sent.delete(a.id); // a heartbeat still in flight at the revocation
@@ -96,6 +118,19 @@ export class AgentMetrics {
         }
       const sent = this.sent.get(a.id);
       if (sent) for (const { figure, metric } of this.send) metric.inc(l, sent[figure]);
+      if (a.runtime) this.collectFleet(a, l);
     }
+  }
+
+  private collectFleet(a: AgentRow, l: Record<string, string>): void {
+    const r = a.runtime!;
+    this.fleet.info.set({ ...l, version: r.agentVersion, os: r.os ?? '' }, 1);
+    this.fleet.start.set(l, r.startedAt / 1000);
+    const c = r.config;
+    if (!c) return;
+    this.fleet.config.set({ ...l, source: c.source, version: c.version ?? '', state: c.state }, 1);
+    this.fleet.rejected.set(l, c.state === 'rejected' ? 1 : 0);
+    const expected = c.source === 'central' ? this.expected(a) : undefined;
+    if (c.source === 'central') this.fleet.pending.set(l, expected !== undefined && expected !== c.version ? 1 : 0);
   }
 }

@@ -14,6 +14,8 @@ import type { Principals } from './access/api-tokens.js';
 import type { Auditor } from './access/audit.js';
 import type { ReportLinks } from './reports/links.js';
 import type { ReportSigner } from './reports/signing.js';
+import type { FleetConfig } from './fleet/fleet-config.js';
+import type { FleetReports } from './fleet/agent-reports.js';
 
 export type VigilFastify = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger, TypeBoxTypeProvider>;
 
@@ -34,4 +36,7 @@ export interface AppContext {
   audit: Auditor;
   reportSigner: ReportSigner;
   reportLinks: ReportLinks;
+  /** Central configuration (fleet.configDir) and what the agents report they run (collector/src/fleet). */
+  fleet: FleetConfig;
+  fleetReports: FleetReports;
 }

@@ -23,9 +23,14 @@ import { ReportDelivery } from './reports/delivery.js';
 import { ReportLinks } from './reports/links.js';
 import { ReportSigner } from './reports/signing.js';
 import { reportRoutes } from './routes/reports.js';
+import { backupRoutes } from './routes/backup.js';
 import { accessRoutes } from './routes/access.js';
 import { ackPageRoutes } from './routes/ack-page.js';
 import { checkOwnerRoutes } from './routes/check-owners.js';
+import { downloadRoutes } from './routes/downloads.js';
+import { fleetRoutes } from './routes/fleet.js';
+import { FleetConfig } from './fleet/fleet-config.js';
+import { FleetReports } from './fleet/agent-reports.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { exclusionRoutes } from './routes/exclusions.js';
 import { incidentRoutes } from './routes/incidents.js';
@@ -62,7 +67,7 @@ export interface VigilApp {
 
 /** The collector's HTTP app, fully wired but not listening (tests use app.inject()). The store must be open and migrated. */
 export async function buildApp(opts: BuildAppOptions): Promise<VigilApp> {
-  const { config, store, clock, logger } = opts;
+  const { config, clock, logger } = opts;
   const definitions = opts.definitions ?? (() => []);
   let capped: () => void = () => {};
   const app = Fastify({
@@ -74,7 +79,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<VigilApp> {
     trustProxy: config.security.trustedProxies.length > 0 ? config.security.trustedProxies : false,
     ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
-  const metrics = new CollectorMetrics(store, clock, definitions);
+  const metrics = new CollectorMetrics(opts.store, clock, definitions);
+  const store = metrics.store; // every call timed for /metrics
   capped = () => metrics.connectionCapped();
   const incidents = await buildIncidents({
     store,
@@ -87,7 +93,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<VigilApp> {
     ...(opts.channels ? { channels: opts.channels } : {}),
   });
   metrics.watchIncidents(store.incidents, incidents.outbox);
-  const listeners = [incidents.recorder, ...(opts.listeners ?? [])];
+  const listeners = [incidents.recorder, ...(opts.listeners ?? []), metrics.engineListener];
   const engine: StateMachine = new StateMachine(
     store,
     clock,
@@ -117,6 +123,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<VigilApp> {
     audit,
     reportSigner: await ReportSigner.from(store.settings, config.security.reportKey),
     reportLinks: await ReportLinks.from(store.settings),
+    fleet: new FleetConfig(config.fleet, logger),
+    fleetReports: new FleetReports(store),
   };
   const routes = installGuard(app, principals, new AuthFailures(clock, config.security.authFailuresPerMinute), () => metrics.authLimited());
 
@@ -158,6 +166,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<VigilApp> {
   accessRoutes(app, ctx);
   portalRoutes(app, ctx);
   reportRoutes(app, ctx);
+  backupRoutes(app, ctx);
+  downloadRoutes(app, ctx);
+  fleetRoutes(app, ctx);
+  await ctx.fleet.start();
+  metrics.watchFleet((a) => ctx.fleet.versionFor(a));
   for (const p of opts.plugins ?? []) void app.register(p);
   const reports = new ReportDelivery({
     store,

@@ -10,6 +10,9 @@ import { channelConfigProblems, type ChannelConfig } from './notify/channel-conf
 import type { StoreConfig } from './store/open-store.js';
 import { MetricsSection, parseSecurity, readSecretFile, SecuritySection, type SecurityConfig } from './security-config.js';
 import { ReportsSection, type ReportDeliveryConfig } from './reports/delivery-config.js';
+import { parseSinks, sinkConfigProblems, type SinkConfig } from './sinks/sink-config.js';
+import { FleetSection, fleetSettings, type FleetSettings } from './fleet/settings.js';
+import { channelNameProblems, deliveryProblems, limitProblems } from './config-checks.js';
 
 export const CollectorConfigSchema = Type.Object(
   {
@@ -61,6 +64,7 @@ export const CollectorConfigSchema = Type.Object(
       ),
     ),
     slaDir: Type.Optional(Type.String()),
+    downloadsDir: Type.Optional(Type.String({ minLength: 1 })),
     notifications: Type.Optional(
       Type.Object(
         {
@@ -103,6 +107,10 @@ export const CollectorConfigSchema = Type.Object(
     metrics: Type.Optional(MetricsSection),
     security: Type.Optional(SecuritySection),
     reports: Type.Optional(ReportsSection),
+    /** Validated per sink type by sinkConfigProblems (README, "InfluxDB sink"). */
+    sinks: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 16 })),
+    /** Central configuration of the agents (collector/src/fleet). */
+    fleet: Type.Optional(FleetSection),
     log: Type.Optional(
       Type.Object({ level: Type.Optional(Type.Enum(['trace', 'debug', 'info', 'warn', 'error', 'silent'])) }, { additionalProperties: false }),
     ),
@@ -147,6 +155,8 @@ export interface CollectorConfig {
   degradedAs: 'down' | 'up';
   sweepIntervalMs: number;
   slaDir: string | undefined;
+  /** Agent builds served at GET /downloads/… (routes/downloads.ts); unset: dist/sea of the package. */
+  downloadsDir: string | undefined;
   /** Every notification channel, the `webhooks` shorthand included as `type: webhook`. */
   channels: ChannelConfig[];
   escalation: EscalationRule[];
@@ -160,6 +170,10 @@ export interface CollectorConfig {
   security: SecurityConfig;
   /** reports.deliveries: scheduled contract reports. */
   reportDeliveries: ReportDeliveryConfig[];
+  /** sinks: where stored samples are also written (InfluxDB 2, VictoriaMetrics). */
+  sinks: SinkConfig[];
+  /** fleet: central configuration (configDir unset: none). */
+  fleet: FleetSettings;
 }
 
 const check = validator(CollectorConfigSchema);
@@ -171,6 +185,7 @@ export function parseCollectorConfig(raw: unknown, source: string, baseDir = pro
   problems.push(...channelNameProblems(notifications));
   problems.push(...limitProblems((raw as { limits?: unknown } | null)?.limits));
   problems.push(...deliveryProblems(raw as CollectorConfigFile | null));
+  problems.push(...sinkConfigProblems((raw as { sinks?: unknown } | null)?.sinks));
   if (problems.length > 0)
     throw new VigilError('CONFIG_INVALID', `${source}: configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
   const f = raw as CollectorConfigFile;
@@ -221,6 +236,7 @@ export function parseCollectorConfig(raw: unknown, source: string, baseDir = pro
     degradedAs: f.state?.degradedAs ?? 'down',
     sweepIntervalMs: ms(f.state?.sweepInterval, 1000),
     slaDir: f.slaDir ? resolve(baseDir, f.slaDir) : undefined,
+    downloadsDir: f.downloadsDir ? resolve(baseDir, f.downloadsDir) : undefined,
     channels,
     escalation: (n?.escalation ?? []).map((e) => ({
       afterMs: ms(e.after, 0),
@@ -234,60 +250,11 @@ export function parseCollectorConfig(raw: unknown, source: string, baseDir = pro
     logLevel: f.log?.level ?? 'info',
     security,
     reportDeliveries: f.reports?.deliveries ?? [],
+    sinks: parseSinks(f.sinks, source, baseDir, dataDir),
+    fleet: fleetSettings(f.fleet, baseDir),
   };
-}
-
-/**
- * Names across `channels` and the `webhooks` shorthand (duplicates inside `channels` are
- * channelConfigProblems'), and escalation rules naming a channel that does not exist.
- * Reads the raw config defensively so these come in the same report as the schema's.
- */
-function channelNameProblems(n: { channels?: unknown; webhooks?: unknown; escalation?: unknown } | undefined): Problem[] {
-  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-  const field = (o: unknown, k: string): unknown => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined);
-  const names = new Set(
-    list(n?.channels)
-      .map((c) => field(c, 'name'))
-      .filter((x): x is string => typeof x === 'string'),
-  );
-  const problems: Problem[] = [];
-  list(n?.webhooks).forEach((w, i) => {
-    const name = field(w, 'name');
-    if (typeof name !== 'string') return;
-    if (names.has(name)) problems.push({ path: `/notifications/webhooks/${i}/name`, message: `duplicate channel name "${name}"` });
-    names.add(name);
-  });
-  list(n?.escalation).forEach((e, i) =>
-    list(field(e, 'channels')).forEach((c, j) => {
-      if (typeof c === 'string' && !names.has(c))
-        problems.push({ path: `/notifications/escalation/${i}/channels/${j}`, message: `unknown channel "${c}"; known: ${[...names].join(', ') || 'none'}` });
-    }),
-  );
-  return problems;
-}
-
-/** What the schema cannot say about `limits`; read defensively so it lands in the same report. */
-function limitProblems(l: unknown): Problem[] {
-  if (l === null || typeof l !== 'object') return [];
-  const { maxSampleAge, checksPerAgent, seriesPerAgent } = l as Record<string, unknown>;
-  const problems: Problem[] = [];
-  if (maxSampleAge !== undefined && parseDurationMs(maxSampleAge) === 0) problems.push({ path: '/limits/maxSampleAge', message: 'must be more than 0' });
-  const checks = typeof checksPerAgent === 'number' ? checksPerAgent : 1000;
-  const series = typeof seriesPerAgent === 'number' ? seriesPerAgent : 10_000;
-  if (series < checks) problems.push({ path: '/limits/seriesPerAgent', message: `must be at least checksPerAgent (${checks}): every check is a series` });
-  return problems;
 }
 
 export function loadCollectorConfig(path: string): CollectorConfig {
   return parseCollectorConfig(readYamlFile(path), path, dirname(resolve(path)));
-}
-
-/** A report delivery's email names an email channel of notifications.channels. */
-function deliveryProblems(f: CollectorConfigFile | null): Array<{ path: string; message: string }> {
-  const channels = (f?.notifications?.channels ?? []) as Array<{ name?: string; type?: string }>;
-  return (f?.reports?.deliveries ?? []).flatMap((d, i) =>
-    d.email && !channels.some((c) => c.type === 'email' && c.name === d.email!.channel)
-      ? [{ path: `/reports/deliveries/${i}/email/channel`, message: `no email channel "${d.email.channel}" in notifications.channels` }]
-      : [],
-  );
 }

@@ -1,23 +1,30 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Clock } from '../../shared/clock.js';
 import type { Heartbeat } from '../../shared/protocol/v1/heartbeat.js';
 import type { SlaDefinition } from '../../shared/sla/types.js';
+import type { EngineListener } from './engine/events.js';
 import type { Outbox } from './notify/outbox.js';
-import { type AgentRow, type CheckRow, type HostMetricRow, NO_AGENT, type Store } from './store/types.js';
+import { type AgentRow, type CheckRow, NO_AGENT, type Store } from './store/types.js';
 import { AgentMetrics } from './agent-metrics.js';
+import { CheckSeries } from './exposition/check-series.js';
+import { incidentFamilies } from './exposition/incident-series.js';
+import { slaFamilies } from './exposition/sla-series.js';
+import { exposition } from './exposition/text.js';
+import { timedStore } from './exposition/timed-store.js';
 import { currentSlaFigures } from './sla-query.js';
 
-const NAME = /^[a-z][a-z0-9_]*$/;
-const CHECK_LABELS = ['client', 'site', 'service', 'check', 'type'] as const;
-
 /**
- * Prometheus exposition with a per-app Registry (never the global one). Check, host, agent
- * and SLA gauges are reset and filled from the engine and the store at every scrape, so
- * /metrics shows the truth after a restart too, and a check or agent that no longer exists
- * (see exists) leaves no series behind; SLA figures are cached for 10 s because they are computed.
+ * Prometheus exposition with a per-app Registry (never the global one). prom-client keeps the
+ * counters, histograms and process metrics; the families rebuilt from the engine and the store at
+ * every scrape (checks, probe figures, host metrics, SLA figures, open incidents) are written as
+ * text straight from their rows (exposition/), in slices that let ingest run in between, so
+ * /metrics shows the truth after a restart too and a check or agent that no longer exists (see
+ * exists) leaves no series behind. SLA figures are cached for 10 s because they are computed.
  */
 export class CollectorMetrics {
   readonly registry = new Registry();
+  /** The store every part of the collector uses: the one passed in, with each call timed (vigil_store_operation_duration_seconds). */
+  readonly store: Store;
   private readonly batches = new Counter({
     name: 'vigil_ingest_batches_total',
     help: 'Ingested batches by result',
@@ -49,63 +56,66 @@ export class CollectorMetrics {
     labelNames: ['reason'],
     registers: [this.registry],
   });
-  private readonly dynamic = new Map<string, Gauge>();
+  private readonly engineLag = new Histogram({
+    name: 'vigil_engine_event_lag_seconds',
+    help: 'From the state engine confirming a change to its listeners (incidents, notifications) having taken it, by event',
+    labelNames: ['event'],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+    registers: [this.registry],
+  });
   private slaCache: { at: number; rows: Promise<Awaited<ReturnType<typeof currentSlaFigures>>> } | undefined;
   /** The checks as the state engine knows them (set once the engine exists). */
   private checks: () => readonly CheckRow[] = () => [];
-  private readonly sla: Record<'target' | 'budget' | 'burn' | 'projected' | 'breach', Gauge>;
+  private incidents: { store: Store['incidents']; outbox: Outbox } | undefined;
+  private readonly checkSeries = new CheckSeries();
   private readonly agents: AgentMetrics;
   /** Agent id → the check ids its last heartbeat listed, and when it sent it (the agent's clock, as results are dated). */
   private readonly listed = new Map<string, { ids: ReadonlySet<string>; sentAt: number }>();
 
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly clock: Clock,
     private readonly definitions: () => readonly SlaDefinition[],
   ) {
     collectDefaultMetrics({ register: this.registry });
+    // counters start at 0 with every label value known now, so rate() has a series from the first scrape
     for (const r of ['stored', 'duplicate', 'rejected']) this.batches.inc({ result: r }, 0);
+    for (const r of ['auth-limited', 'connection-cap']) this.http.inc({ reason: r }, 0);
     this.samples.inc(0);
-    new Gauge({ name: 'vigil_check_up', help: '1 when the last result of a check was up, else 0', labelNames: CHECK_LABELS, registers: [this.registry] });
-    new Gauge({
-      name: 'vigil_sla_availability_ratio',
-      help: 'Availability of the current period to date (0..1)',
-      labelNames: ['client', 'service'],
-      registers: [this.registry],
-    });
-    // Registered now, not at the first scrape: prom-client lists the metrics before it collects them.
-    const sla = (name: string, help: string, labels = ['client', 'service']) => new Gauge({ name, help, labelNames: labels, registers: [this.registry] });
-    this.sla = {
-      target: sla('vigil_sla_target_ratio', 'SLA target (0..1)'),
-      budget: sla('vigil_sla_error_budget_remaining_ratio', 'Share of the error budget left this period'),
-      burn: sla('vigil_sla_burn_rate', 'Error-budget burn rate by window', ['client', 'service', 'window']),
-      projected: sla('vigil_sla_projected_availability_ratio', 'Projected end-of-period availability (0..1)'),
-      breach: sla(
-        'vigil_sla_time_to_breach_seconds',
-        'Measured time until the error budget is used up at the last 24 h rate (0 = used up); absent when not this period',
-      ),
-    };
+    this.store = timedStore(
+      store,
+      new Histogram({
+        name: 'vigil_store_operation_duration_seconds',
+        help: 'Time the collector waited for its database, by Store operation',
+        labelNames: ['operation'],
+        buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+        registers: [this.registry],
+      }),
+    );
     this.agents = new AgentMetrics(this.registry);
   }
 
   /**
-   * The exposition text. Store-backed gauges are refreshed first, not in prom-client's
-   * collect() hooks: the registry lists its metrics before collecting, so a gauge first
-   * created inside a hook (a new probe figure or host metric) would miss that scrape.
+   * The exposition body (UTF-8 text, sent as it is): the store-backed families are read and written
+   * first, then prom-client's registry (the agents' gauges are refreshed into it just before).
    */
-  async scrape(): Promise<string> {
-    const [agents, host, sla] = await Promise.all([this.store.agents.list(), this.store.checks.hostMetrics(), this.slaFigures()]);
-    const used = new Set<string>();
-    this.collectChecks(agents, host, used);
-    this.collectSla(sla);
-    this.agents.collect(agents);
-    // a probe figure or host metric nobody reports any more: its family goes too, not only its series
-    for (const name of this.dynamic.keys())
-      if (!used.has(name)) {
-        this.registry.removeSingleMetric(name);
-        this.dynamic.delete(name);
-      }
-    return this.registry.metrics();
+  async scrape(): Promise<Buffer> {
+    const [agentRows, host, sla, open, pending] = await Promise.all([
+      this.store.agents.list(),
+      this.store.checks.hostMetrics(),
+      this.slaFigures(),
+      this.incidents ? this.incidents.store.listOpen() : [],
+      this.incidents ? this.incidents.outbox.pendingCount() : undefined,
+    ]);
+    const agents = new Map<string, AgentRow>();
+    for (const a of agentRows)
+      if (a.revokedAt === null) agents.set(a.id, a);
+      else this.listed.delete(a.id); // revoked: its checks are released, its host metrics go
+    const checks = await this.checkSeries.render(this.checks(), (c) => this.exists(c), agents, host);
+    const slaParts = await slaFamilies(sla, this.definitions(), this.clock.now());
+    const incidentParts = this.incidents ? incidentFamilies(open, pending ?? 0) : [];
+    this.agents.collect(agentRows);
+    return exposition([await this.registry.metrics(), ...[...checks, ...slaParts, ...incidentParts].map((f) => f.bytes())]);
   }
 
   /**
@@ -124,6 +134,23 @@ export class CollectorMetrics {
   watchChecks(source: () => readonly CheckRow[]): void {
     this.checks = source;
   }
+
+  /** The central configuration version each agent should run (collector/src/fleet), for vigil_agent_config_pending. */
+  watchFleet(expected: (a: AgentRow) => string | undefined): void {
+    this.agents.watchFleet(expected);
+  }
+
+  /** Open incidents (outages and early warnings) and the outbox backlog, read at scrape time. */
+  watchIncidents(incidents: Store['incidents'], outbox: Outbox): void {
+    this.incidents = { store: incidents, outbox };
+  }
+
+  /** The state engine's last listener: how long after its confirmation each event was taken by the listeners before it. */
+  readonly engineListener: EngineListener = {
+    onCheckTransition: (e) => this.engineLag.observe({ event: 'check' }, Math.max(0, this.clock.now() - e.detectedAt) / 1000),
+    onServiceTransition: (e) => this.engineLag.observe({ event: 'service' }, Math.max(0, this.clock.now() - e.detectedAt) / 1000),
+    onAgentReachability: (e) => this.engineLag.observe({ event: 'reachability' }, Math.max(0, this.clock.now() - e.detectedAt) / 1000),
+  };
 
   observeIngest(stored: boolean, samples: number, seconds: number): void {
     this.batches.inc({ result: stored ? 'stored' : 'duplicate' });
@@ -153,31 +180,6 @@ export class CollectorMetrics {
     this.timeToNotify.observe(seconds);
   }
 
-  /** Open incidents (outages and early warnings) and the outbox backlog, read at scrape time. */
-  watchIncidents(incidents: Store['incidents'], outbox: Outbox): void {
-    const open = new Gauge({
-      name: 'vigil_incidents_open',
-      help: 'Open incidents by kind (service-down, site-unreachable, burn-rate, projected-breach)',
-      labelNames: ['client', 'service', 'kind', 'priority', 'acknowledged'],
-      registers: [this.registry],
-      async collect() {
-        const rows = await incidents.listOpen();
-        open.reset();
-        for (const i of rows)
-          if (!i.muted)
-            open.inc({ client: i.client, service: i.service, kind: i.kind, priority: i.priority, acknowledged: i.acknowledgedAt === null ? 'false' : 'true' });
-      },
-    });
-    const pending = new Gauge({
-      name: 'vigil_notifications_pending',
-      help: 'Notifications queued and not yet delivered',
-      registers: [this.registry],
-      async collect() {
-        pending.set(await outbox.pendingCount());
-      },
-    });
-  }
-
   /** Current-period SLA figures of every client, computed at most every 10 s (shared by /metrics and early warning). */
   slaFigures(): ReturnType<typeof currentSlaFigures> {
     const now = this.clock.now();
@@ -202,70 +204,5 @@ export class CollectorMetrics {
     if (c.agentId === NO_AGENT) return false;
     const l = this.listed.get(c.agentId);
     return l === undefined || l.ids.has(c.checkId) || (c.lastTs !== null && c.lastTs > l.sentAt);
-  }
-
-  private gauge(name: string, help: string, labels: readonly string[], used: Set<string>): Gauge {
-    used.add(name);
-    let g = this.dynamic.get(name);
-    if (!g) {
-      g = new Gauge({ name, help, labelNames: labels as string[], registers: [this.registry] });
-      this.dynamic.set(name, g);
-    }
-    return g;
-  }
-
-  private collectChecks(agentRows: readonly AgentRow[], host: readonly HostMetricRow[], used: Set<string>): void {
-    for (const g of this.dynamic.values()) g.reset();
-    const up = this.registry.getSingleMetric('vigil_check_up') as Gauge;
-    up.reset();
-    const state = this.gauge('vigil_check_state', 'Confirmed state of a check (one-hot)', [...CHECK_LABELS, 'state'], used);
-    const dur = this.gauge('vigil_check_duration_seconds', 'Duration of the last probe', CHECK_LABELS, used);
-    for (const c of this.checks()) {
-      if (!this.exists(c)) continue;
-      const l = { client: c.clientId, site: c.siteId, service: c.labels.service ?? '', check: c.checkId, type: c.type };
-      for (const s of ['up', 'down', 'unknown']) state.set({ ...l, state: s }, c.state === s ? 1 : 0);
-      if (c.lastStatus === null) continue;
-      up.set(l, c.lastStatus === 'up' ? 1 : 0);
-      if (c.lastDurationMs !== null) dur.set(l, c.lastDurationMs / 1000);
-      for (const [k, v] of Object.entries(c.lastMetrics)) {
-        const name = `vigil_probe_${k}`;
-        if (NAME.test(name) && Number.isFinite(v)) this.gauge(name, `Probe figure ${k} of the last result`, CHECK_LABELS, used).set(l, v);
-      }
-    }
-    const agents = new Map<string, AgentRow>();
-    for (const a of agentRows)
-      if (a.revokedAt === null) agents.set(a.id, a);
-      else this.listed.delete(a.id); // revoked: its checks are released, its host metrics go
-    for (const m of host) {
-      const a = agents.get(m.agentId);
-      const name = `vigil_host_${m.name.replace(/^host_/, '')}`;
-      const extra = Object.keys(m.labels)
-        .filter((k) => NAME.test(k) && !['client', 'site', 'agent'].includes(k))
-        .sort();
-      if (!NAME.test(name) || !a) continue;
-      const g = this.gauge(`${name}`, `Host metric ${m.name}`, ['client', 'site', 'agent', ...extra], used);
-      try {
-        g.set({ client: a.clientId, site: a.siteId, agent: a.id, ...Object.fromEntries(extra.map((k) => [k, m.labels[k]!])) }, m.value);
-      } catch {
-        // the same metric name sent with another label set: keep the first shape
-      }
-    }
-  }
-
-  private collectSla(rows: Awaited<ReturnType<typeof currentSlaFigures>>): void {
-    const avail = this.registry.getSingleMetric('vigil_sla_availability_ratio') as Gauge;
-    const { target, budget, burn, projected: proj, breach } = this.sla;
-    for (const g of [avail, target, budget, burn, proj, breach]) g.reset();
-    for (const { client, figures: f } of rows) {
-      const l = { client, service: f.id };
-      target.set(l, Number((f.target / 100).toPrecision(12))); // 99.9 / 100 is 0.9990000000000001 in binary
-      if (f.availabilityPercent !== null) avail.set(l, f.availabilityPercent / 100);
-      if (Number.isFinite(f.errorBudget.remainingRatio)) budget.set(l, f.errorBudget.remainingRatio);
-      for (const [w, v] of Object.entries(f.burnRate ?? {})) if (v !== null) burn.set({ ...l, window: w }, v);
-      const p = f.toDate?.projectedAvailabilityPercent;
-      if (p !== undefined && p !== null) proj.set(l, p / 100);
-      const ttb = f.toDate?.timeToBreachSeconds;
-      if (ttb !== undefined && ttb !== null) breach.set(l, ttb);
-    }
   }
 }

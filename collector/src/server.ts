@@ -8,6 +8,7 @@ import { buildApp } from './app.js';
 import { collectorServer, readTls } from './http-server.js';
 import { deliverySchedule } from './reports/delivery.js';
 import { loadCollectorConfig, type CollectorConfig } from './config.js';
+import { openSinks } from './sinks/open-sinks.js';
 import { openStore } from './store/open-store.js';
 
 export interface CollectorHandle {
@@ -24,18 +25,21 @@ export async function startCollector(input: string | CollectorConfig, deps: { cl
   const logger = deps.logger ?? createLogger({ level: config.logLevel, name: 'collector' });
   let definitions: SlaDefinition[] = config.slaDir ? loadDefinitionsDir(config.slaDir) : [];
   const store = await openStore(config.store, logger);
+  const sinks = openSinks(config.sinks, { clock, logger });
   if (store.appliedAtOpen.length > 0) logger.info({ store: store.location, applied: store.appliedAtOpen }, 'store migrated');
   const { app, engine, incidents, metrics, reports } = await buildApp({
     config,
     store,
     clock,
     logger,
+    sinks: sinks.sinks,
     definitions: () => definitions,
     reloadDefinitions: (defs) => {
       definitions = defs;
       logger.info({ clients: defs.map((d) => `${d.client}@${d.version}`) }, 'SLA definitions reloaded');
     },
   });
+  sinks.register(metrics.registry);
   await app.listen({ host: config.host, port: config.port });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -113,6 +117,7 @@ export async function startCollector(input: string | CollectorConfig, deps: { cl
       for (const d of deliveries) await d.stop();
       await incidents.outbox.stop();
       await app.close();
+      await sinks.close(); // ingest has stopped: what is staged goes to the sinks' disk buffers
       await engine.idle();
       await store.close();
     },
@@ -141,7 +146,7 @@ function every(ms: number, f: () => Promise<void>, onError: (err: unknown) => vo
 /** A listener that serves /metrics only, without a token (metrics.listen): for a management network Prometheus scrapes. */
 async function metricsOnly(
   listen: { host: string; port: number },
-  scrape: () => Promise<string>,
+  scrape: () => Promise<string | Buffer>,
   contentType: string,
   serverFor: ReturnType<typeof collectorServer>,
 ) {

@@ -1,137 +1,131 @@
-import { DashboardBuilder, QueryVariableBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
-import { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/stat';
-import { PanelBuilder as TableBuilder } from '@grafana/grafana-foundation-sdk/table';
-import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
+import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { Page, rankTable, stat, steps, trend } from './panels.js';
+import { clientVar, navLink, rowLink, UID, VIGIL_TAG } from './variables.js';
 
-export const DATASOURCE = { type: 'prometheus', uid: 'vigil-prometheus' };
-const sel = 'client=~"$client"';
+const c = 'client=~"$client"';
+const TOP = 20;
 
-const q = (expr: string, legend = '', refId = 'A') => new DataqueryBuilder().datasource(DATASOURCE).expr(expr).legendFormat(legend).refId(refId);
-const ts = (title: string, unit: string, expr: string, legend: string, w = 12) =>
-  new TimeseriesBuilder().title(title).unit(unit).datasource(DATASOURCE).gridPos({ h: 8, w, x: 0, y: 0 }).withTarget(q(expr, legend));
-const stat = (title: string, unit: string, expr: string, legend: string, w = 6) =>
-  new StatBuilder().title(title).unit(unit).datasource(DATASOURCE).gridPos({ h: 5, w, x: 0, y: 0 }).withTarget(q(expr, legend));
-
-/** The NOC overview: SLA now, incidents and notifications, what is down, probe quality, cloud services, host capacity, the pipeline itself. */
+/**
+ * The NOC's first screen at 10,000 endpoints: what is wrong now and which clients are worst off,
+ * as stat panels and top-k tables over recorded series (dashboards/rules) — never a line per check.
+ * Every client, site and incident row links to the Client SLA or drill-down dashboard.
+ */
 export function nocOverview() {
-  return (
-    new DashboardBuilder('Vigil — NOC overview')
-      .uid('vigil-noc-overview')
-      .tags(['vigil', 'sla'])
-      .refresh('30s')
-      .time({ from: 'now-6h', to: 'now' })
-      .timezone('browser')
-      .withVariable(
-        new QueryVariableBuilder('client')
-          .label('Client')
-          .datasource(DATASOURCE)
-          .query('label_values(vigil_check_up, client)')
-          .includeAll(true)
-          .multi(true)
-          .allValue('.*'),
-      )
-      .withRow(new RowBuilder('SLA this period'))
-      .withPanel(
-        stat('Availability to date', 'percentunit', `min by (client, service) (vigil_sla_availability_ratio{${sel}})`, '{{client}}/{{service}}', 8).decimals(3),
-      )
-      .withPanel(stat('Error budget left', 'percentunit', `vigil_sla_error_budget_remaining_ratio{${sel}}`, '{{client}}/{{service}}', 8))
-      .withPanel(stat('Checks down now', 'none', `sum(vigil_check_state{state="down",${sel}}) or vector(0)`, 'down', 8))
-      .withPanel(ts('Burn rate by window', 'none', `vigil_sla_burn_rate{${sel}}`, '{{client}}/{{service}} {{window}}'))
-      .withPanel(
-        ts(
-          'Projected end-of-period availability vs target',
-          'percentunit',
-          `vigil_sla_projected_availability_ratio{${sel}} - on (client, service) vigil_sla_target_ratio{${sel}}`,
-          '{{client}}/{{service}} margin',
-        ),
-      )
-      .withPanel(
-        new TableBuilder()
-          .title('Services')
-          .datasource(DATASOURCE)
-          .gridPos({ h: 8, w: 24, x: 0, y: 0 })
-          .withTarget(
-            q(`vigil_sla_availability_ratio{${sel}}`, '{{client}}/{{service}}')
-              .instant()
-              .format('table' as never),
-          ),
-      )
-      .withRow(new RowBuilder('Incidents and notifications'))
-      .withPanel(
-        stat(
-          'Open incidents not acknowledged',
-          'none',
-          `sum(vigil_incidents_open{${sel},kind=~"service-down|site-unreachable",acknowledged="false"}) or vector(0)`,
-          'open',
-          8,
-        ),
-      )
-      .withPanel(
-        stat(
-          'Early warnings open (burn rate, projected breach)',
-          'none',
-          `sum(vigil_incidents_open{${sel},kind=~"burn-rate|projected-breach"}) or vector(0)`,
-          'warnings',
-          8,
-        ),
-      )
-      .withPanel(stat('Notifications waiting to be delivered', 'none', 'sum(vigil_notifications_pending)', 'pending', 8))
-      .withPanel(
-        ts(
-          'Time to notify, p95 over 6 h (outage start → first delivery)',
-          's',
-          'histogram_quantile(0.95, sum by (le) (increase(vigil_incident_time_to_notify_seconds_bucket[6h])))',
-          'p95',
-        ),
-      )
-      .withPanel(
-        ts(
-          'Notification attempts by channel and result',
-          'none',
-          'sum by (channel, result) (increase(vigil_notifications_total[1h]))',
-          '{{channel}} {{result}}',
-        ),
-      )
-      .withPanel(
-        new TableBuilder()
-          .title('Open incidents')
-          .datasource(DATASOURCE)
-          .gridPos({ h: 8, w: 24, x: 0, y: 0 })
-          .withTarget(
-            q(`vigil_incidents_open{${sel}}`, '{{client}}/{{service}} {{kind}} {{priority}}')
-              .instant()
-              .format('table' as never),
-          ),
-      )
-      .withRow(new RowBuilder('Checks'))
-      .withPanel(ts('Check up (last result)', 'none', `vigil_check_up{${sel}}`, '{{client}} {{check}}'))
-      .withPanel(ts('Probe duration', 's', `vigil_check_duration_seconds{${sel}}`, '{{check}} ({{type}})'))
-      .withPanel(ts('HTTP time to first byte', 's', `vigil_probe_first_byte_seconds{${sel}}`, '{{check}}'))
-      .withPanel(ts('Connect time', 's', `vigil_probe_connect_seconds{${sel}}`, '{{check}} ({{type}})'))
-      .withRow(new RowBuilder('Network and VoIP quality'))
-      .withPanel(ts('MOS (E-model)', 'none', `vigil_probe_mos{${sel}}`, '{{check}}').min(1).max(4.5))
-      .withPanel(ts('Packet loss', 'percentunit', `vigil_probe_loss_ratio{${sel}}`, '{{check}}'))
-      .withPanel(ts('Jitter', 's', `vigil_probe_jitter_seconds{${sel}}`, '{{check}}'))
-      .withPanel(ts('Round-trip time', 's', `vigil_probe_rtt_avg_seconds{${sel}}`, '{{check}}'))
-      // cloud templates: the status probes report `vendor_*` figures; the checks a template creates are named `<entry id>.<part>`
-      .withRow(new RowBuilder('Cloud services'))
-      .withPanel(stat('Cloud components affected now (vendor-reported)', 'none', `sum(vigil_probe_vendor_affected_count{${sel}}) or vector(0)`, 'affected', 12))
-      .withPanel(stat('Cloud template checks failing now', 'none', `count(vigil_check_up{${sel},check=~".+[.].+"} == 0) or vector(0)`, 'failing', 12))
-      .withPanel(
-        ts('Vendor-reported status (0 ok, 1 degraded, 2 outage)', 'none', `vigil_probe_vendor_status_level{${sel}}`, '{{client}} {{check}}').min(0).max(2),
-      )
-      .withPanel(ts('Cloud template checks up', 'none', `vigil_check_up{${sel},check=~".+[.].+"}`, '{{client}} {{check}} ({{type}})').min(0).max(1))
-      .withRow(new RowBuilder('Host capacity and throughput'))
-      .withPanel(ts('CPU', 'percentunit', `vigil_host_cpu_usage_ratio{${sel}}`, '{{agent}}'))
-      .withPanel(ts('Memory used', 'bytes', `vigil_host_memory_used_bytes{${sel}}`, '{{agent}}'))
-      .withPanel(ts('Disk used', 'percentunit', `vigil_host_disk_used_bytes{${sel}} / vigil_host_disk_size_bytes{${sel}}`, '{{agent}} {{mount}}'))
-      .withPanel(ts('Disk days until full (at the current growth)', 'd', `vigil_host_disk_full_days{${sel}}`, '{{agent}} {{mount}}'))
-      .withPanel(ts('Network receive', 'bps', `vigil_host_network_receive_bits_per_second{${sel}}`, '{{agent}} {{interface}}'))
-      .withPanel(ts('Network transmit', 'bps', `vigil_host_network_transmit_bits_per_second{${sel}}`, '{{agent}} {{interface}}'))
-      .withRow(new RowBuilder('Pipeline'))
-      .withPanel(ts('Ingested batches', 'reqps', 'sum by (result) (rate(vigil_ingest_batches_total[5m]))', '{{result}}'))
-      .withPanel(ts('Agents up', 'none', `vigil_agent_up{${sel}}`, '{{agent}}'))
-      .withPanel(ts('Seconds since agent last seen', 's', `time() - vigil_agent_last_seen_timestamp_seconds{${sel}}`, '{{agent}}'))
-  );
+  const dash = new DashboardBuilder('Vigil — NOC overview')
+    .uid(UID.noc)
+    .description('What is down now and which clients are worst off; click a client or site to drill down.')
+    .tags([VIGIL_TAG, 'sla', 'noc'])
+    .refresh('1m')
+    .time({ from: 'now-6h', to: 'now' })
+    .timezone('browser')
+    .link(navLink())
+    .withVariable(clientVar());
+  const worstFirst = `bottomk(${TOP}, client:vigil_sla_availability:min_ratio{${c}})`;
+  const burnFirst = `topk(${TOP}, client:vigil_sla_burn_rate:max_1h{${c}})`;
+  const ofWorst = (expr: string) => `${expr} and on (client) ${worstFirst}`;
+  const ofBurn = (expr: string) => `${expr} and on (client) ${burnFirst}`;
+  const oldest = `topk(25, time() - vigil_incidents_open_oldest_start_timestamp_seconds{${c}})`;
+  const unreachable = `client_site:vigil_agent_up:max{${c}} == 0`;
+  new Page(dash)
+    .row('Now')
+    .add(stat('Checks down now', `sum(client:vigil_checks_down:count{${c}}) or vector(0)`, { thresholds: steps(1, 10) }), 4, 5)
+    .add(stat('Sites unreachable', `sum(client:vigil_sites_unreachable:count{${c}}) or vector(0)`, { thresholds: steps(1, 1) }), 4, 5)
+    .add(
+      stat('Outages not acknowledged', `sum(vigil_incidents_open{${c},kind=~"service-down|site-unreachable",acknowledged="false"}) or vector(0)`, {
+        thresholds: steps(1, 1),
+      }),
+      4,
+      5,
+    )
+    .add(stat('Early warnings open', `sum(vigil_incidents_open{${c},kind=~"burn-rate|projected-breach"}) or vector(0)`, { thresholds: steps(1, 5) }), 4, 5)
+    .add(stat('Services below target', `sum(client:vigil_sla_services_below_target:count{${c}}) or vector(0)`, { thresholds: steps(1, 1) }), 4, 5)
+    .add(stat('Services projected to breach', `sum(client:vigil_sla_services_projected_breach:count{${c}}) or vector(0)`, { thresholds: steps(1, 1) }), 4, 5)
+    .row('Clients')
+    .add(
+      rankTable(`Clients by worst availability to date (bottom ${TOP})`, {
+        labels: ['client'],
+        columns: [
+          { title: 'Worst service', expr: worstFirst, unit: 'percentunit', decimals: 3 },
+          { title: 'Margin to target', expr: ofWorst(`client:vigil_sla_availability_margin:min_ratio{${c}}`), unit: 'percentunit', decimals: 3 },
+          { title: 'Budget used', expr: ofWorst(`client:vigil_sla_error_budget_used:max_ratio{${c}}`), unit: 'percentunit', decimals: 1 },
+          { title: 'Below target', expr: ofWorst(`client:vigil_sla_services_below_target:count{${c}}`), decimals: 0 },
+          { title: 'Checks down', expr: ofWorst(`client:vigil_checks_down:count{${c}}`), decimals: 0 },
+        ],
+        sort: { column: 'Worst service', desc: false },
+        link: { column: 'client', title: 'Client SLA', url: rowLink(UID.clientSla, ['client']) },
+      }),
+      12,
+      10,
+    )
+    .add(
+      rankTable(`Clients by error-budget burn rate over 1 h (top ${TOP})`, {
+        labels: ['client'],
+        columns: [
+          { title: 'Burn 1 h', expr: burnFirst, decimals: 1 },
+          { title: 'Burn 6 h', expr: ofBurn(`client:vigil_sla_burn_rate:max_6h{${c}}`), decimals: 1 },
+          { title: 'Burn 24 h', expr: ofBurn(`client:vigil_sla_burn_rate:max_24h{${c}}`), decimals: 2 },
+          { title: 'Time to breach', expr: ofBurn(`client:vigil_sla_time_to_breach:min_seconds{${c}}`), unit: 's' },
+        ],
+        sort: { column: 'Burn 1 h', desc: true },
+        link: { column: 'client', title: 'Client SLA', url: rowLink(UID.clientSla, ['client']) },
+        description: '1 = the budget lasts exactly the period; 14.4 over 1 h spends 2 % of a 30-day budget.',
+      }),
+      12,
+      10,
+    )
+    .row('Incidents, sites and checks')
+    .add(
+      rankTable('Open incidents, oldest first', {
+        labels: ['client', 'service', 'kind', 'priority', 'acknowledged'],
+        columns: [
+          { title: 'Age', expr: oldest, unit: 's' },
+          { title: 'Open', expr: `vigil_incidents_open{${c}} and on (client, service, kind, priority, acknowledged) ${oldest}`, decimals: 0 },
+        ],
+        sort: { column: 'Age', desc: true },
+        link: { column: 'client', title: 'Client SLA', url: rowLink(UID.clientSla, ['client']) },
+        description: 'Oldest open incident of each client, service, kind, priority and acknowledgement; muted ones (maintenance) are not listed.',
+      }),
+      12,
+      10,
+    )
+    .add(
+      rankTable('Sites unreachable (no agent heartbeat)', {
+        labels: ['client', 'site'],
+        columns: [
+          {
+            title: 'Silent for',
+            expr: `topk(25, time() - client_site:vigil_agent_last_seen:max_timestamp_seconds{${c}} and on (client, site) ${unreachable})`,
+            unit: 's',
+          },
+          { title: 'Checks', expr: `client_site:vigil_checks:count{${c}} and on (client, site) ${unreachable}`, decimals: 0 },
+        ],
+        sort: { column: 'Silent for', desc: true },
+        link: { column: 'site', title: 'Site drill-down', url: rowLink(UID.drill, ['client', 'site']) },
+      }),
+      6,
+      10,
+    )
+    .add(
+      rankTable('Checks down now, by site', {
+        labels: ['client', 'site'],
+        columns: [
+          { title: 'Down', expr: `topk(25, client_site:vigil_checks_down:count{${c}} > 0)`, decimals: 0 },
+          { title: 'Checks', expr: `client_site:vigil_checks:count{${c}} and on (client, site) client_site:vigil_checks_down:count{${c}} > 0`, decimals: 0 },
+        ],
+        sort: { column: 'Down', desc: true },
+        link: { column: 'site', title: 'Site drill-down', url: rowLink(UID.drill, ['client', 'site']) },
+      }),
+      6,
+      10,
+    )
+    .add(
+      trend('Checks down and sites unreachable', 'none', [
+        { expr: `sum(client:vigil_checks_down:count{${c}})`, legend: 'checks down' },
+        { expr: `sum(client:vigil_sites_unreachable:count{${c}})`, legend: 'sites unreachable' },
+        { expr: `sum(vigil_incidents_open{${c}})`, legend: 'open incidents' },
+      ]),
+      24,
+      8,
+    );
+  return dash;
 }

@@ -1,7 +1,7 @@
 /**
  * bench:agent for an A/B comparison: two (or more) agents side by side in one run, each
- * `BENCH_PAIR_LAUNCHERS` entry (comma-separated bin/vigil-agent paths, e.g. two builds in other
- * trees) with the same 50 checks against the same loopback targets and collector, each as its own
+ * `BENCH_PAIR_LAUNCHERS` entry (comma-separated: bin/vigil-agent paths, e.g. two builds in other
+ * trees, or `sea`, `sea:PATH`, `sea-bare`, `node`, each with `@FLAGS`: launchFromSpec in agent-launch.ts) with the same 50 checks against the same loopback targets and collector, each as its own
  * client, measured in the same window. On this shared 2-core machine the single-agent figure moves
  * by ± 0.05 point or more with what else runs; two agents in one window see the same load, so their
  * difference holds to ≈ 0.01 point. Run it with the order swapped as well (the first agent's checks
@@ -14,6 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
 import { freePort, startChild, tempDir, waitFor, type Child } from '../helpers/net.js';
 import { buildChecks } from './agent-checks.js';
+import { launchFromSpec, startAgentChild } from './agent-launch.js';
 import { ProcSampler } from './agent-proc.js';
 import { startTargets, type Targets } from './agent-targets.js';
 
@@ -34,12 +35,12 @@ function runNs(pid: number): number {
   return ns;
 }
 
-if (LAUNCHERS.length < 2) throw new Error('BENCH_PAIR_LAUNCHERS: two or more bin/vigil-agent paths, comma-separated');
+if (LAUNCHERS.length < 2) throw new Error('BENCH_PAIR_LAUNCHERS: two or more agents, comma-separated (bin/vigil-agent paths, sea, sea:PATH, sea-bare, node)');
 const dir = tempDir();
 const children: Child[] = [];
 let targets: Targets | undefined;
-const start = (cmd: string, args: string[]) => {
-  const c = startChild(cmd, args, dir.path);
+const start = (cmd: string, args: string[], env?: Record<string, string>) => {
+  const c = startChild(cmd, args, dir.path, env);
   children.push(c);
   return c;
 };
@@ -81,7 +82,8 @@ async function run(): Promise<Record<string, unknown>> {
     const { checks } = buildChecks(50, types, targets, 10);
     const config = { collector: { url: base }, stateDir: `./agent${k}`, labels: { client, site: 'lab' }, host: { enabled: true }, checks };
     writeFileSync(join(dir.path, `agent${k}.yaml`), stringify(config));
-    agents.push(start(launcher, ['run', '-c', join(dir.path, `agent${k}.yaml`)]));
+    const { launch, nodeFlags } = launchFromSpec(ROOT, launcher);
+    agents.push(startAgentChild(launch, ['run', '-c', join(dir.path, `agent${k}.yaml`)], nodeFlags, start));
   }
   const reporting = async (k: number) =>
     ((await (await fetch(`${base}/api/v1/checks?client=bench${k}`, { headers: AS_ADMIN })).json()) as { checks: unknown[] }).checks.length;

@@ -1,19 +1,20 @@
 /**
- * bench:agent — the agent as production starts it (`bin/vigil-agent run`, what the systemd
- * unit runs: the bundled dist/agent/vigil-agent.mjs with the launcher's Node flags) with 50 mixed checks at a 10 s interval and host metrics on, against loopback targets and a
+ * bench:agent — the agent as MSPs install it (the single-file agent dist/sea/vigil-agent with the
+ * environment of its systemd unit; BENCH_AGENT=node: bin/vigil-agent, the bundle under node with
+ * the launcher's flags; agent-launch.ts) with 50 mixed checks at a 10 s interval and host metrics on, against loopback targets and a
  * real collector, for BENCH_SECONDS (default 300) after a 30 s warm-up. Samples the agent's
  * RSS and CPU from /proc, and Debian's prometheus-node-exporter (scraped every 10 s, as
  * Prometheus would) the same way in the same run, as the reference. Progress on stderr,
  * one JSON line on stdout. Goal: RSS ≤ 60 MB and ≤ 0.5 % of one core.
  * BENCH_PROFILE=DIR profiles the agent (agent-profile.ts): its top functions in the window on stderr and in the JSON.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
 import { freePort, startChild, tempDir, waitFor, type Child } from '../helpers/net.js';
 import { buildChecks, unsupportedTypes } from './agent-checks.js';
+import { agentLaunch, buildForBench, startAgentChild } from './agent-launch.js';
 import { ProcSampler, round, type Footprint } from './agent-proc.js';
 import { monotonicUs, profileRun, profileTable, summarizeProfile, type ProfileSummary } from './agent-profile.js';
 import { startTargets, type Targets } from './agent-targets.js';
@@ -25,7 +26,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 300);
 const GOAL = { rssMB: 60, cpuPercent: 0.5 };
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const VIGIL = join(ROOT, 'dist/cli/vigil.js');
-const AGENT = process.env.BENCH_AGENT_LAUNCHER ?? join(ROOT, 'bin/vigil-agent');
+const AGENT = agentLaunch(ROOT);
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 /** The collector's reads and /metrics need a principal; unauthenticated polls would lock 127.0.0.1 (the agent too) out with 429s. */
 const AS_ADMIN = { headers: { authorization: `Bearer ${ADMIN}` } };
@@ -34,11 +35,7 @@ const PROFILE = process.env.BENCH_PROFILE ? profileRun(process.env.BENCH_PROFILE
 const log = (msg: string) => process.stderr.write(`[bench:agent] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-if (process.env.BENCH_SKIP_BUILD !== '1') {
-  log('building dist/ (npm run build) so the figure is the production build');
-  const b = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (b.status !== 0) throw new Error('npm run build failed');
-}
+if (process.env.BENCH_SKIP_BUILD !== '1') buildForBench(ROOT, AGENT, log);
 
 const dir = tempDir();
 const children: Child[] = [];
@@ -118,12 +115,12 @@ async function run(): Promise<Record<string, unknown>> {
     }),
   );
 
-  // A/B and profiling knobs, agent only: BENCH_AGENT_LAUNCHER (another build's bin/vigil-agent),
+  // A/B and profiling knobs, agent only: BENCH_AGENT=sea|node, BENCH_AGENT_LAUNCHER (another build's bin/vigil-agent),
   // BENCH_AGENT_NODE_ARGS (extra node flags after the launcher's; a later flag wins), BENCH_PROFILE=DIR
   // (--cpu-prof into DIR, sampling every BENCH_PROFILE_INTERVAL_US, default 1000)
   if (PROFILE) mkdirSync(process.env.BENCH_PROFILE!, { recursive: true });
   const nodeFlags = [process.env.BENCH_AGENT_NODE_ARGS, PROFILE?.flags].filter(Boolean).join(' ');
-  const agent = start(AGENT, ['run', '-c', join(dir.path, 'agent.yaml')], { VIGIL_NODE_FLAGS: nodeFlags });
+  const agent = startAgentChild(AGENT, ['run', '-c', join(dir.path, 'agent.yaml')], nodeFlags, start);
   const nodeExporter = start('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${nePort}`]);
   const scrape = () =>
     fetch(`http://127.0.0.1:${nePort}/metrics`)
@@ -215,7 +212,8 @@ async function run(): Promise<Record<string, unknown>> {
     checksNotUpOrStale: notUp,
     targetHttpRequests: targets.requests() - requestsBefore,
     targetDnsQueries: targets.dnsQueries() - dnsBefore,
-    agentCommand: `${AGENT} run`,
+    agent: AGENT.kind,
+    agentCommand: `${AGENT.command} run`,
     ...(nodeFlags ? { agentExtraNodeFlags: nodeFlags } : {}),
     ...(PROFILE ? { profile: profile ? { ...profile, top: profile.top.slice(0, 8), byFile: profile.byFile.slice(0, 5) } : 'not written' } : {}),
   };

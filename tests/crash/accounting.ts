@@ -5,8 +5,8 @@
 import { closeSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Crc32c, SEGMENT_MAGIC } from '../../agent/src/spool/record.js';
-import { RecordReader } from '../../agent/src/spool/record-reader.js';
+import { Crc32c, SEGMENT_MAGIC } from '../../shared/spool/record.js';
+import { RecordReader } from '../../shared/spool/record-reader.js';
 import type { Seal } from './agent-runs.js';
 import type { IngestAnswer } from './recording-proxy.js';
 

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import { ManualClock } from '../../shared/clock.js';
 import type { Sample } from '../../shared/protocol/v1/batch.js';
-import { Spool, type SpoolOptions } from '../../agent/src/spool/spool.js';
+import { Spool, type SpoolOptions } from '../../shared/spool/spool.js';
 import { readState, writeState, type AgentState } from '../../agent/src/state.js';
 import { Transport, type TransportOptions } from '../../agent/src/transport.js';
 import { tempDir } from '../helpers/net.js';

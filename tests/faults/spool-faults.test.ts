@@ -3,7 +3,7 @@ import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, tr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HEADER_BYTES } from '../../agent/src/spool/record.js';
+import { HEADER_BYTES } from '../../shared/spool/record.js';
 import { settle } from './fault-table.js';
 import { CHECKS, faultRig, INTERVAL_MS, T0, type Rig } from './rig.js';
 
@@ -39,7 +39,7 @@ const segments = (r: Rig) =>
     .filter((n) => n.endsWith('.seg'))
     .sort()
     .map((n) => join(r.spoolOptions.dir, n));
-/** Byte offsets of the records in a segment file, by the documented framing (agent/src/spool/record.ts). */
+/** Byte offsets of the records in a segment file, by the documented framing (shared/spool/record.ts). */
 function recordOffsets(file: string): number[] {
   const b = readFileSync(file);
   const out: number[] = [];

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { VigilError } from '../../../shared/errors.js';
+import { isVigilError, VigilError } from '../../../shared/errors.js';
 import { estimateMos } from '../voip/emodel.js';
 import { createPingSession, type PingSession } from './ping-sessions.js';
 import { defineProbe, type ProbeResult } from './types.js';
@@ -28,6 +28,7 @@ export const icmpProbe = defineProbe({
     try {
       createPingSession({ retries: 0, timeout: 100 }).close();
     } catch (e) {
+      if (isVigilError(e)) throw e; // the addon is missing: another fix than the capability
       throw new VigilError('PERMISSION', `ICMP checks need raw sockets (${(e as Error).message}): ${FIX}`);
     }
   },
@@ -40,6 +41,7 @@ export const icmpProbe = defineProbe({
       session = ctx.runtime.icmp.session(perTimeout);
     } catch (e) {
       if (ctx.runtime.closed) return { status: 'down', reason: 'error', message: (e as Error).message, durationMs: 0, metrics: {} };
+      if (isVigilError(e)) return { status: 'down', reason: 'error', message: `${e.code}: ${e.message}`, durationMs: 0, metrics: {} };
       return { status: 'down', reason: 'permission', message: `${(e as Error).message}: ${FIX}`, durationMs: 0, metrics: {} };
     }
     // `ping -i` style: one echo request per spacing on the shared pacer, replies as they come

@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { endianness } from 'node:os';
+import { isVigilError, VigilError } from '../../../shared/errors.js';
+import { requireNative } from '../native-require.js';
 
-const require = createRequire(import.meta.url);
 interface RawSocket {
   setOption(level: number, option: number, value: Buffer, length: number): void;
 }
@@ -11,10 +11,31 @@ export interface PingSession {
   close(): void;
   getSocket(): RawSocket;
 }
-const netPing = require('net-ping') as { createSession(o: object): PingSession };
+type NetPing = { createSession(o: object): PingSession };
 
-/** A net-ping session of its own (the ICMP preflight's try); throws without CAP_NET_RAW. */
-export function createPingSession(o: object): PingSession {
+/**
+ * net-ping, loaded when the first ICMP socket is made (not at start-up: an agent without ICMP
+ * checks never loads its raw-socket addon). Throws VIGIL_ERR_NATIVE_UNAVAILABLE when the addon
+ * cannot be loaded (not built, or the single-file agent could not write it to an exec-capable
+ * directory), which is not the same fix as a missing CAP_NET_RAW.
+ */
+export function loadNetPing(req: (id: 'net-ping') => unknown = requireNative): NetPing {
+  try {
+    const m = req('net-ping') as Partial<NetPing>;
+    // a bundle's require returns a module whose first load threw half-initialised
+    if (typeof m.createSession !== 'function') throw new Error('net-ping did not initialise (an earlier load failed)');
+    return m as NetPing;
+  } catch (e) {
+    // the single-file agent's loader says itself what it tried and how to fix it
+    const why = isVigilError(e)
+      ? e.message
+      : `it could not be loaded (${(e as Error).message.split('\n')[0]}): reinstall the agent with npm ci (it builds the addon with a C compiler), or install the single-file agent, which carries it`;
+    throw new VigilError('NATIVE_UNAVAILABLE', `ICMP checks need the raw-socket addon: ${why}`, [], { cause: e });
+  }
+}
+
+/** A net-ping session of its own (the ICMP preflight's try); throws without CAP_NET_RAW, or VIGIL_ERR_NATIVE_UNAVAILABLE. */
+export function createPingSession(o: object, netPing: NetPing = loadNetPing()): PingSession {
   return netPing.createSession(o);
 }
 
@@ -29,13 +50,24 @@ export function createPingSession(o: object): PingSession {
 export class PingSessions {
   private readonly sessions = new Map<number, PingSession>();
   private closed = false;
+  /** net-ping, or why it could not be loaded (kept: the next check gets the same answer without a retry). */
+  private netPing: NetPing | Error | undefined;
 
-  /** The shared session for this per-packet timeout; throws when it cannot be made (no CAP_NET_RAW) or the runtime is closed. */
+  constructor(private readonly load: () => NetPing = loadNetPing) {}
+
+  /** The shared session for this per-packet timeout; throws when it cannot be made (no CAP_NET_RAW, no addon: a VigilError) or the runtime is closed. */
   session(timeoutMs: number): PingSession {
     if (this.closed) throw new Error('the probe runtime is closed');
     let s = this.sessions.get(timeoutMs);
     if (!s) {
-      s = netPing.createSession({ retries: 0, timeout: timeoutMs, packetSize: 64, sessionId: randomInt(1, 0xffff) });
+      if (this.netPing === undefined)
+        try {
+          this.netPing = this.load();
+        } catch (e) {
+          this.netPing = e as Error;
+        }
+      if (this.netPing instanceof Error) throw this.netPing;
+      s = this.netPing.createSession({ retries: 0, timeout: timeoutMs, packetSize: 64, sessionId: randomInt(1, 0xffff) });
       filterReplies(s.getSocket());
       this.sessions.set(timeoutMs, s);
     }

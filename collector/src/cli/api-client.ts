@@ -7,7 +7,7 @@ export interface ApiTarget {
 }
 
 /** Calls the collector API; a coded error from the server comes back as the same VigilError. */
-export async function callApi(t: ApiTarget, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
+export async function callApi(t: ApiTarget, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
   const headers: Record<string, string> = {};
   if (t.adminToken) headers.authorization = `Bearer ${t.adminToken}`;
   if (body !== undefined) headers['content-type'] = 'application/json';

@@ -114,7 +114,11 @@ export function ingestRoutes(app: VigilFastify, ctx: AppContext): void {
       ctx.metrics.heartbeat(agent.id, req.body);
       // every heartbeat: one without figures clears those of an older agent version
       await ctx.store.agents.recordSpool(agent.id, req.body.spool ?? null, now);
-      return { serverTime: now, limits: advertised };
+      // what the agent runs: written only when it changed (fleet/agent-reports.ts)
+      await ctx.fleetReports.heartbeat(agent.id, req.body, now);
+      // the central configuration's version from memory; an agent running another one fetches it (routes/fleet.ts)
+      const version = ctx.fleet.versionFor(agent);
+      return { serverTime: now, limits: advertised, ...(version === undefined ? {} : { config: { version } }) };
     },
   );
 }

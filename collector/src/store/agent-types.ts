@@ -1,3 +1,4 @@
+import type { Problem } from '../../../shared/errors.js';
 import type { HeartbeatSpool } from '../../../shared/protocol/v1/heartbeat.js';
 
 /** The agents aggregate of the Store contract: enrollment tokens, agents, their spool figures. */
@@ -25,6 +26,32 @@ export interface AgentRow {
   reachable: boolean;
   /** The agent's disk spool as its last heartbeat that carried one told (agents from before the spool send none: null). */
   spool: AgentSpool | null;
+  /** Version, OS, start and configuration as the agent last reported them (null: it never did; collector/src/fleet). */
+  runtime: AgentRuntime | null;
+}
+/**
+ * What an agent runs, from its heartbeats (the fleet view). Written when it changes, not on every
+ * heartbeat: `startedAt` is the collector's receive time less the agent's uptime, steady while it runs.
+ */
+export interface AgentRuntime {
+  agentVersion: string;
+  /** null: an agent version that does not report it. */
+  os: string | null;
+  /** When the agent process started (ms, the collector's clock). */
+  startedAt: number;
+  /** The configuration it runs; null: an agent version from before central configuration. */
+  config: AgentConfigReport | null;
+  /** When this was reported (ms). */
+  at: number;
+}
+export interface AgentConfigReport {
+  source: 'central' | 'local';
+  /** The version running (null: none yet). */
+  version: string | null;
+  state: 'applied' | 'rejected' | 'none';
+  /** The version refused last and every problem the agent found in it, with its path (state rejected). */
+  rejectedVersion: string | null;
+  problems: Problem[];
 }
 /** An agent's spool figures (HeartbeatSpool's depth and loss counters) and when they were reported (ms). */
 export interface AgentSpool {
@@ -37,7 +64,7 @@ export interface AgentSpool {
   at: number;
 }
 /** An agent as enrollment creates it: nothing reported yet. */
-export type NewAgent = Omit<AgentRow, 'spool'> & { tokenHash: string };
+export type NewAgent = Omit<AgentRow, 'spool' | 'runtime'> & { tokenHash: string };
 
 export interface AgentStore {
   insertEnrollmentToken(row: EnrollmentTokenRow): Promise<void>;
@@ -61,4 +88,6 @@ export interface AgentStore {
    * Forward only: figures older than the stored ones change nothing.
    */
   recordSpool(id: string, stats: HeartbeatSpool | null, at: number): Promise<void>;
+  /** What the agent runs (version, OS, start, configuration) as reported at `runtime.at`. Forward only, as recordSpool. */
+  recordRuntime(id: string, runtime: AgentRuntime): Promise<void>;
 }

@@ -1,7 +1,8 @@
+import type { Problem } from '../../../shared/errors.js';
 import type { HeartbeatSpool } from '../../../shared/protocol/v1/heartbeat.js';
 import type { Exclusion, MemberState } from '../../../shared/sla/types.js';
 import type { ApiRole, ApiTokenRow, ArchivedReport, AuditEntry } from './access-types.js';
-import type { AgentRow, CheckRow, DeliveryRow, EnrollmentTokenRow, HostMetricRow, IncidentKind, IncidentRow } from './types.js';
+import type { AgentRow, AgentRuntime, CheckRow, DeliveryRow, EnrollmentTokenRow, HostMetricRow, IncidentKind, IncidentRow } from './types.js';
 
 /**
  * Row mapping shared by the engines: both use the same snake_case columns, integers for
@@ -48,7 +49,38 @@ export const toAgent = (r: Raw): AgentRow => ({
           corruptRecords: numOrNull(r.spool_corrupt_records),
           at: num(r.spool_at),
         },
+  runtime: r.runtime_at === null || r.runtime_at === undefined ? null : toRuntime(r),
 });
+
+const toRuntime = (r: Raw): AgentRuntime => ({
+  agentVersion: String(r.agent_version),
+  os: strOrNull(r.os),
+  startedAt: num(r.started_at),
+  config:
+    r.config_source === null || r.config_source === undefined
+      ? null
+      : {
+          source: String(r.config_source) as 'central' | 'local',
+          version: strOrNull(r.config_version),
+          state: String(r.config_state) as 'applied' | 'rejected' | 'none',
+          rejectedVersion: strOrNull(r.config_rejected_version),
+          problems: r.config_problems ? (JSON.parse(String(r.config_problems)) as Problem[]) : [],
+        },
+  at: num(r.runtime_at),
+});
+
+/** An agent's runtime columns in the order both engines' recordRuntime takes them, `at` last. */
+export const runtimeParams = (x: AgentRuntime): unknown[] => [
+  x.agentVersion,
+  x.os,
+  x.startedAt,
+  x.config?.source ?? null,
+  x.config?.version ?? null,
+  x.config?.state ?? null,
+  x.config?.rejectedVersion ?? null,
+  x.config && x.config.problems.length > 0 ? JSON.stringify(x.config.problems) : null,
+  x.at,
+];
 
 /** An agent's spool columns in the order both engines' recordSpool takes them (all null: cleared). */
 export const spoolParams = (s: HeartbeatSpool | null): unknown[] =>

@@ -1,5 +1,6 @@
 import type { ApiTokenStore, AuditStore, ReportArchive } from './access-types.js';
 import type { AgentStore } from './agent-types.js';
+import type { BackupProgressFn, BackupResult } from './backup-types.js';
 import type { CheckStore } from './check-types.js';
 import type { ExclusionStore, IncidentStore, OutboxStore, SettingsStore } from './incident-types.js';
 
@@ -26,10 +27,17 @@ export interface Store {
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Applies the engine's versioned migrations not applied yet; returns the schema version and what it applied. Idempotent. */
   migrate(): Promise<{ version: number; applied: number[] }>;
+  /**
+   * Writes a consistent copy of the whole database to `destPath` (one file, 0600, checked before
+   * it takes that name) while ingest goes on. SQLite: its online backup from a read snapshot.
+   * PostgreSQL: VIGIL_ERR_BACKUP_UNSUPPORTED, naming pg_dump.
+   */
+  backup(destPath: string, onProgress?: BackupProgressFn): Promise<BackupResult>;
   close(): Promise<void>;
 }
 
 export * from './access-types.js';
 export * from './agent-types.js';
+export * from './backup-types.js';
 export * from './check-types.js';
 export * from './incident-types.js';

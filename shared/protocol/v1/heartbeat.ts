@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { HeartbeatAckConfig, HeartbeatConfig } from './agent-config.js';
 import { CollectorLimits } from './batch.js';
 import { EpochMs, Id, Labels } from './common.js';
 
@@ -18,7 +19,7 @@ export type CheckDescriptor = Static<typeof CheckDescriptor>;
 const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 
 /**
- * The agent's disk spool (agent/src/spool), optional in v1: agents from before the spool do not send
+ * The agent's disk spool (shared/spool), optional in v1: agents from before the spool do not send
  * it. Depth now, and what was lost: drops are counted since the spool was created, damage since the
  * agent started.
  */
@@ -80,11 +81,18 @@ export const Heartbeat = Type.Object(
     spool: Type.Optional(HeartbeatSpool),
     /** Newer than `spool`: an agent sends it only to a collector that took `spool` (agent/src/transport.ts). */
     send: Type.Optional(HeartbeatSend),
+    /** Newer than `send` (sent once the collector took `send`): the configuration the agent runs, see agent-config.ts. */
+    config: Type.Optional(HeartbeatConfig),
+    /** With `config`: the agent's operating system, e.g. `linux 6.1.0-18-amd64 x64`. */
+    os: Type.Optional(Type.String({ maxLength: 128 })),
   },
   { additionalProperties: false },
 );
 export type Heartbeat = Static<typeof Heartbeat>;
 
-/** `limits`: the collector's current limits (see CollectorLimits), so a running agent follows a change. */
-export const HeartbeatAck = Type.Object({ serverTime: EpochMs, limits: Type.Optional(CollectorLimits) });
+/**
+ * `limits`: the collector's current limits (see CollectorLimits), so a running agent follows a change.
+ * `config`: the version of the agent's central configuration; an agent that runs another one fetches it.
+ */
+export const HeartbeatAck = Type.Object({ serverTime: EpochMs, limits: Type.Optional(CollectorLimits), config: Type.Optional(HeartbeatAckConfig) });
 export type HeartbeatAck = Static<typeof HeartbeatAck>;

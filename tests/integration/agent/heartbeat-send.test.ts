@@ -5,7 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../../shared/clock.js';
 import { ManualClock } from '../../../shared/clock.js';
 import type { Heartbeat } from '../../../shared/protocol/v1/heartbeat.js';
-import { Spool } from '../../../agent/src/spool/spool.js';
+import { Spool } from '../../../shared/spool/spool.js';
 import type { AgentState } from '../../../agent/src/state.js';
 import { Transport } from '../../../agent/src/transport.js';
 import { tempDir } from '../../helpers/net.js';

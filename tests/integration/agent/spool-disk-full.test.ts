@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../shared/clock.js';
-import { Spool, type SpoolOptions } from '../../../agent/src/spool/spool.js';
+import { Spool, type SpoolOptions } from '../../../shared/spool/spool.js';
 
 /** A real full disk: a 1 MiB tmpfs (needs root, as in CI; ../shared/PEERS.md), filled up with a filler file. */
 const mnt = mkdtempSync(join(tmpdir(), 'vigil-diskfull-'));

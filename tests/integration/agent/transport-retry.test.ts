@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../shared/clock.js';
-import { Spool } from '../../../agent/src/spool/spool.js';
+import { Spool } from '../../../shared/spool/spool.js';
 import type { AgentState } from '../../../agent/src/state.js';
 import { Transport, type TransportOptions } from '../../../agent/src/transport.js';
 import { freePort, tempDir } from '../../helpers/net.js';

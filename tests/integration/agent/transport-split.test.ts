@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../shared/clock.js';
-import { Spool } from '../../../agent/src/spool/spool.js';
+import { Spool } from '../../../shared/spool/spool.js';
 import { readState, writeState } from '../../../agent/src/state.js';
 import { Transport } from '../../../agent/src/transport.js';
 import { tempDir } from '../../helpers/net.js';

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import type { SampleBatch } from '../../../shared/protocol/v1/batch.js';
 import { enroll } from '../../../agent/src/enroll.js';
 import { readState, writeState } from '../../../agent/src/state.js';
-import { Spool } from '../../../agent/src/spool/spool.js';
+import { Spool } from '../../../shared/spool/spool.js';
 import { Transport } from '../../../agent/src/transport.js';
 import { freePort, tempDir } from '../../helpers/net.js';
 

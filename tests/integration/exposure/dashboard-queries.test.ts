@@ -1,67 +1,68 @@
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generatedFiles } from '../../../dashboards/src/generate.js';
+import { dashboards } from '../../../dashboards/src/generate.js';
+import { targetsOf } from '../../../dashboards/src/lint.js';
 import { startPrometheus, type Prometheus } from '../../helpers/prometheus.js';
-import { liveCollector, METRICS_TOKEN } from '../../helpers/live-collector.js';
 import { waitFor } from '../../helpers/net.js';
+import { FED_METRICS_TOKEN, type FedAgent, fedCollector } from './fed-collector.js';
+import { feedOnce, history } from './feed.js';
 
-describe('every dashboard query returns data through a real Prometheus', () => {
+const RULES = join(process.cwd(), 'dashboards/rules');
+const ruleFiles = readdirSync(RULES)
+  .filter((f) => f.endsWith('.yml'))
+  .map((f) => join(RULES, f));
+const recorded = ruleFiles.flatMap((f) =>
+  (parse(readFileSync(f, 'utf8')) as { groups: Array<{ rules: Array<{ record?: string }> }> }).groups.flatMap((g) =>
+    g.rules.flatMap((r) => (r.record ? [r.record] : [])),
+  ),
+);
+/** The values the variables take here: the one client; every other variable at "All". */
+const VALUES: Record<string, string> = { client: 'acme', site: '.*', service: '.*', check: '.*', job: '.*', instance: '.*' };
+const fill = (expr: string, values = VALUES) => expr.replace(/\$([a-z]+)/g, (_, v: string) => values[v] ?? `$${v}`);
+/** A stat's `or vector(0)` would answer anything: the query must have data without it. */
+const strict = (expr: string) => expr.replace(/ or vector\(0\)$/, '');
+
+describe('every dashboard query returns data through a real Prometheus scraping a real collector', () => {
   let prom: Prometheus;
-  let collector: Awaited<ReturnType<typeof liveCollector>> | undefined;
+  let collector: Awaited<ReturnType<typeof fedCollector>> | undefined;
   let receiver: Server | undefined;
-  let notified = 0;
+  let hq: FedAgent;
+  let step = 0;
+  /** One round of the agent's reports (a growing link, counters that move), as a real one sends them, and the collector's periodic work. */
+  const tick = async () => {
+    await feedOnce(hq, ++step);
+    await collector!.sweep(); // edge-2 went silent: branch becomes unreachable after 2 s
+    await collector!.warn();
+    await collector!.deliver();
+  };
 
   beforeAll(async () => {
     // a webhook receiver, so notifications (and their time to notify) are real
-    receiver = createServer((req, res) => {
-      req.resume().on('end', () => {
-        notified++;
-        res.end();
-      });
-    }).listen(0, '127.0.0.1');
+    receiver = createServer((req, res) => req.resume().on('end', () => res.end())).listen(0, '127.0.0.1');
     await once(receiver, 'listening');
-    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`;
-    collector = await liveCollector(
-      'client: acme\ntimezone: UTC\nservices:\n  - { id: web, target: 99.9, members: [web-1, tcp-1] }\n  - { id: voip, target: 99.9, members: [sbc-1] }\n',
-      { notifications: { channels: [{ type: 'webhook', name: 'noc', url: hook }] } },
+    collector = await fedCollector(
+      'client: acme\ntimezone: UTC\nservices:\n  - { id: web, target: 99.9, members: [web-1, tcp-1] }\n  - { id: voip, target: 99.9, members: [sbc-1, ping-1] }\n',
+      {
+        state: { confirmDown: 1, confirmUp: 1, heartbeatLostAfter: '2s' },
+        notifications: { channels: [{ type: 'webhook', name: 'noc', url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/` }] },
+      },
     );
-    const now = Date.now();
-    const labels = { client: 'acme', site: 'hq', service: 'web' };
-    const check = (checkId: string, type: string, ts: number, status: string, metrics: Record<string, number>) => ({
-      kind: 'check',
-      checkId,
-      type,
-      ts,
-      status,
-      durationMs: 12,
-      metrics,
-      labels,
-    });
-    const metric = (name: string, value: number, ts: number, l: Record<string, string> = {}) => ({ kind: 'metric', name, ts, value, labels: l });
-    const samples = (ts: number, i: number) => [
-      check('web-1', 'http', ts, i === 1 ? 'down' : 'up', { connect_seconds: 0.002, first_byte_seconds: 0.01, total_seconds: 0.012 }),
-      check('tcp-1', 'tcp', ts, 'up', { connect_seconds: 0.001 }),
-      check('ping-1', 'icmp', ts, 'up', { loss_ratio: 0, rtt_avg_seconds: 0.02, jitter_seconds: 0.002, mos: 4.3 }),
-      check('m365.status', 'statuspage', ts, i === 2 ? 'degraded' : 'up', { vendor_status_level: i === 2 ? 1 : 0, vendor_affected_count: i === 2 ? 1 : 0 }),
-      check('m365.login', 'http', ts, 'up', { first_byte_seconds: 0.05, total_seconds: 0.06 }),
-      check('sbc-1', 'voip', ts, i === 2 ? 'down' : 'up', { mos: i === 2 ? 1.5 : 4.3, loss_ratio: i === 2 ? 1 : 0 }), // still down: an open incident
-      metric('host_cpu_usage_ratio', 0.3, ts),
-      metric('host_memory_used_bytes', 2e9, ts),
-      metric('host_disk_used_bytes', 4e10, ts, { mount: '/' }),
-      metric('host_disk_size_bytes', 1e11, ts, { mount: '/' }),
-      metric('host_disk_full_days', 180, ts, { mount: '/' }),
-      metric('host_network_receive_bits_per_second', 1e6, ts, { interface: 'eth0' }),
-      metric('host_network_transmit_bits_per_second', 5e5, ts, { interface: 'eth0' }),
-    ];
-    for (let i = 0; i < 3; i++) await collector.ingest(samples(now - (3 - i) * 60_000, i));
-    await collector.heartbeat();
-    await collector.deliver();
-    expect(notified).toBeGreaterThanOrEqual(3); // web down, web resolved, voip down
-    prom = await startPrometheus([collector.target], { bearer: METRICS_TOKEN });
-    await waitFor(async () => (await prom.query('vigil_check_up')).length > 0 || undefined, 'first scrape', 30_000);
-    await new Promise((r) => setTimeout(r, 2500)); // a few scrapes so rate() has two points
+    hq = await collector.agent('hq', 'edge-1');
+    const branch = await collector.agent('branch', 'edge-2');
+    await branch.ingest([
+      { kind: 'check', checkId: 'br-1', type: 'tcp', ts: Date.now() - 1000, status: 'up', durationMs: 2, metrics: {}, labels: { service: 'net' } },
+    ]);
+    await branch.heartbeat();
+    // 15 minutes of history; web-1 down for the last 5 (an outage, burn-rate warnings, notifications)
+    await hq.ingest(history(Date.now()));
+    await hq.heartbeat();
+    await tick();
+    prom = await startPrometheus([collector.target], { ruleFiles, bearer: FED_METRICS_TOKEN });
   }, 90_000);
 
   afterAll(async () => {
@@ -70,13 +71,59 @@ describe('every dashboard query returns data through a real Prometheus', () => {
     receiver?.close();
   });
 
-  it('has data for every panel target', async () => {
-    const dash = JSON.parse(generatedFiles()['vigil-noc-overview.json']!);
-    const exprs: Array<{ panel: string; expr: string }> = [];
-    for (const p of dash.panels) for (const t of p.targets ?? []) exprs.push({ panel: p.title, expr: t.expr.replaceAll('$client', '.*') });
-    expect(exprs.length).toBeGreaterThan(15);
-    const empty: string[] = [];
-    for (const { panel, expr } of exprs) if ((await prom.query(expr)).length === 0) empty.push(`${panel}: ${expr}`);
-    expect(empty).toEqual([]);
-  });
+  const empty = async (exprs: ReadonlyArray<{ what: string; expr: string }>) => {
+    const out: string[] = [];
+    for (const { what, expr } of exprs) if ((await prom.query(expr)).length === 0) out.push(`${what}: ${expr}`);
+    return out;
+  };
+  const waitForData = async (exprs: ReadonlyArray<{ what: string; expr: string }>, what: string) => {
+    // each poll is also a round of reports: Prometheus sees the figures move between its scrapes
+    await waitFor(async () => (await tick(), (await empty(exprs)).length === 0) || undefined, what, 45_000, 500).catch(async (e) => {
+      throw new Error(`${(e as Error).message}; still empty:\n${(await empty(exprs)).join('\n')}`);
+    });
+  };
+
+  it('has data for every recording rule, each with exactly the labels its level names', async () => {
+    expect(recorded.length).toBeGreaterThanOrEqual(50);
+    await waitForData(
+      recorded.map((r) => ({ what: r, expr: r })),
+      'every recording rule to have data',
+    );
+    const wrong: string[] = [];
+    for (const r of recorded) {
+      const level = r.split(':')[0]!.split('_').sort();
+      for (const s of await prom.query(r)) {
+        const labels = Object.keys(s.metric)
+          .filter((k) => k !== '__name__')
+          .sort();
+        if (labels.join(',') !== level.join(',')) wrong.push(`${r}: {${labels.join(',')}}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  }, 60_000);
+
+  it('has data for every panel query of every dashboard (stats without their `or vector(0)`)', async () => {
+    const exprs = dashboards().flatMap((d) => targetsOf(d).map((t) => ({ what: `${d.uid} / ${t.panel}`, expr: strict(fill(t.expr)) })));
+    expect(exprs.length).toBeGreaterThanOrEqual(140);
+    await waitForData(exprs, 'every panel query to have data');
+  }, 60_000);
+
+  it('answers every template variable the way Grafana asks (label values), along the chain client → site → service → check', async () => {
+    const values = async (query: string, vals: Record<string, string>) => {
+      const m = /^label_values\((.+), *([a-z_]+)\)$/.exec(query);
+      if (!m) throw new Error(`not a label_values query: ${query}`);
+      const res = await fetch(`${prom.url}/api/v1/label/${m[2]}/values?match[]=${encodeURIComponent(fill(m[1]!, vals))}`);
+      return ((await res.json()) as { data: string[] }).data;
+    };
+    const chain = { client: 'acme', site: 'hq', service: 'web', check: '.*', job: 'vigil', instance: '.*' };
+    const got: Record<string, string[]> = {};
+    for (const d of dashboards()) for (const v of d.templating?.list ?? []) got[`${d.uid}/${v.name}`] = await values(String(v.query), chain);
+    expect(got['vigil-drill-down/client']).toEqual(['acme']);
+    expect(got['vigil-drill-down/site']).toEqual(['branch', 'hq']);
+    expect(got['vigil-drill-down/service']).toEqual(['voip', 'web']); // the services with checks at hq
+    expect(got['vigil-drill-down/check']).toEqual(['tcp-1', 'web-1', 'web-2']); // web's checks at hq
+    expect(got['vigil-client-sla/service']).toEqual(['voip', 'web']);
+    expect(got['vigil-collector-health/job']).toEqual(['vigil']);
+    expect(Object.entries(got).filter(([, v]) => v.length === 0)).toEqual([]);
+  }, 30_000);
 });

@@ -77,6 +77,39 @@ storeContract('agents and tokens, exclusions, settings, transactions', (c) => {
     expect((await c.s.agents.get('acme.a2'))!.spool).toBeNull();
   });
 
+  it('agents.recordRuntime: version, OS, start and the configuration report (problems with paths) of the newest report win; none before the first', async () => {
+    await c.reset();
+    await c.s.agents.insertEnrollmentToken(token('t', { maxUses: null }));
+    await c.s.agents.enroll('t', agentRow('acme.a1'));
+    await c.s.agents.enroll('t', agentRow('acme.a2'));
+    expect((await c.s.agents.get('acme.a1'))!.runtime).toBeNull();
+    const rejected = {
+      source: 'central' as const,
+      version: '0123456789abcdef',
+      state: 'rejected' as const,
+      rejectedVersion: 'fedcba9876543210',
+      problems: [
+        { path: '/checks/1/url', message: 'must match pattern "^https?://"' },
+        { path: '/checks/2/intervall', message: 'unknown field(s): intervall — it\'s "interval"' },
+      ],
+    };
+    const r1 = { agentVersion: '0.2.0', os: 'linux 6.1.0-18-amd64 x64', startedAt: T0 - 3_600_000, config: rejected, at: T0 + 2000 };
+    await c.s.agents.recordRuntime('acme.a1', r1);
+    await c.s.agents.recordRuntime('acme.a1', { ...r1, agentVersion: '0.1.0', at: T0 + 1000 }); // an older heartbeat answered late
+    expect((await c.s.agents.get('acme.a1'))!.runtime).toEqual(r1);
+    const applied = { source: 'local' as const, version: 'aaaabbbbccccdddd', state: 'applied' as const, rejectedVersion: null, problems: [] };
+    const r2 = { agentVersion: '0.2.1', os: null, startedAt: T0 + 2500, config: applied, at: T0 + 3000 };
+    await c.s.agents.recordRuntime('acme.a1', r2);
+    const r3 = { agentVersion: '0.0.1', os: null, startedAt: T0, config: null, at: T0 + 3000 };
+    await c.s.agents.recordRuntime('acme.a2', r3); // an agent version from before central configuration
+    const rows = await c.s.agents.list(['acme']);
+    expect(rows.map((a) => [a.id, a.runtime])).toEqual([
+      ['acme.a1', r2],
+      ['acme.a2', r3],
+    ]);
+    expect(rows[0]!.spool).toBeNull(); // the spool columns are their own
+  });
+
   it('exclusions overlap [from, to); settings keep the first value when two writers race', async () => {
     await c.reset();
     const other = await c.fresh.open();

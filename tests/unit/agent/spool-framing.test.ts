@@ -2,8 +2,8 @@ import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RecordReader } from '../../../agent/src/spool/record-reader.js';
-import { batchPayload, Crc32c, crcMatches, frameHeader, HEADER_BYTES, parseHeader, SEGMENT_MAGIC } from '../../../agent/src/spool/record.js';
+import { RecordReader } from '../../../shared/spool/record-reader.js';
+import { batchPayload, Crc32c, crcMatches, frameHeader, HEADER_BYTES, parseHeader, SEGMENT_MAGIC } from '../../../shared/spool/record.js';
 import { tempDir } from '../../helpers/net.js';
 
 const dir = tempDir();

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../shared/clock.js';
-import { Spool, type SpoolOptions } from '../../../agent/src/spool/spool.js';
+import { Spool, type SpoolOptions } from '../../../shared/spool/spool.js';
 
 /**
  * Power loss, simulated on the files themselves: the page cache keeps what the agent wrote, a

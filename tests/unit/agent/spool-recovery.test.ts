@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../shared/clock.js';
-import { Spool, type SpoolOptions } from '../../../agent/src/spool/spool.js';
+import { Spool, type SpoolOptions } from '../../../shared/spool/spool.js';
 import { tempDir } from '../../helpers/net.js';
 
 const root = tempDir();

@@ -51,8 +51,27 @@ const EXPECTED: Record<string, Class> = {
   'POST /api/v1/reports/:client/link': 'report',
   'GET /reports/:client': 'public',
   'POST /api/v1/admin/reports/:client/issue': 'operator',
+  'POST /api/v1/admin/backup': 'admin',
   'GET /api/v1/reports/:client/archive': 'report',
   'GET /api/v1/reports/:client/archive/:id': 'report',
+  'GET /api/v1/agent/config': 'agent',
+  'GET /api/v1/fleet': 'read',
+  'GET /api/v1/fleet/config': 'admin',
+  'POST /api/v1/fleet/config/reload': 'admin',
+  'GET /api/v1/fleet/agents/:id/config': 'admin',
+  'GET /api/v1/fleet/config/clients/:client': 'admin',
+  'PUT /api/v1/fleet/config/clients/:client': 'admin',
+  'DELETE /api/v1/fleet/config/clients/:client': 'admin',
+  'GET /api/v1/fleet/config/sites/:client/:site': 'admin',
+  'PUT /api/v1/fleet/config/sites/:client/:site': 'admin',
+  'DELETE /api/v1/fleet/config/sites/:client/:site': 'admin',
+  'GET /api/v1/fleet/config/agents/:id': 'admin',
+  'PUT /api/v1/fleet/config/agents/:id': 'admin',
+  'DELETE /api/v1/fleet/config/agents/:id': 'admin',
+  'GET /install.sh': 'public',
+  'GET /install-macos.sh': 'public',
+  'GET /install.ps1': 'public',
+  'GET /downloads/:file': 'public',
 };
 /** Who gets past authentication and authorization, per class (the rest: 401 without a valid principal, 403 with the wrong one). */
 const THROUGH: Record<Exclude<Class, 'public' | 'portal'>, Caller[]> = {
@@ -157,6 +176,7 @@ describe('route walk: every route, every caller', () => {
       ['foreign', 'globex', 'acme'],
     ] as const) {
       expect((await json(c, '/api/v1/checks')).checks.map((x: { client: string }) => x.client)).toEqual([mine]);
+      expect([...new Set((await json(c, '/api/v1/fleet')).agents.map((x: { client: string }) => x.client))]).toEqual([mine]);
       expect([...new Set((await json(c, '/api/v1/agents')).agents.map((x: { clientId: string }) => x.clientId))]).toEqual([mine]);
       expect([...new Set((await json(c, '/api/v1/incidents')).incidents.map((x: { client: string }) => x.client))]).toEqual([mine]);
       expect((await json(c, '/api/v1/sla')).clients).toEqual([mine]);
@@ -166,6 +186,7 @@ describe('route walk: every route, every caller', () => {
         `/api/v1/exclusions/${theirs}`,
         `/api/v1/incidents/stats?client=${theirs}`,
         `/api/v1/checks?client=${theirs}`,
+        `/api/v1/fleet?client=${theirs}`,
       ])
         expect((await call(c, 'GET', url)).statusCode, `${c} ${url}`).toBe(403);
       expect((await call(c, 'GET', `/api/v1/sla/${mine}`)).statusCode).toBe(200);

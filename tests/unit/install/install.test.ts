@@ -25,10 +25,21 @@ describe('install/', () => {
     const c = units('install/systemd/vigil-collector.service');
     const a = units('install/systemd/vigil-agent.service');
     expect(c.get('Service')!.get('ExecStart')![0]).toMatch(/vigil\.js collector run --config /);
-    expect(a.get('Service')!.get('ExecStart')![0]).toMatch(/^\/opt\/vigil\/bin\/vigil-agent run --config /);
-    expect(a.get('Service')!.get('ExecStartPre')![0]).toMatch(/^\/opt\/vigil\/bin\/vigil-agent check-config --config /);
-    expect(a.get('Service')!.get('AmbientCapabilities')).toEqual(['CAP_NET_RAW']);
-    expect(a.get('Service')!.get('CapabilityBoundingSet')).toEqual(['CAP_NET_RAW']);
+    const agent = a.get('Service')!;
+    expect(agent.get('ExecStart')).toEqual(['/opt/vigil-agent/bin/vigil-agent run --config /etc/vigil/agent.yaml']);
+    expect(agent.get('ExecStartPre')).toEqual(['/opt/vigil-agent/bin/vigil-agent check-config --config /etc/vigil/agent.yaml']);
+    expect(agent.get('AmbientCapabilities')).toEqual(['CAP_NET_RAW']);
+    expect(agent.get('CapabilityBoundingSet')).toEqual(['CAP_NET_RAW']);
+    // its own user, a read-only system, one writable state dir, restarted whatever the exit
+    for (const [k, v] of [
+      ['User', 'vigil-agent'],
+      ['ProtectSystem', 'strict'],
+      ['StateDirectory', 'vigil-agent'],
+      ['Restart', 'always'],
+      ['PrivateDevices', 'yes'],
+    ] as const)
+      expect([k, agent.get(k)]).toEqual([k, [v]]);
+    expect(agent.get('ReadWritePaths')).toBeUndefined();
     for (const u of [a, c]) {
       expect(u.get('Service')!.get('NoNewPrivileges')).toEqual(['yes']);
       expect(u.get('Install')!.get('WantedBy')).toEqual(['multi-user.target']);

@@ -1,4 +1,4 @@
-import { spoolParams, toAgent, toToken } from '../rows.js';
+import { runtimeParams, spoolParams, toAgent, toToken } from '../rows.js';
 import type { AgentStore } from '../types.js';
 import type { Exec } from './exec.js';
 
@@ -71,6 +71,16 @@ export function pgAgents(x: Exec): AgentStore {
           spool_dropped_samples = NULL, spool_corrupt_records = NULL, spool_at = NULL WHERE id = $1 AND spool_at <= $2`,
           [id, at],
         );
+    },
+    recordRuntime: async (id, r) => {
+      await x.q(
+        {
+          name: 'agent-runtime',
+          text: `UPDATE agents SET agent_version = $1, os = $2, started_at = $3, config_source = $4, config_version = $5, config_state = $6,
+          config_rejected_version = $7, config_problems = $8, runtime_at = $9 WHERE id = $10 AND (runtime_at IS NULL OR runtime_at <= $9)`,
+        },
+        [...runtimeParams(r), id],
+      );
     },
   };
 }

@@ -1,9 +1,10 @@
 import pg from 'pg';
 import { VigilError } from '../../../../shared/errors.js';
 import type { Logger } from '../../../../shared/logger.js';
-import type { Store } from '../types.js';
+import type { BackupProgressFn, BackupResult, Store } from '../types.js';
 import { pgApiTokens, pgAudit, pgReportArchive } from './access.js';
 import { pgAgents } from './agents.js';
+import { postgresBackupUnsupported } from './backup.js';
 import { pgChecks } from './checks.js';
 import { clientExec, mapError, poolExec, type Exec } from './exec.js';
 import { pgIncidents } from './incidents.js';
@@ -120,10 +121,16 @@ export class PostgresStore implements Store {
         location: this.location,
         transaction: (f) => f(tx),
         migrate: () => this.migrate(),
+        backup: (dest, onProgress) => this.backup(dest, onProgress),
         close: async () => undefined,
       });
       return fn(tx);
     });
+  }
+
+  /** pg_dump's job (postgres/backup.ts): a coded error that names it. */
+  async backup(_destPath: string, _onProgress?: BackupProgressFn): Promise<BackupResult> {
+    throw postgresBackupUnsupported(this.location);
   }
 
   async migrate(): Promise<{ version: number; applied: number[] }> {

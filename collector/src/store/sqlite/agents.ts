@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { spoolParams, toAgent, toToken, type Raw } from '../rows.js';
+import { runtimeParams, spoolParams, toAgent, toToken, type Raw } from '../rows.js';
 import type { AgentStore, EnrollmentTokenRow, NewAgent } from '../types.js';
 import type { Run } from './gate.js';
 import { inList } from './sql.js';
@@ -24,6 +24,8 @@ export function sqliteAgents(db: Database, run: Run): AgentStore {
       spool_dropped_samples = ?, spool_corrupt_records = ?, spool_at = ? WHERE id = ? AND (spool_at IS NULL OR spool_at <= ?)`),
     spoolClear: db.prepare(`UPDATE agents SET spool_batches = NULL, spool_bytes = NULL, spool_oldest_age_seconds = NULL, spool_dropped_batches = NULL,
       spool_dropped_samples = NULL, spool_corrupt_records = NULL, spool_at = NULL WHERE id = ? AND spool_at <= ?`),
+    runtime: db.prepare(`UPDATE agents SET agent_version = ?, os = ?, started_at = ?, config_source = ?, config_version = ?, config_state = ?,
+      config_rejected_version = ?, config_problems = ?, runtime_at = ? WHERE id = ? AND (runtime_at IS NULL OR runtime_at <= ?)`),
   };
   const enroll = db.transaction((tokenId: string, a: NewAgent) => {
     if (s.tokenUse.run(tokenId, a.createdAt).changes === 0) return false;
@@ -61,5 +63,6 @@ export function sqliteAgents(db: Database, run: Run): AgentStore {
     touch: (id, at, hb) => run(() => void s.touch.run(at, hb ?? null, id)),
     setReachable: (id, reachable) => run(() => void s.reachable.run(reachable ? 1 : 0, id)),
     recordSpool: (id, stats, at) => run(() => void (stats ? s.spool.run(...spoolParams(stats), at, id, at) : s.spoolClear.run(id, at))),
+    recordRuntime: (id, r) => run(() => void s.runtime.run(...runtimeParams(r), id, r.at)),
   };
 }

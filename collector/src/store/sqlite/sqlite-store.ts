@@ -2,9 +2,10 @@ import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { VigilError } from '../../../../shared/errors.js';
-import type { Store } from '../types.js';
+import type { BackupProgressFn, BackupResult, Store } from '../types.js';
 import { sqliteApiTokens, sqliteAudit, sqliteReportArchive } from './access.js';
 import { sqliteAgents } from './agents.js';
+import { backupSqlite } from './backup.js';
 import { sqliteChecks } from './checks.js';
 import { direct, Gate, type Run } from './gate.js';
 import { sqliteIncidents } from './incidents.js';
@@ -88,6 +89,7 @@ export class SqliteStore implements Store {
       location: this.location,
       transaction: (fn) => fn(this.tx),
       migrate: () => this.migrate(),
+      backup: (dest, onProgress) => this.backup(dest, onProgress),
       close: async () => undefined,
     };
   }
@@ -112,6 +114,11 @@ export class SqliteStore implements Store {
 
   async migrate(): Promise<{ version: number; applied: number[] }> {
     return this.gate.exclusive(async () => this.applyMigrations());
+  }
+
+  /** A consistent copy while ingest goes on (sqlite/backup.ts): its own read-only connection, so this one keeps writing. */
+  backup(destPath: string, onProgress?: BackupProgressFn): Promise<BackupResult> {
+    return backupSqlite(this.location, destPath, onProgress);
   }
 
   private applyMigrations(): { version: number; applied: number[] } {

@@ -1,6 +1,6 @@
 import { closeSync, fdatasyncSync, ftruncateSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Clock } from '../../../shared/clock.js';
+import type { Clock } from '../clock.js';
 import { syncDir } from './state-files.js';
 import { HEADER_BYTES, SEGMENT_MAGIC } from './record.js';
 import { segmentName } from './recovery.js';

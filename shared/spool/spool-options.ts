@@ -1,15 +1,9 @@
-import { join } from 'node:path';
-import type { Clock } from '../../../shared/clock.js';
-import { VigilError } from '../../../shared/errors.js';
-import type { Logger } from '../../../shared/logger.js';
-import type { AgentConfig } from '../config.js';
-import type { AgentState } from '../state.js';
-import { Spool } from './spool.js';
 import type { FsyncPolicy } from './segment-writer.js';
+import type { DropReason } from './spool-events.js';
 
-/** How a spool is set up (openSpool below makes these from the agent config). */
+/** How a spool is set up (the agent's openSpool makes these from its config; the collector's sinks from theirs). */
 export interface SpoolOptions {
-  /** `<stateDir>/spool`. */
+  /** The agent's `<stateDir>/spool`, a sink's `<dataDir>/sinks/<name>`. */
   dir: string;
   fsync: FsyncPolicy;
   /** Bound on the segment files together: past it the oldest segment is dropped. */
@@ -24,6 +18,8 @@ export interface SpoolOptions {
   memorySamples?: number;
   /** Seqs up to this were used before (agent.json of an agent from before the spool). */
   seqFloor?: number;
+  /** Told of every drop as it happens (the totals also stay in the cursor file): a sink's per-reason counters. */
+  onDrop?: (reason: DropReason, batches: number, samples: number) => void;
 }
 
 /** A batch read back for sending: `payload` is its JSON text without agentId and sentAt. */
@@ -47,20 +43,4 @@ export interface SpoolStats {
   tornRecords: number;
   memoryBatches: number;
   segments: number;
-}
-
-/**
- * The agent's spool in `<stateDir>/spool`, from the config. What is in the directory never stops
- * the agent (damage is skipped and counted); a directory the agent cannot create or list does, with
- * a coded error naming it.
- */
-export function openSpool(config: AgentConfig, state: AgentState, clock: Clock, logger: Logger): Spool {
-  const dir = join(config.stateDir, 'spool');
-  const { fsync, maxBytes, maxAgeMs } = config.spool;
-  try {
-    return new Spool({ dir, fsync, maxBytes, maxAgeMs, maxBatches: config.queueMaxBatches, seqFloor: state.lastSeq }, clock, logger);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new VigilError('PERMISSION', `cannot use the spool directory ${dir} (${code}): the agent needs it writable`, [], { cause: e });
-  }
 }

@@ -1,5 +1,5 @@
-import type { Clock } from '../../../shared/clock.js';
-import type { Logger } from '../../../shared/logger.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
 import type { Recovered } from './recovery.js';
 import type { SegmentInfo } from './segment-scan.js';
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { Clock } from '../../../shared/clock.js';
-import type { Logger } from '../../../shared/logger.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
 import { OverflowBuffer } from './overflow-buffer.js';
 import { RecordReader } from './record-reader.js';
 import { batchPayload, Crc32c, frameHeader, HEADER_BYTES, MAX_PAYLOAD_BYTES } from './record.js';
@@ -10,7 +10,7 @@ import type { SegmentInfo } from './segment-scan.js';
 import { SegmentWriter } from './segment-writer.js';
 import { readCursor, SeqFile, writeCursor, type Cursor } from './state-files.js';
 import { SpoolEvents, type DropReason } from './spool-events.js';
-import type { SpooledBatch, SpoolOptions, SpoolStats } from './open-spool.js';
+import type { SpooledBatch, SpoolOptions, SpoolStats } from './spool-options.js';
 
 export type { SpooledBatch, SpoolOptions, SpoolStats };
 
@@ -26,7 +26,7 @@ const SEQ_BLOCK = 64;
 const COMMIT_EVERY = 32;
 
 /**
- * The agent's queue of sealed batches, on disk (README, "Spool"): append-only segments of
+ * A queue of sealed batches on disk, the agent's spool and each collector sink's buffer (README, "Spool"): append-only segments of
  * CRC-framed records, read back in seq order, each segment deleted once all its batches are
  * acknowledged. In memory: one entry per segment, the batch at the head, and — only while the
  * disk refuses writes — a small buffer of the newest batches. One process per directory.
@@ -221,6 +221,7 @@ export class Spool {
     this.cursor.droppedSamples += samples;
     this.uncommitted++;
     this.events.dropped(reason, batches, samples, this.cursor);
+    if (batches > 0) this.opts.onDrop?.(reason, batches, samples);
   }
 
   /** Drop-oldest: whole segments past maxBytes or entirely past maxAge, then single batches past maxAge or maxBatches. */
