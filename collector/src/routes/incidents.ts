@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { VigilError } from '../../../shared/errors.js';
 import { selectDefinition } from '../../../shared/sla/definition.js';
-import { resolvePeriod } from '../../../shared/sla/period.js';
+import { resolvePeriod, resolveServicePeriods } from '../../../shared/sla/period.js';
 import type { AppContext, VigilFastify } from '../app-context.js';
 import { principalOf, requireClient, scopeFor, seesClient } from '../access/index.js';
 import { IncidentViews } from '../incidents/views.js';
@@ -13,9 +13,12 @@ const IdParam = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,12}$' }) });
 export function incidentRoutes(app: VigilFastify, ctx: AppContext): void {
   const { incidents, clock, store } = ctx;
   const views = new IncidentViews(store.incidents, store.outbox, ctx.definitions);
+  // the window of the period the label names, by its shape (2026-10 a month, 2026-Q4 a quarter, a date
+  // rolling 30 days) among the client's services' kinds; no label: the first service's current period
   const periodOf = (client: string, label: string | undefined) => {
     const def = selectDefinition(ctx.definitions(), client, clock.now());
-    return resolvePeriod(def?.services[0]?.period ?? 'calendar-month', label ?? { asOf: clock.now() }, def?.timezone ?? 'UTC');
+    if (!def) return resolvePeriod('calendar-month', label ?? { asOf: clock.now() }, 'UTC');
+    return [...resolveServicePeriods(def.services, label ?? { asOf: clock.now() }, def.timezone).values()][0]!;
   };
 
   app.get(
