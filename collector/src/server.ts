@@ -8,6 +8,7 @@ import { buildApp } from './app.js';
 import { collectorServer, readTls } from './http-server.js';
 import { deliverySchedule } from './reports/delivery.js';
 import { loadCollectorConfig, type CollectorConfig } from './config.js';
+import { batchRecordsPrunableBefore } from './ingest/batch-retention.js';
 import { openSinks } from './sinks/open-sinks.js';
 import { openStore } from './store/open-store.js';
 
@@ -86,7 +87,8 @@ export async function startCollector(input: string | CollectorConfig, deps: { cl
   const prune = cron.schedule('17 3 * * *', async () => {
     try {
       const n = await store.checks.pruneResults(clock.now() - config.samplesRetentionDays * 86_400_000);
-      logger.info({ removed: n }, 'pruned old check results');
+      const b = await store.checks.pruneBatches(batchRecordsPrunableBefore(clock.now(), config.limits));
+      logger.info({ removed: n, batchRecords: b }, 'pruned old check results and batch records');
     } catch (err) {
       logger.error({ err }, 'pruning failed');
     }

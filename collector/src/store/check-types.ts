@@ -110,4 +110,10 @@ export interface CheckStore {
   markAlive(at: number): Promise<void>;
   /** Drops raw results older than `before`, by arrival order (results are an append-only log; a late result may outlive it by its delay). */
   pruneResults(before: number): Promise<number>;
+  /**
+   * Drops the records of batches received before `before` (kept to recognise a resent batch). Safe once
+   * `before` is older than now − maxSampleAge − futureTolerance: every sample of such a batch, resent,
+   * is refused as too old anyway.
+   */
+  pruneBatches(before: number): Promise<number>;
 }

@@ -79,6 +79,14 @@ storeContract('checks, results, transitions', (c) => {
     expect(await c.s.checks.degradedRunsFor('beta', ['sip-1'], 0, T0 + 100_000)).toEqual([]);
   });
 
+  it('pruneBatches drops the records of batches received before the cut; a pruned (agentId, seq) is new again', async () => {
+    await c.reset();
+    for (const seq of [1, 2, 3]) expect(await c.s.checks.ingestBatch(batch(seq, []))).toBe(true); // received at T0 + seq
+    expect(await c.s.checks.pruneBatches(T0 + 3)).toBe(2);
+    expect(await c.s.checks.ingestBatch(batch(3, []))).toBe(false);
+    expect(await c.s.checks.ingestBatch(batch(1, []))).toBe(true);
+  });
+
   it('concurrent replays of one (agentId, seq) from two connections store it exactly once', async () => {
     await c.reset();
     const other = await c.fresh.open();

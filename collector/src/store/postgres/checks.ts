@@ -104,6 +104,7 @@ export function pgChecks(x: Exec, groupCommit = false): CheckStore {
         (client === undefined ? await x.q('SELECT COUNT(*) AS n FROM results') : await x.q('SELECT COUNT(*) AS n FROM results WHERE client_id = $1', [client]))
           .rows[0]!.n,
       ),
+    pruneBatches: async (before) => (await x.q('DELETE FROM batches WHERE received_at < $1', [before])).rowCount ?? 0,
     pruneResults: async (before) => (await x.q('DELETE FROM results WHERE ts < $1', [before])).rowCount, // BRIN on ts: cheap for an append-mostly table
   };
 }

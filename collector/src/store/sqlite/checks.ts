@@ -64,6 +64,7 @@ export function sqliteChecks(db: Database, run: Run, groupCommit = false): Check
     bounds: db.prepare('SELECT MIN(rowid) AS lo, MAX(rowid) AS hi FROM results'),
     tsAt: db.prepare('SELECT ts FROM results WHERE rowid >= ? ORDER BY rowid LIMIT 1'),
     prune: db.prepare('DELETE FROM results WHERE rowid < ?'),
+    pruneBatches: db.prepare('DELETE FROM batches WHERE received_at < ?'),
   };
   const inserts = new Map<number, ReturnType<Database['prepare']>>();
   const insertOf = (n: number) => {
@@ -187,6 +188,7 @@ export function sqliteChecks(db: Database, run: Run, groupCommit = false): Check
         s.alive.run(String(at));
       }),
     countResults: (client) => run(() => ((client === undefined ? s.countAll.get() : s.countClient.get(client)) as { n: number }).n),
+    pruneBatches: (before) => run(() => s.pruneBatches.run(before).changes),
     pruneResults: (before) =>
       run(() => {
         const cut = cutOf(before);
