@@ -211,9 +211,12 @@ fi
 if [ "$enroll" = 0 ]; then
   say "already enrolled as $(json_field agentId "$STATE/agent.json") (--reenroll to enroll again)"
 else
-  if ! as_user "$BIN" enroll --collector "$collector" --token "$token" --state-dir "$STATE" ${name:+--name "$name"} >"$work/enroll" 2>&1; then
+  # the token goes in the environment, not on a command line other local users can read in ps
+  export VIGIL_ENROLL_TOKEN="$token"
+  if ! as_user "$BIN" enroll --collector "$collector" --state-dir "$STATE" ${name:+--name "$name"} >"$work/enroll" 2>&1; then
     die ENROLL "$(sed "s/$token/<token>/g" "$work/enroll" | tail -n 5)"
   fi
+  unset VIGIL_ENROLL_TOKEN
   chmod 600 "$STATE/agent.json" && chown "$user:$user" "$STATE/agent.json"
   did "enrolled as $(json_field agentId "$STATE/agent.json")"
 fi

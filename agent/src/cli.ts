@@ -8,6 +8,7 @@ import { defaultRegistry } from './probes/registry.js';
 import { ProbeRuntime } from './probes/runtime.js';
 import { runCheck } from './scheduler.js';
 import { startEchoResponder } from './voip/responder.js';
+import { VigilError } from '../../shared/errors.js';
 import { closeOnSignals } from '../../shared/shutdown.js';
 
 export function agentCommand(): Command {
@@ -27,11 +28,13 @@ export function agentCommand(): Command {
     .command('enroll')
     .description('enroll this agent with an enrollment token; stores its own token in the state dir (mode 0600)')
     .requiredOption('--collector <url>', 'collector URL')
-    .requiredOption('--token <token>', 'enrollment token from `vigil token create`')
+    .option('--token <token>', 'enrollment token from `vigil token create` (visible to other local users in the process list: prefer env VIGIL_ENROLL_TOKEN)')
     .requiredOption('--state-dir <dir>', 'where agent.json is kept')
     .option('--name <name>', 'agent name (default: hostname)')
-    .action(async (o: { collector: string; token: string; stateDir: string; name?: string }) => {
-      const s = await enroll(o);
+    .action(async (o: { collector: string; token?: string; stateDir: string; name?: string }) => {
+      const token = o.token ?? process.env.VIGIL_ENROLL_TOKEN;
+      if (!token) throw new VigilError('CONFIG_INVALID', 'an enrollment token is needed: env VIGIL_ENROLL_TOKEN (or --token)');
+      const s = await enroll({ ...o, token });
       process.stdout.write(`enrolled as ${s.agentId} (client ${s.clientId}, site ${s.siteId}); identity in ${o.stateDir}/agent.json\n`);
     });
   cmd
