@@ -7,3 +7,14 @@ export function creditPercent(availabilityPercent: number | null, credits: { tie
   for (const t of credits.tiers) if (t.below > availabilityPercent && t.percent > best) best = t.percent;
   return Math.min(best, credits.cap);
 }
+
+/** Which tier applies (the one giving the largest percent) and whether the cap cut it: for reports. */
+export function creditTierOf(
+  availabilityPercent: number | null,
+  credits: { tiers: CreditTier[]; cap: number } | undefined,
+): { tier: CreditTier | null; capped: boolean } {
+  if (!credits || availabilityPercent === null) return { tier: null, capped: false };
+  let best: CreditTier | null = null;
+  for (const t of credits.tiers) if (t.below > availabilityPercent && (best === null || t.percent > best.percent)) best = t;
+  return { tier: best, capped: best !== null && best.percent > credits.cap };
+}

@@ -33,6 +33,9 @@ export function reportCsv(r: Report): string {
       'error_budget_used_seconds',
       'incidents',
       'no_data',
+      'degraded_seconds',
+      'credit_tier_below',
+      'credit_capped',
     ]),
     ...r.services.map((s) =>
       row([
@@ -55,6 +58,9 @@ export function reportCsv(r: Report): string {
         s.errorBudget.usedSeconds,
         s.incidentCount,
         s.noData,
+        s.degradedSeconds,
+        s.creditTier?.below ?? '',
+        s.creditCapped,
       ]),
     ),
     row([

@@ -29,7 +29,7 @@ export function reportHtml(r: Report, signature?: ReportSignature): string {
         `<tr data-service="${esc(s.id)}" data-availability="${s.availabilityPercent ?? ''}" data-downtime="${s.downtimeSeconds}" data-credit="${s.creditPercent}">` +
         `<td>${esc(s.id)}</td><td class="n">${s.target.toFixed(3)} %</td><td class="n ${s.breached ? 'bad' : 'ok'}">${pct(s.noData ? null : s.availabilityPercent)}</td>` +
         `<td class="n">${span(s.downtimeSeconds)}</td><td class="n">${span(s.maintenanceSeconds)}</td><td class="n">${span(s.excludedSeconds)}</td>` +
-        `<td class="n">${span(s.unknownSeconds)} (${(s.coverage * 100).toFixed(1)} % covered)</td><td class="n">${s.creditPercent} %</td></tr>` +
+        `<td class="n">${span(s.unknownSeconds)} (${(s.coverage * 100).toFixed(1)} % covered)</td><td class="n">${s.creditPercent} %${s.creditTier ? ` (below ${s.creditTier.below} %${s.creditCapped ? `, capped at ${s.creditCap} %` : ''})` : ''}</td></tr>` +
         `<tr class="tl"><td colspan="8">${timeline(r, s)}${dailyChart(s)}${downTable(s)}</td></tr>` +
         s.exclusions
           .map((e) => `<tr class="ex"><td colspan="8">excluded ${esc(day(e.start))} – ${esc(day(e.end))}: ${esc(e.reason)} (${esc(e.addedBy)})</td></tr>`)

@@ -1,4 +1,5 @@
 import { VigilError } from '../../../shared/errors.js';
+import { creditTierOf } from '../../../shared/sla/credits.js';
 import { DEFAULT_SETTLE_MS } from '../../../shared/sla/definition.js';
 import type { SlaDefinition } from '../../../shared/sla/types.js';
 import { IncidentViews } from '../incidents/views.js';
@@ -66,6 +67,9 @@ export async function buildReport(store: Store, defs: readonly SlaDefinition[], 
         coverage: s.coverage,
         breached: s.breached,
         creditPercent: s.creditPercent,
+        // the tier that applies and whether the cap cut it (creditTierOf: the same rule as creditPercent)
+        creditTier: creditTierOf(s.availabilityPercent, svc?.credits).tier,
+        creditCapped: creditTierOf(s.availabilityPercent, svc?.credits).capped,
         creditTiers: svc?.credits?.tiers ?? [],
         creditCap: svc?.credits?.cap ?? null,
         errorBudget: s.errorBudget,

@@ -89,7 +89,7 @@ export function reportPdf(r: Report, signature: ReportSignature): Promise<Buffer
         span(s.maintenanceSeconds),
         span(s.excludedSeconds),
         `${span(s.unknownSeconds)} (${(s.coverage * 100).toFixed(1)} %)`,
-        `${s.creditPercent} %`,
+        `${s.creditPercent} %${s.creditCapped ? ' (capped)' : ''}`,
       ],
       sf,
     );
