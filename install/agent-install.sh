@@ -188,7 +188,12 @@ if [ -n "$bundle" ]; then
 else
   put "$work/vigil-agent" "$BIN" 755
   for d in "$PREFIX/dist" "$PREFIX/node_modules"; do [ ! -d "$d" ] || { rm -rf "$d"; did "removed $d (was a --bundle install)"; }; done
-  env_line=''
+  # a Node SEA takes no node flags on its command line: the heap and malloc settings of bin/vigil-agent
+  # come from the environment (docs/agent-footprint.md, "The single-file agent")
+  env_line='Environment=MALLOC_ARENA_MAX=2
+Environment=GLIBC_TUNABLES=glibc.malloc.mmap_threshold=65537
+Environment="NODE_OPTIONS=--max-semi-space-size=1 --max-old-space-size=64"
+'
 fi
 version=$(as_user "$BIN" --version 2>&1) || die BINARY "$BIN does not run on this machine: $version"
 if [ -f "$CONF" ]; then

@@ -1,16 +1,19 @@
 /**
- * npm run build:sea — the single-file agent for linux-x64: dist/sea/vigil-agent, a Node single
- * executable application (Node 20 SEA, injected with postject) that needs no Node, no npm and no
- * compiler on the endpoint, plus dist/sea/vigil-agent.sha256 (sha256sum format).
+ * npm run build:sea — the single-file agent: dist/sea/vigil-agent, a Node 20 single executable
+ * application (SEA, injected with postject) for Linux on the running node's architecture (linux-x64
+ * is what was built and tested), which needs no Node, no npm and no compiler on the endpoint, plus
+ * dist/sea/vigil-agent.sha256 (sha256sum format). docs/agent-footprint.md, "The single-file agent".
  *   1. esbuild bundles agent/sea/entry.ts as CommonJS (what a Node 20 SEA runs) with the same
  *      options as dist/agent/vigil-agent.mjs, net-ping, raw-socket and agent/native included; the
  *      two compiled addons become SEA assets, loaded at run time by agent/sea/addon.ts;
  *   2. `node --experimental-sea-config` makes the blob; the node binary running this script is
- *      copied, stripped of its debug symbols (`strip`, when installed) and given the blob.
+ *      copied, stripped of its debug sections and static symbols (`strip`, when installed) and given
+ *      the blob.
  * The addons are built for this very binary by `npm ci`: the executable only runs them with it.
- * Steps 2 are skipped when nothing that goes into the executable changed (dist/sea/inputs.sha256).
- * Progress on stderr; one JSON line on stdout: size, sha256, and cold start (`--version`, median
- * of 5) next to the bundle under node. `npm run bench:sea` measures start-up in more detail.
+ * Step 2 is skipped when nothing that goes into the executable changed (dist/sea/inputs.sha256).
+ * Progress on stderr; one JSON line on stdout: size, sha256, the newest glibc each part needs, and
+ * cold start (`--version`, median of 5) next to the bundle under node. `npm run bench:sea` measures
+ * start-up in more detail.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -33,7 +36,9 @@ const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const log = (m) => process.stderr.write(`[build:sea] ${m}\n`);
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
-if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error(`build:sea makes a linux-x64 executable from the running node; this is ${process.platform}-${process.arch}`);
+// postject's ELF path and the strip step; macOS (Mach-O, codesign) and Windows (PE) would need their own
+if (process.platform !== 'linux' || !['x64', 'arm64'].includes(process.arch))
+  throw new Error(`build:sea makes a Linux executable (x64, arm64) from the running node; this is ${process.platform}-${process.arch}`);
 
 /** agent/src/native-require.ts → agent/sea/native-require.ts; every `*.node` require → its SEA asset. */
 const seaNative = {
@@ -111,6 +116,25 @@ else {
   log(`built dist/sea/vigil-agent in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
+/**
+ * The newest glibc symbol version a file asks for (the version names are strings in its dynamic
+ * string table). An addon built on a newer glibc than the node binary needs would not load on the
+ * older systems the executable otherwise runs on (agent/native/src/rtp_stream.c binds pthread_*
+ * to their old versions for that reason).
+ */
+const glibcOf = (file) => {
+  const minor = [
+    ...readFileSync(file)
+      .toString('latin1')
+      .matchAll(/GLIBC_2\.(\d+)/g),
+  ].reduce((m, x) => Math.max(m, Number(x[1])), 0);
+  return minor ? `2.${minor}` : undefined;
+};
+const glibc = { node: glibcOf(process.execPath), ...Object.fromEntries(Object.entries(assets).map(([k, f]) => [k, glibcOf(f)])) };
+for (const [k, v] of Object.entries(glibc))
+  if (v && glibc.node && Number(v.slice(2)) > Number(glibc.node.slice(2)))
+    log(`warning: ${k} needs glibc ${v}, newer than the ${glibc.node} of node itself: it will not load on older systems`);
+
 /** Median wall time of `runs` runs of cmd (ms). */
 function startMs(cmd, args, runs = 5) {
   const times = [];
@@ -133,6 +157,7 @@ const result = {
   sizeMB: Math.round((statSync(exe).size / 1048576) * 10) / 10,
   sha256: readFileSync(`${exe}.sha256`, 'utf8').split(' ')[0],
   assets: Object.keys(assets),
+  glibc,
   cached,
   coldStartMs: { sea: startMs(exe, ['--version']), ...(existsSync(bundle) ? { nodeBundle: startMs(process.execPath, [bundle, '--version']) } : {}) },
 };

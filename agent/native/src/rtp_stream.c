@@ -28,6 +28,20 @@
 #include <time.h>
 #include <unistd.h>
 
+/*
+ * Built on glibc >= 2.34, pthread_create and pthread_join bind to their 2.34 versions (the functions
+ * moved into libc.so.6), and the addon would not load where glibc is older (2.28-2.33: RHEL 8, Ubuntu
+ * 20.04), which the single-file agent otherwise runs on. Bind to the original versions: every glibc
+ * has them, the newer ones as compatibility symbols of the same functions.
+ */
+#if defined(__GLIBC__) && defined(__x86_64__)
+__asm__(".symver pthread_create,pthread_create@GLIBC_2.2.5");
+__asm__(".symver pthread_join,pthread_join@GLIBC_2.2.5");
+#elif defined(__GLIBC__) && defined(__aarch64__)
+__asm__(".symver pthread_create,pthread_create@GLIBC_2.17");
+__asm__(".symver pthread_join,pthread_join@GLIBC_2.17");
+#endif
+
 #define HDR 12
 #define PAYLOAD 160
 #define BATCH 16
