@@ -1,8 +1,7 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
 import type { HeartbeatSend } from '../../shared/protocol/v1/heartbeat.js';
+import { Family, labelPairs, slices } from './exposition/text.js';
 import type { AgentRow, AgentSpool } from './store/types.js';
 
-const LABELS = ['client', 'site', 'agent'];
 type SpoolFigure = Exclude<keyof AgentSpool, 'at'>;
 type Figure<K> = { figure: K; name: string; help: string; counter?: true };
 
@@ -45,43 +44,27 @@ const SEND: ReadonlyArray<Figure<keyof HeartbeatSend>> = [
   },
 ];
 
+/** The fleet families (what each agent runs, as stored from its heartbeats; collector/src/fleet). */
+const FLEET = {
+  info: ['vigil_agent_info', 'The agent version and OS an agent last reported (value 1)'],
+  start: ['vigil_agent_start_time_seconds', 'When the agent process started (its uptime at a heartbeat, on the collector clock)'],
+  config: ['vigil_agent_config_info', 'The configuration an agent runs (value 1): source central/local, version, state applied/rejected/none'],
+  rejected: ['vigil_agent_config_rejected', '1 while the agent rejects the newest configuration offered (the last good one keeps running)'],
+  pending: ['vigil_agent_config_pending', '1 while a centrally configured agent does not run the version the collector holds for it'],
+} as const;
+
 /**
- * The per-agent series: up, last seen, and the figures agents report in their heartbeats. Rebuilt
- * from the store's agents at every scrape, so a revoked agent's series go with it. Spool figures are
+ * The per-agent series: up, last seen, the figures agents report in their heartbeats and what they
+ * run. Rebuilt from the store's agents at every scrape, so a revoked agent's series go with it, and
+ * written as text (exposition/text.ts) in slices: 1,000 agents make ~16,000 series. Spool figures are
  * stored (GET /api/v1/agents shows them too); send figures are kept here only: the agent counts
- * since it started, so its next heartbeat after a collector restart brings them back whole.
+ * since it started, so its next heartbeat after a collector restart brings them back whole. A
+ * counter shows the agent's latest count.
  */
 export class AgentMetrics {
-  private readonly up: Gauge;
-  private readonly seen: Gauge;
-  private readonly spool: ReadonlyArray<{ figure: SpoolFigure; metric: Gauge | Counter }>;
-  private readonly send: ReadonlyArray<{ figure: keyof HeartbeatSend; metric: Counter }>;
   /** Agent id → the send figures of its last heartbeat (absent: its last heartbeat had none). */
   private readonly sent = new Map<string, HeartbeatSend>();
-  /** The fleet families (what each agent runs, as stored from its heartbeats; collector/src/fleet). */
-  private readonly fleet: Record<'info' | 'start' | 'config' | 'rejected' | 'pending', Gauge>;
   private expected: (a: AgentRow) => string | undefined = () => undefined;
-
-  constructor(registry: Registry) {
-    const o = (name: string, help: string, more: string[] = []) => ({ name, help, labelNames: [...LABELS, ...more], registers: [registry] });
-    this.fleet = {
-      info: new Gauge(o('vigil_agent_info', 'The agent version and OS an agent last reported (value 1)', ['version', 'os'])),
-      start: new Gauge(o('vigil_agent_start_time_seconds', 'When the agent process started (its uptime at a heartbeat, on the collector clock)')),
-      config: new Gauge(
-        o('vigil_agent_config_info', 'The configuration an agent runs (value 1): source central/local, version, state applied/rejected/none', [
-          'source',
-          'version',
-          'state',
-        ]),
-      ),
-      rejected: new Gauge(o('vigil_agent_config_rejected', '1 while the agent rejects the newest configuration offered (the last good one keeps running)')),
-      pending: new Gauge(o('vigil_agent_config_pending', '1 while a centrally configured agent does not run the version the collector holds for it')),
-    };
-    this.up = new Gauge(o('vigil_agent_up', '1 while the agent sends heartbeats'));
-    this.seen = new Gauge(o('vigil_agent_last_seen_timestamp_seconds', 'Last time the collector heard from the agent'));
-    this.spool = SPOOL.map(({ figure, name, help, counter }) => ({ figure, metric: counter ? new Counter(o(name, help)) : new Gauge(o(name, help)) }));
-    this.send = SEND.map(({ figure, name, help }) => ({ figure, metric: new Counter(o(name, help)) }));
-  }
 
   /** The version of its central configuration each agent should run (undefined: none). */
   watchFleet(expected: (a: AgentRow) => string | undefined): void {
@@ -94,43 +77,61 @@ export class AgentMetrics {
     else this.sent.delete(agentId);
   }
 
-  collect(agents: readonly AgentRow[]): void {
-    this.up.reset();
-    this.seen.reset();
-    for (const s of this.spool) s.metric.reset();
-    for (const s of this.send) s.metric.reset();
-    for (const g of Object.values(this.fleet)) g.reset();
+  /** The families, in a fixed order, each present (if empty) whatever the agents. */
+  async collect(agents: readonly AgentRow[]): Promise<Family[]> {
+    const fleet = Object.fromEntries(Object.entries(FLEET).map(([k, [name, help]]) => [k, new Family(name, help)])) as Record<keyof typeof FLEET, Family>;
+    const up = new Family('vigil_agent_up', '1 while the agent sends heartbeats');
+    const seen = new Family('vigil_agent_last_seen_timestamp_seconds', 'Last time the collector heard from the agent');
+    const spool = SPOOL.map((f) => ({ ...f, family: new Family(f.name, f.help, f.counter ? 'counter' : 'gauge') }));
+    const send = SEND.map((f) => ({ ...f, family: new Family(f.name, f.help, 'counter') }));
+    const pause = slices();
     for (const a of agents) {
+      await pause.tick();
       if (a.revokedAt !== null) {
         this.sent.delete(a.id); // a heartbeat still in flight at the revocation
         continue;
       }
-      const l = { client: a.clientId, site: a.siteId, agent: a.id };
-      this.up.set(l, a.reachable && a.lastSeen !== null ? 1 : 0);
-      if (a.lastSeen !== null) this.seen.set(l, a.lastSeen / 1000);
-      // the agent counts, the collector shows its latest count: a counter is set by adding it to a reset one
+      const l = labelPairs([
+        ['client', a.clientId],
+        ['site', a.siteId],
+        ['agent', a.id],
+      ]);
+      up.add(l, a.reachable && a.lastSeen !== null ? 1 : 0);
+      if (a.lastSeen !== null) seen.add(l, a.lastSeen / 1000);
       if (a.spool)
-        for (const { figure, metric } of this.spool) {
+        for (const { figure, family } of spool) {
           const v = a.spool[figure];
-          if (v === null) continue; // not reported by this agent version
-          if (metric instanceof Counter) metric.inc(l, v);
-          else metric.set(l, v);
+          if (v !== null) family.add(l, v); // null: not reported by this agent version
         }
       const sent = this.sent.get(a.id);
-      if (sent) for (const { figure, metric } of this.send) metric.inc(l, sent[figure]);
-      if (a.runtime) this.collectFleet(a, l);
+      if (sent) for (const { figure, family } of send) family.add(l, sent[figure]);
+      if (a.runtime) this.collectFleet(a, l, fleet);
     }
+    return [...Object.values(fleet), up, seen, ...spool.map((s) => s.family), ...send.map((s) => s.family)];
   }
 
-  private collectFleet(a: AgentRow, l: Record<string, string>): void {
+  private collectFleet(a: AgentRow, l: string, fleet: Record<keyof typeof FLEET, Family>): void {
     const r = a.runtime!;
-    this.fleet.info.set({ ...l, version: r.agentVersion, os: r.os ?? '' }, 1);
-    this.fleet.start.set(l, r.startedAt / 1000);
+    fleet.info.add(
+      `${l},${labelPairs([
+        ['version', r.agentVersion],
+        ['os', r.os ?? ''],
+      ])}`,
+      1,
+    );
+    fleet.start.add(l, r.startedAt / 1000);
     const c = r.config;
     if (!c) return;
-    this.fleet.config.set({ ...l, source: c.source, version: c.version ?? '', state: c.state }, 1);
-    this.fleet.rejected.set(l, c.state === 'rejected' ? 1 : 0);
+    fleet.config.add(
+      `${l},${labelPairs([
+        ['source', c.source],
+        ['version', c.version ?? ''],
+        ['state', c.state],
+      ])}`,
+      1,
+    );
+    fleet.rejected.add(l, c.state === 'rejected' ? 1 : 0);
     const expected = c.source === 'central' ? this.expected(a) : undefined;
-    if (c.source === 'central') this.fleet.pending.set(l, expected !== undefined && expected !== c.version ? 1 : 0);
+    if (c.source === 'central') fleet.pending.add(l, expected !== undefined && expected !== c.version ? 1 : 0);
   }
 }

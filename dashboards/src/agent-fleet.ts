@@ -145,9 +145,15 @@ export function agentFleet() {
       8,
       8,
     )
-    .add(trend('Batches waiting in spools', 'none', [{ expr: `sum(client_site:vigil_agent_spool_batches:sum{${sel}})`, legend: 'batches' }]), 8, 8)
     .add(
-      trend('Samples dropped unsent per hour', 'none', [{ expr: `sum(client_site:vigil_agent_spool_dropped_samples:increase_1h{${sel}})`, legend: 'dropped' }]),
+      trend('Batches waiting in spools', 'none', [{ expr: `sum(client_site:vigil_agent_spool_batches:sum{${sel}})`, legend: 'batches' }]).interval('1m'),
+      8,
+      8,
+    )
+    .add(
+      trend('Samples dropped unsent per hour', 'none', [
+        { expr: `sum(client_site:vigil_agent_spool_dropped_samples:increase_1h{${sel}})`, legend: 'dropped' },
+      ]).interval('1m'),
       8,
       8,
     );

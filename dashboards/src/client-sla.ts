@@ -33,7 +33,7 @@ export function clientSla() {
     .add(
       stat('Shortest time to breach', `min(${cs('client_service:vigil_sla_time_to_breach:seconds')})`, {
         unit: 's',
-        thresholds: steps(86_400, 3 * 86_400, true),
+        thresholds: steps(3 * 86_400, 86_400, true),
         description: 'At the last 24 h rate of downtime; 0 = the budget is used up.',
       }),
       6,

@@ -3,7 +3,8 @@ import { Page, stat, steps, trend } from './panels.js';
 import { instanceVar, jobVar, navLink, UID, VIGIL_TAG } from './variables.js';
 
 const sel = 'job=~"$job",instance=~"$instance"';
-const q = (quantile: number, bucket: string, by = '') => `histogram_quantile(${quantile}, sum by (le${by}) (rate(${bucket}{${sel}}[5m])))`;
+/** A latency recorded per instance (dashboards/rules, vigil-collector-recording), the worst of the selected instances. */
+const rec = (series: string, by = '') => `max${by ? ` by (${by})` : ''} (${series}{${sel}})`;
 
 /**
  * The collector itself: ingest rate and latency, what it refuses, how long it waits for its
@@ -23,18 +24,18 @@ export function collectorHealth() {
     .withVariable(instanceVar());
   new Page(dash)
     .row('Now')
-    .add(stat('Samples stored per second', `sum(rate(vigil_ingest_samples_total{${sel}}[5m]))`, { unit: 'short' }), 4, 4)
-    .add(stat('Ingest p99', q(0.99, 'vigil_ingest_request_duration_seconds_bucket'), { unit: 's', thresholds: steps(0.1, 0.5) }), 4, 4)
-    .add(stat('Store p99', q(0.99, 'vigil_store_operation_duration_seconds_bucket'), { unit: 's', thresholds: steps(0.05, 0.25) }), 4, 4)
-    .add(stat('State-engine lag p99', q(0.99, 'vigil_engine_event_lag_seconds_bucket'), { unit: 's', thresholds: steps(1, 5) }), 4, 4)
+    .add(stat('Samples stored per second', `sum(job_instance:vigil_ingest_samples:rate5m{${sel}})`, { unit: 'short' }), 4, 4)
+    .add(stat('Ingest p99', rec('job_instance:vigil_ingest_request_duration_seconds:p99_5m'), { unit: 's', thresholds: steps(0.1, 0.5) }), 4, 4)
+    .add(stat('Store p99', rec('job_instance:vigil_store_operation_duration_seconds:p99_5m'), { unit: 's', thresholds: steps(0.05, 0.25) }), 4, 4)
+    .add(stat('State-engine lag p99', rec('job_instance:vigil_engine_event_lag_seconds:p99_5m'), { unit: 's', thresholds: steps(1, 5) }), 4, 4)
     .add(stat('Notifications waiting', `sum(vigil_notifications_pending{${sel}})`, { decimals: 0, thresholds: steps(10, 100) }), 4, 4)
     .add(stat('Resident memory', `sum(process_resident_memory_bytes{${sel}})`, { unit: 'bytes' }), 4, 4)
     .row('Ingest')
     .add(trend('Ingested batches by result', 'reqps', [{ expr: `sum by (result) (rate(vigil_ingest_batches_total{${sel}}[5m]))`, legend: '{{result}}' }]), 8, 8)
     .add(
       trend('Ingest latency', 's', [
-        { expr: q(0.5, 'vigil_ingest_request_duration_seconds_bucket'), legend: 'p50' },
-        { expr: q(0.99, 'vigil_ingest_request_duration_seconds_bucket'), legend: 'p99' },
+        { expr: `job_instance:vigil_ingest_request_duration_seconds:p50_5m{${sel}}`, legend: 'p50 {{instance}}' },
+        { expr: `job_instance:vigil_ingest_request_duration_seconds:p99_5m{${sel}}`, legend: 'p99 {{instance}}' },
       ]),
       8,
       8,
@@ -50,7 +51,7 @@ export function collectorHealth() {
     .row('Store and state engine')
     .add(
       trend('Store latency p99, the five slowest operations', 's', [
-        { expr: `topk(5, ${q(0.99, 'vigil_store_operation_duration_seconds_bucket', ', operation')})`, legend: '{{operation}}' },
+        { expr: `topk(5, ${rec('job_instance_operation:vigil_store_operation_duration_seconds:p99_5m', 'operation')})`, legend: '{{operation}}' },
       ]),
       12,
       8,
@@ -59,7 +60,7 @@ export function collectorHealth() {
       trend(
         'State-engine lag p99',
         's',
-        [{ expr: q(0.99, 'vigil_engine_event_lag_seconds_bucket', ', event'), legend: '{{event}}' }],
+        [{ expr: rec('job_instance_event:vigil_engine_event_lag_seconds:p99_5m', 'event'), legend: '{{event}}' }],
         'From the engine confirming a change to its listeners (incident recorder, notifications) having taken it.',
       ),
       12,

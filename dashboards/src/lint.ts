@@ -32,7 +32,10 @@ interface LoosePanel {
   gridPos?: { x: number; y: number; w: number; h: number };
   targets?: Target[];
   transformations?: Array<{ id: string; options: { include?: { names?: string[] } } }>;
-  fieldConfig?: { overrides?: Array<{ properties?: Array<{ id: string; value?: unknown }> }> };
+  fieldConfig?: {
+    defaults?: { thresholds?: { steps?: Array<{ value: number | null }> } };
+    overrides?: Array<{ properties?: Array<{ id: string; value?: unknown }> }>;
+  };
 }
 
 export const refsIn = (text: string): string[] => [...text.matchAll(REF)].map((m) => m[1] ?? m[2] ?? m[3]!);
@@ -46,8 +49,8 @@ export function targetsOf(d: Dashboard): Array<{ panel: string; expr: string; ra
  * What can be checked without a Grafana: every datasource uid is a provisioned one; every variable
  * a query, title or link names is defined (a variable's query only names those before it) and every
  * defined variable is used; every link leads to a dashboard that exists, with variables it has and
- * fields its table shows; panels have ids, targets and a place on the grid; and no panel outside the
- * drill-down draws a line per check. Returns the problems, empty when there is none.
+ * fields its table shows; panels have ids, targets, a place on the grid and thresholds in order; and
+ * no panel outside the drill-down draws a line per check. Returns the problems, empty when there is none.
  */
 export function lintDashboards(all: readonly Dashboard[], datasourceUids: readonly string[]): string[] {
   const problems: string[] = [];
@@ -94,6 +97,9 @@ export function lintDashboards(all: readonly Dashboard[], datasourceUids: readon
         use(where, t.expr ?? '', defined);
         if (t.range && d.uid !== 'vigil-drill-down' && PER_CHECK.test(t.expr ?? '')) at(where, `draws a line per check: ${t.expr}`);
       }
+      const steps = (p.fieldConfig?.defaults?.thresholds?.steps ?? []).map((x) => x.value);
+      if (steps.length > 0 && (steps[0] !== null || steps.slice(1).some((v, i) => v === null || (i > 0 && v <= steps[i]!))))
+        at(where, `threshold steps ${JSON.stringify(steps)} are not a base (null) then ascending values`);
       const shown = new Set(p.transformations?.flatMap((x) => x.options?.include?.names ?? []) ?? []);
       for (const o of p.fieldConfig?.overrides ?? [])
         for (const prop of o.properties ?? [])

@@ -20,20 +20,13 @@ export const rangeQuery = (expr: string, legend: string, refId = 'A') =>
 export const instantQuery = (expr: string, refId = 'A') =>
   new DataqueryBuilder().datasource(DATASOURCE).expr(expr).instant().format(PromQueryFormat.Table).legendFormat('__auto').refId(refId);
 
-/** Green below `warn`, orange from it, red from `bad` (for a figure where more is worse); reversed when `lowIsBad`. */
+/** Green below `warn`, orange from it, red from `bad` (for a figure where more is worse); reversed when `lowIsBad`; `warn` = `bad`: no orange. */
 export function steps(warn: number, bad: number, lowIsBad = false) {
   const t = new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute);
+  const orange = warn === bad ? [] : [{ value: lowIsBad ? bad : warn, color: 'orange' }];
   return lowIsBad
-    ? t.steps([
-        { value: null, color: 'red' },
-        { value: bad, color: 'orange' },
-        { value: warn, color: 'green' },
-      ])
-    : t.steps([
-        { value: null, color: 'green' },
-        { value: warn, color: 'orange' },
-        { value: bad, color: 'red' },
-      ]);
+    ? t.steps([{ value: null, color: 'red' }, ...orange, { value: warn, color: 'green' }])
+    : t.steps([{ value: null, color: 'green' }, ...orange, { value: bad, color: 'red' }]);
 }
 
 export interface StatOptions {

@@ -4,7 +4,8 @@
  * rangeNames: recorded series and the collector's own low-cardinality families; for the one-client
  * dashboards only that client's series), the hours before the live window are written as OpenMetrics
  * from the series' current values — counters growing linearly up to them, gauges waving a little
- * around them — at one sample per max(60 s, range / 720), and turned into TSDB blocks by
+ * around them — at the resolution the series really has (its rule group's interval, or the scrape
+ * interval for a scraped family), and turned into TSDB blocks by
  * `promtool tsdb create-blocks-from openmetrics` in Prometheus' data dir (Prometheus stopped; it
  * loads them when it starts again). Raw per-check families that only instant queries read need no
  * history beyond the live window.
@@ -32,10 +33,10 @@ async function current(promUrl: string, selector: string): Promise<Sample[]> {
   return body.data.result;
 }
 
-/** Writes the history file for `names` (name → how far back, one client only?) ending just before `liveStart` (ms). */
+/** Writes the history file for `names` (name → how far back, one client only?, seconds between samples) ending just before `liveStart` (ms). */
 export async function writeHistory(
   promUrl: string,
-  names: ReadonlyMap<string, { seconds: number; singleClient: boolean }>,
+  names: ReadonlyMap<string, { seconds: number; singleClient: boolean; step: number }>,
   client: string,
   liveStart: number,
   file: string,
@@ -45,10 +46,9 @@ export async function writeHistory(
   let samples = 0;
   let bytes = 0;
   const end = Math.floor(liveStart / 1000) - 60;
-  for (const [name, { seconds, singleClient }] of names) {
+  for (const [name, { seconds, singleClient, step }] of names) {
     const rows = await current(promUrl, singleClient ? `${name}{client="${client}"}` : name);
     if (rows.length === 0) continue;
-    const step = Math.max(60, Math.ceil(seconds / 720 / 60) * 60);
     const start = end - seconds;
     out.write(`# TYPE ${name} ${COUNTER.test(name) ? 'unknown' : 'gauge'}\n`);
     for (const r of rows) {

@@ -21,15 +21,22 @@ const MIN_INTERVAL_S = 15;
 const SCREEN_PX = 1600;
 const NICE_S = [15, 20, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600];
 
+/** `30s`, `1m`, `6h` → seconds. */
+const durationSeconds = (d: string) => {
+  const m = /^(\d+)([smhd])$/.exec(d);
+  if (!m) throw new Error(`unsupported interval ${d}`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as 's' | 'm' | 'h' | 'd'];
+};
+
 const rangeSeconds = (from: string) => {
   const m = /^now-(\d+)([mhd])$/.exec(from);
   if (!m) throw new Error(`unsupported dashboard range ${from}`);
   return Number(m[1]) * { m: 60, h: 3600, d: 86_400 }[m[2] as 'm' | 'h' | 'd'];
 };
 
-/** Grafana's interval for a panel `w` grid columns wide over `range` seconds. */
-export function stepFor(rangeS: number, w: number): number {
-  const raw = Math.max(MIN_INTERVAL_S, rangeS / Math.max(100, (w / 24) * SCREEN_PX));
+/** Grafana's interval for a panel `w` grid columns wide over `range` seconds, at least the panel's own minimum interval. */
+export function stepFor(rangeS: number, w: number, minS = MIN_INTERVAL_S): number {
+  const raw = Math.max(MIN_INTERVAL_S, minS, rangeS / Math.max(100, (w / 24) * SCREEN_PX));
   return NICE_S.find((n) => n >= raw) ?? Math.ceil(raw);
 }
 
@@ -60,13 +67,13 @@ export function planDashboard(d: Dashboard, client: string, now: number): Planne
       path: `/api/v1/label/${m[2]}/values?match[]=${encodeURIComponent(match)}&start=${start}&end=${end}`,
     });
   }
-  for (const p of d.panels as Array<{ title?: string; gridPos?: { w: number }; targets?: Array<{ expr?: string; instant?: boolean }> }>) {
+  for (const p of d.panels as Array<{ title?: string; interval?: string; gridPos?: { w: number }; targets?: Array<{ expr?: string; instant?: boolean }> }>) {
     for (const t of p.targets ?? []) {
       const expr = fill(t.expr ?? '', values);
       if (t.instant)
         out.push({ dashboard: d.uid!, panel: p.title ?? '', kind: 'instant', expr, path: `/api/v1/query?query=${encodeURIComponent(expr)}&time=${end}` });
       else {
-        const step = stepFor(rangeS, p.gridPos?.w ?? 12);
+        const step = stepFor(rangeS, p.gridPos?.w ?? 12, p.interval ? durationSeconds(p.interval) : MIN_INTERVAL_S);
         const s = Math.floor(start / step) * step; // Grafana aligns the range to the step
         out.push({
           dashboard: d.uid!,

@@ -13,7 +13,8 @@
  * Progress on stderr, one JSON line on stdout.
  */
 import { join } from 'node:path';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { dashboards } from '../../dashboards/src/generate.js';
 import { tempDir, waitFor } from '../helpers/net.js';
 import { type BenchCollector, exited, logger, METRICS_TOKEN, round, startBenchCollector, tsxChild } from './bench-collector.js';
@@ -21,7 +22,6 @@ import { type BenchPrometheus, startBenchPrometheus, writePrometheusConfig } fro
 import { createBlocks, writeHistory } from './dashboards-backfill.js';
 import { type PlannedQuery, planDashboard, rangeNames } from './dashboards-plan.js';
 import type { MetricsLoadPlan } from './metrics-load.js';
-import { writeFileSync } from 'node:fs';
 
 const env = (name: string, def: number, min: number, max: number) => {
   const v = Number(process.env[name] ?? def);
@@ -33,6 +33,20 @@ const ROUNDS = env('BENCH_ROUNDS', 5, 1, 20);
 const CLIENT = 'client-000';
 const GOAL = { slowestQueryMs: 1000 };
 const RULES = join(process.cwd(), 'dashboards/rules');
+/** Prometheus' scrape and global evaluation interval here (bench-prometheus.ts). */
+const SCRAPE_S = 15;
+
+/** Recorded series → seconds between its samples: its group's interval, else the global one. */
+function ruleResolution(files: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const f of files)
+    for (const g of (parse(readFileSync(f, 'utf8')) as { groups: Array<{ interval?: string; rules: Array<{ record?: string }> }> }).groups) {
+      const m = /^(\d+)([sm])$/.exec(g.interval ?? '');
+      const s = m ? Number(m[1]) * (m[2] === 'm' ? 60 : 1) : SCRAPE_S;
+      for (const r of g.rules) if (r.record) out.set(r.record, s);
+    }
+  return out;
+}
 const log = logger('dashboards');
 const dir = tempDir();
 const children: Array<{ stop(): Promise<void> }> = [];
@@ -73,6 +87,7 @@ async function run(): Promise<Record<string, unknown>> {
   const ruleFiles = readdirSync(RULES)
     .filter((f) => f.endsWith('.yml'))
     .map((f) => join(RULES, f));
+  const resolution = ruleResolution(ruleFiles);
   const config = writePrometheusConfig(dir.path, c.base.replace('http://', ''), METRICS_TOKEN, ruleFiles);
   let prom = await startBenchPrometheus(dir.path, config);
   children.push({ stop: () => prom.stop() });
@@ -91,7 +106,7 @@ async function run(): Promise<Record<string, unknown>> {
   }
   const scraped = await series();
   const history = join(dir.path, 'history.om');
-  const names = rangeNames(dashboards());
+  const names = new Map([...rangeNames(dashboards())].map(([n, v]) => [n, { ...v, step: resolution.get(n) ?? SCRAPE_S }]));
   const figures = await writeHistory(prom.url, names, CLIENT, liveStart, history);
   log(
     `history: ${figures.series} series of ${figures.names} names, ${figures.samples} samples (${round(figures.bytes / 1e6)} MB); Prometheus stopped for the backfill`,

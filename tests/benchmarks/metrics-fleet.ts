@@ -82,7 +82,7 @@ export async function enrollFleet(base: string, adminToken: string): Promise<Fle
   return out;
 }
 
-/** The heartbeat of an agent: its catalogue, its spool and send figures, what it runs. */
+/** The heartbeat of an agent: its catalogue, its spool and send figures, what it runs (version, OS, configuration). */
 export function heartbeatBody(a: FleetAgent, now: number): string {
   return JSON.stringify({
     agentId: a.agentId,
@@ -92,8 +92,18 @@ export function heartbeatBody(a: FleetAgent, now: number): string {
     queuedBatches: 0,
     intervalSeconds: 15,
     checks: TYPES.map((type, k) => ({ id: checkId(a.site, k), type, intervalSeconds: 10, timeoutSeconds: 5, target: `svc-${k}.example.invalid:443` })),
-    spool: { batches: 0, bytes: 0, oldestAgeSeconds: 0, droppedBatches: 0, droppedSamples: 0, corruptRecords: 0 },
+    // 1 agent in 20 has a backlog in its spool (a link that was down a while)
+    spool: {
+      batches: a.index % 20 === 0 ? 12 : 0,
+      bytes: a.index % 20 === 0 ? 98_304 : 0,
+      oldestAgeSeconds: a.index % 20 === 0 ? 95 : 0,
+      droppedBatches: 0,
+      droppedSamples: 0,
+      corruptRecords: 0,
+    },
     send: { refusedSamples: 0, tooLargeSamples: 0, rejectedSamples: 0 },
+    config: { source: 'local', version: `cfg-${a.index % 3}`, state: 'applied' },
+    os: 'linux 6.1.0-18-amd64 x64',
   });
 }
 
@@ -156,7 +166,7 @@ export class FleetBatches {
       m('host_network_transmit_bits_per_second', 1e7, eth),
       m('host_network_utilisation_ratio', 0.2 + jitter, '{"interface":"eth0","direction":"receive"}'),
       m('host_network_utilisation_ratio', 0.1, '{"interface":"eth0","direction":"transmit"}'),
-      m('host_network_errors_per_second', 0, eth),
+      m('host_network_errors_per_second', this.a.index % 25 === 0 ? 0.5 : 0, eth), // 1 agent in 25 sees interface errors
     );
     return `${this.head}${++this.seq},"sentAt":${now},"samples":[${parts.join(',')}]}`;
   }

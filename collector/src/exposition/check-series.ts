@@ -1,10 +1,8 @@
 import type { AgentRow, CheckRow, HostMetricRow } from '../store/types.js';
-import { Family, labelPairs, yieldEvery } from './text.js';
+import { Family, labelPairs, slices } from './text.js';
 
 const NAME = /^[a-z][a-z0-9_]*$/;
 const STATES = ['up', 'down', 'unknown'] as const;
-/** Checks (or host rows) written between two yields to the event loop. */
-const SLICE = 500;
 
 /** A check's label text and the starts of its lines (`name{labels} `), kept between scrapes. */
 interface Labelled {
@@ -37,7 +35,7 @@ export class CheckSeries {
     const dur = new Family('vigil_check_duration_seconds', 'Duration of the last probe');
     const probes = new Map<string, Family>();
     const next = new Map<string, Labelled>();
-    const pause = yieldEvery(SLICE);
+    const pause = slices();
     for (const c of checks) {
       await pause.tick();
       if (!exists(c)) continue;
@@ -104,7 +102,7 @@ export class CheckSeries {
  */
 async function hostFamilies(agents: ReadonlyMap<string, AgentRow>, host: readonly HostMetricRow[]): Promise<Family[]> {
   const families = new Map<string, { family: Family; shape: string; seen: Set<string> }>();
-  const pause = yieldEvery(SLICE);
+  const pause = slices();
   for (const m of host) {
     await pause.tick();
     const a = agents.get(m.agentId);

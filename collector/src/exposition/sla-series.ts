@@ -1,7 +1,7 @@
 import { selectDefinition } from '../../../shared/sla/definition.js';
 import { isInMaintenance } from '../../../shared/sla/maintenance.js';
 import type { ServiceFigures, SlaDefinition } from '../../../shared/sla/types.js';
-import { Family, labelPairs, yieldEvery } from './text.js';
+import { Family, labelPairs, slices } from './text.js';
 
 type Rows = ReadonlyArray<{ client: string; figures: ServiceFigures }>;
 
@@ -33,7 +33,7 @@ export async function slaFamilies(rows: Rows, definitions: readonly SlaDefinitio
     Family
   >;
   const defs = new Map<string, SlaDefinition | undefined>();
-  const pause = yieldEvery(200);
+  const pause = slices();
   for (const { client, figures: s } of rows) {
     await pause.tick();
     const l = labelPairs([

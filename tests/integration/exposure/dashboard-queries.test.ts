@@ -1,22 +1,18 @@
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboards } from '../../../dashboards/src/generate.js';
 import { targetsOf } from '../../../dashboards/src/lint.js';
 import { startPrometheus, type Prometheus } from '../../helpers/prometheus.js';
-import { waitFor } from '../../helpers/net.js';
+import { tempDir, waitFor } from '../../helpers/net.js';
 import { FED_METRICS_TOKEN, type FedAgent, fedCollector } from './fed-collector.js';
 import { feedOnce, history } from './feed.js';
+import { everySecond, ruleFiles } from './rule-files.js';
 
-const RULES = join(process.cwd(), 'dashboards/rules');
-const ruleFiles = readdirSync(RULES)
-  .filter((f) => f.endsWith('.yml'))
-  .map((f) => join(RULES, f));
-const recorded = ruleFiles.flatMap((f) =>
+const recorded = ruleFiles().flatMap((f) =>
   (parse(readFileSync(f, 'utf8')) as { groups: Array<{ rules: Array<{ record?: string }> }> }).groups.flatMap((g) =>
     g.rules.flatMap((r) => (r.record ? [r.record] : [])),
   ),
@@ -32,6 +28,7 @@ describe('every dashboard query returns data through a real Prometheus scraping 
   let collector: Awaited<ReturnType<typeof fedCollector>> | undefined;
   let receiver: Server | undefined;
   let hq: FedAgent;
+  const rules = tempDir();
   let step = 0;
   /** One round of the agent's reports (a growing link, counters that move), as a real one sends them, and the collector's periodic work. */
   const tick = async () => {
@@ -62,13 +59,14 @@ describe('every dashboard query returns data through a real Prometheus scraping 
     await hq.ingest(history(Date.now()));
     await hq.heartbeat();
     await tick();
-    prom = await startPrometheus([collector.target], { ruleFiles, bearer: FED_METRICS_TOKEN });
+    prom = await startPrometheus([collector.target], { ruleFiles: everySecond(rules.path), bearer: FED_METRICS_TOKEN });
   }, 90_000);
 
   afterAll(async () => {
     await prom?.stop();
     await collector?.close();
     receiver?.close();
+    rules.remove();
   });
 
   const empty = async (exprs: ReadonlyArray<{ what: string; expr: string }>) => {

@@ -11,8 +11,8 @@ export const FED_METRICS_TOKEN = 'fed-metrics-token-0123456789';
 
 export interface FedAgent {
   agentId: string;
-  ingest(samples: unknown[]): Promise<any>;
-  heartbeat(extra?: Record<string, unknown>): Promise<any>;
+  ingest(samples: unknown[]): Promise<Record<string, unknown>>;
+  heartbeat(extra?: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
 /**
@@ -34,7 +34,7 @@ export async function fedCollector(definitionYaml: string, extraConfig: Record<s
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    const out = (await res.json()) as any;
+    const out = (await res.json()) as Record<string, string>;
     if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(out)}`);
     return out;
   };
@@ -46,7 +46,7 @@ export async function fedCollector(definitionYaml: string, extraConfig: Record<s
       const a = await post('/api/v1/enroll', { token: t.token, hostname, agentVersion: '0.1.0-test' });
       let seq = 0;
       return {
-        agentId: a.agentId,
+        agentId: a.agentId!,
         ingest: (samples) => post('/api/v1/ingest', { agentId: a.agentId, seq: ++seq, sentAt: Date.now(), samples }, a.agentToken),
         heartbeat: (extra = {}) =>
           post(

@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrometheus, type Prometheus } from '../../helpers/prometheus.js';
 import { liveCollector, METRICS_TOKEN } from '../../helpers/live-collector.js';
 import { tempDir, waitFor } from '../../helpers/net.js';
+import { everySecond } from './rule-files.js';
 
 const RULES = join(process.cwd(), 'dashboards/rules');
 const ruleFiles = readdirSync(RULES)
@@ -68,6 +69,7 @@ describe('the rules against a real Prometheus scraping a real collector', () => 
   let prom: Prometheus;
   let collector: Awaited<ReturnType<typeof liveCollector>> | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
+  const rulesDir = tempDir();
 
   beforeAll(async () => {
     collector = await liveCollector(
@@ -101,13 +103,14 @@ describe('the rules against a real Prometheus scraping a real collector', () => 
     await collector.ingest(samples);
     await collector.heartbeat();
     heartbeat = setInterval(() => void collector?.heartbeat().catch(() => undefined), 5000);
-    prom = await startPrometheus([collector.target], { ruleFiles, bearer: METRICS_TOKEN });
+    prom = await startPrometheus([collector.target], { ruleFiles: everySecond(rulesDir.path), bearer: METRICS_TOKEN });
   }, 90_000);
 
   afterAll(async () => {
     if (heartbeat) clearInterval(heartbeat);
     await prom?.stop();
     await collector?.close();
+    rulesDir.remove();
   });
 
   it('evaluates every rule without error, the recorded series the alerts read have data, and exactly the expected alerts are active', async () => {

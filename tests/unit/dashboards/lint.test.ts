@@ -4,13 +4,16 @@ import { dashboards, PROVISIONED_DATASOURCES } from '../../../dashboards/src/gen
 import { lintDashboards } from '../../../dashboards/src/lint.js';
 
 const UIDS = PROVISIONED_DATASOURCES.map((d) => d.uid);
+/** The dashboards' JSON, edited freely to plant faults. */
+// biome-ignore lint/suspicious/noExplicitAny: any shape of the JSON may be planted
+type Json = any;
 /** A fresh copy of the dashboards with one change made by `edit` to the one with `uid`. */
-function planted(uid: string, edit: (d: any) => void): Dashboard[] {
+function planted(uid: string, edit: (d: Json) => void): Dashboard[] {
   const all = JSON.parse(JSON.stringify(dashboards())) as Dashboard[]; // the JSON Grafana reads
   edit(all.find((d) => d.uid === uid));
   return all;
 }
-const panel = (d: any, title: string) => d.panels.find((p: { title: string }) => p.title === title);
+const panel = (d: Json, title: string) => d.panels.find((p: { title: string }) => p.title === title);
 
 describe('the dashboards checked without a Grafana (dashboards/src/lint.ts)', () => {
   it('finds no problem in the dashboards as generated', () => {
@@ -44,7 +47,7 @@ describe('the dashboards checked without a Grafana (dashboards/src/lint.ts)', ()
   });
 
   it('finds links to a dashboard that does not exist, to a variable it lacks, to a column the table does not show, and a tag no other dashboard has', () => {
-    const link = (d: any, title: string) => panel(d, title).fieldConfig.overrides.find((o: any) => o.properties[0].id === 'links').properties[0].value[0];
+    const link = (d: Json, title: string) => panel(d, title).fieldConfig.overrides.find((o: Json) => o.properties[0].id === 'links').properties[0].value[0];
     const gone = planted(
       'vigil-noc-overview',
       (d) => (link(d, 'Clients by worst availability to date (bottom 20)').url = '/d/vigil-client-report?var-client=x'),
@@ -54,6 +57,7 @@ describe('the dashboards checked without a Grafana (dashboards/src/lint.ts)', ()
     ]);
     const noVar = planted(
       'vigil-noc-overview',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a Grafana data-link placeholder, not a template
       (d) => (link(d, 'Sites unreachable (no agent heartbeat)').url = '/d/vigil-client-sla?var-site=${__data.fields.site}'),
     );
     expect(lintDashboards(noVar, UIDS)).toEqual([
@@ -61,6 +65,7 @@ describe('the dashboards checked without a Grafana (dashboards/src/lint.ts)', ()
     ]);
     const noField = planted(
       'vigil-voip-quality',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a Grafana data-link placeholder, not a template
       (d) => (link(d, 'Sites by worst MOS (bottom 25)').url = '/d/vigil-drill-down?var-check=${__data.fields.check}'),
     );
     expect(lintDashboards(noField, UIDS)).toEqual([
@@ -70,7 +75,7 @@ describe('the dashboards checked without a Grafana (dashboards/src/lint.ts)', ()
     expect(lintDashboards(tag, UIDS)).toEqual(['vigil-agent-fleet: link "Vigil dashboards": no other dashboard has the tags ["vigil-old"]']);
   });
 
-  it('finds a line per check outside the drill-down, a panel without a query and panels off the grid or sharing an id', () => {
+  it('finds a line per check outside the drill-down, a panel without a query, off the grid, with thresholds out of order or sharing an id', () => {
     const perCheck = planted(
       'vigil-noc-overview',
       (d) => (panel(d, 'Checks down and sites unreachable').targets[0].expr = 'vigil_check_up{client=~"$client"}'),
@@ -85,6 +90,10 @@ describe('the dashboards checked without a Grafana (dashboards/src/lint.ts)', ()
     expect(lintDashboards(broken, UIDS)).toEqual([
       'vigil-client-sla: panel "Services below target": has no query',
       'vigil-client-sla: panel "Services": gridPos {"x":20,"y":6,"w":24,"h":9} is off the 24-column grid',
+    ]);
+    const order = planted('vigil-voip-quality', (d) => panel(d, 'Worst MOS').fieldConfig.defaults.thresholds.steps.reverse());
+    expect(lintDashboards(order, UIDS)).toEqual([
+      'vigil-voip-quality: panel "Worst MOS": threshold steps [4,3.5,null] are not a base (null) then ascending values',
     ]);
     const twice = planted('vigil-agent-fleet', (d) => (panel(d, 'Agents down').id = panel(d, 'Agents').id));
     expect(lintDashboards(twice, UIDS)).toEqual([
