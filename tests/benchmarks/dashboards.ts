@@ -22,12 +22,9 @@ import { type BenchPrometheus, startBenchPrometheus, writePrometheusConfig } fro
 import { createBlocks, writeHistory } from './dashboards-backfill.js';
 import { type PlannedQuery, planDashboard, rangeNames } from './dashboards-plan.js';
 import type { MetricsLoadPlan } from './metrics-load.js';
+import { benchEnv, runBench } from './bench-main.js';
 
-const env = (name: string, def: number, min: number, max: number) => {
-  const v = Number(process.env[name] ?? def);
-  if (!(v >= min && v <= max)) throw new Error(`${name} must be in [${min}, ${max}], got ${process.env[name]}`);
-  return v;
-};
+const env = benchEnv;
 const LIVE_S = env('BENCH_LIVE_SECONDS', 180, 60, 3600);
 const ROUNDS = env('BENCH_ROUNDS', 5, 1, 20);
 const CLIENT = 'client-000';
@@ -178,13 +175,4 @@ async function run(): Promise<Record<string, unknown>> {
   };
 }
 
-let result: Record<string, unknown> | undefined;
-try {
-  result = await run();
-} catch (e) {
-  log(`failed: ${(e as Error).stack ?? String(e)}`);
-  process.exitCode = 1;
-} finally {
-  await cleanup();
-}
-if (result) process.stdout.write(`${JSON.stringify(result)}\n`);
+await runBench(run, cleanup, log);

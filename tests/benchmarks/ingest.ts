@@ -23,6 +23,7 @@ import { enrollAgents, floorAgents, sendHeartbeats } from './ingest-agents.js';
 import type { BenchAgent } from './ingest-bodies.js';
 import { countStoredResults, type StoreEngine } from './ingest-count.js';
 import type { LoadPlan, LoadResult } from './ingest-load.js';
+import { runBench } from './bench-main.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
@@ -258,13 +259,4 @@ async function run(): Promise<Record<string, unknown>> {
   };
 }
 
-let result: Record<string, unknown> | undefined;
-try {
-  result = await run();
-} catch (e) {
-  log(`failed: ${(e as Error).stack ?? String(e)}`);
-  process.exitCode = 1;
-} finally {
-  await cleanup();
-}
-if (result) process.stdout.write(`${JSON.stringify(result)}\n`);
+await runBench(run, cleanup, log);

@@ -19,12 +19,9 @@ import { tempDir, waitFor } from '../helpers/net.js';
 import { ProcSampler, readProc } from './agent-proc.js';
 import { type BenchCollector, exited, familySeries, logger, percentile, round, startBenchCollector, tsxChild } from './bench-collector.js';
 import type { MetricsLoadPlan } from './metrics-load.js';
+import { benchEnv, runBench } from './bench-main.js';
 
-const env = (name: string, def: number, min: number, max: number) => {
-  const v = Number(process.env[name] ?? def);
-  if (!(v >= min && v <= max)) throw new Error(`${name} must be in [${min}, ${max}], got ${process.env[name]}`);
-  return v;
-};
+const env = benchEnv;
 const RATE = env('BENCH_RATE', 200, 10, 2000);
 const WINDOW_S = env('BENCH_WINDOW_SECONDS', 20, 5, 300);
 const ROUNDS = env('BENCH_ROUNDS', 2, 1, 10);
@@ -136,13 +133,4 @@ async function run(): Promise<Record<string, unknown>> {
   };
 }
 
-let result: Record<string, unknown> | undefined;
-try {
-  result = await run();
-} catch (e) {
-  log(`failed: ${(e as Error).stack ?? String(e)}`);
-  process.exitCode = 1;
-} finally {
-  await cleanup();
-}
-if (result) process.stdout.write(`${JSON.stringify(result)}\n`);
+await runBench(run, cleanup, log);

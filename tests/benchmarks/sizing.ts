@@ -27,12 +27,9 @@ import { backupSqlite } from '../../collector/src/store/sqlite/backup.js';
 import { growth, readDb } from './sizing-db.js';
 import { heartbeats, live, replay, zeroCounts, type Counts } from './sizing-load.js';
 import { agentChecks, CHECKS_PER_AGENT, definitionYaml, type SimCheck, slotsPerMinute } from './sizing-stream.js';
+import { benchEnv } from './bench-main.js';
 
-const env = (k: string, d: number, lo: number, hi: number) => {
-  const v = Number(process.env[k] ?? d);
-  if (!(v >= lo && v <= hi)) throw new Error(`${k} must be in [${lo}, ${hi}], got ${process.env[k]}`);
-  return v;
-};
+const env = benchEnv;
 const DAYS = env('BENCH_SIZING_DAYS', 7, 1, 31);
 const AGENTS = env('BENCH_SIZING_AGENTS', 5, 1, 100);
 const CPU_AGENTS = env('BENCH_SIZING_CPU_AGENTS', 200, 1, 2000);
