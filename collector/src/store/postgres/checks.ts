@@ -87,7 +87,7 @@ export function pgChecks(x: Exec, groupCommit = false): CheckStore {
       (
         await x.q(
           `SELECT check_id, start_ts, end_ts FROM degraded_runs WHERE client_id = $1 AND check_id = ANY($2::text[]) AND start_ts < $3
-          AND (end_ts IS NULL OR end_ts > $4) ORDER BY start_ts`,
+          AND (end_ts IS NULL OR end_ts > $4) ORDER BY start_ts, check_id`,
           [client, [...ids], to, from],
         )
       ).rows.map((r) => ({ check: String(r.check_id), start: Number(r.start_ts), end: r.end_ts === null ? null : Number(r.end_ts) })),
