@@ -17,6 +17,7 @@ import { buildChecks } from './agent-checks.js';
 import { launchFromSpec, startAgentChild } from './agent-launch.js';
 import { ProcSampler } from './agent-proc.js';
 import { startTargets, type Targets } from './agent-targets.js';
+import { runBench } from './bench-main.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const VIGIL = join(ROOT, 'dist/cli/vigil.js');
@@ -113,15 +114,12 @@ async function run(): Promise<Record<string, unknown>> {
   };
 }
 
-let result: Record<string, unknown> | undefined;
-try {
-  result = await run();
-} catch (e) {
-  log(`failed: ${(e as Error).stack ?? String(e)}`);
-  process.exitCode = 1;
-} finally {
-  await Promise.all(children.reverse().map((c) => c.stop()));
-  await targets?.close();
-  dir.remove();
-}
-if (result) process.stdout.write(JSON.stringify(result) + '\n');
+await runBench(
+  run,
+  async () => {
+    await Promise.all(children.reverse().map((c) => c.stop()));
+    await targets?.close();
+    dir.remove();
+  },
+  log,
+);

@@ -18,6 +18,7 @@ import { agentLaunch, buildForBench, startAgentChild } from './agent-launch.js';
 import { ProcSampler, round, type Footprint } from './agent-proc.js';
 import { monotonicUs, profileRun, profileTable, summarizeProfile, type ProfileSummary } from './agent-profile.js';
 import { startTargets, type Targets } from './agent-targets.js';
+import { runBench } from './bench-main.js';
 
 const CHECKS = 50;
 const INTERVAL_S = 10;
@@ -219,13 +220,4 @@ async function run(): Promise<Record<string, unknown>> {
   };
 }
 
-let result: Record<string, unknown> | undefined;
-try {
-  result = await run();
-} catch (e) {
-  log(`failed: ${(e as Error).stack ?? String(e)}`);
-  process.exitCode = 1;
-} finally {
-  await cleanup();
-}
-if (result) process.stdout.write(JSON.stringify(result) + '\n');
+await runBench(run, cleanup, log);

@@ -27,7 +27,7 @@ import { backupSqlite } from '../../collector/src/store/sqlite/backup.js';
 import { growth, readDb } from './sizing-db.js';
 import { heartbeats, live, replay, zeroCounts, type Counts } from './sizing-load.js';
 import { agentChecks, CHECKS_PER_AGENT, definitionYaml, type SimCheck, slotsPerMinute } from './sizing-stream.js';
-import { benchEnv } from './bench-main.js';
+import { benchEnv, runBench } from './bench-main.js';
 
 const env = benchEnv;
 const DAYS = env('BENCH_SIZING_DAYS', 7, 1, 31);
@@ -231,15 +231,12 @@ async function cpu(): Promise<Record<string, unknown>> {
   };
 }
 
-let result: Record<string, unknown> | undefined;
-try {
-  const d = await disk();
-  const c = await cpu();
-  result = { bench: 'sizing', disk: d, cpu: c };
-} catch (e) {
-  log(`failed: ${(e as Error).stack ?? String(e)}`);
-  process.exitCode = 1;
-} finally {
-  await cleanup();
-}
-if (result) process.stdout.write(`${JSON.stringify(result)}\n`);
+await runBench(
+  async () => {
+    const d = await disk();
+    const c = await cpu();
+    return { bench: 'sizing', disk: d, cpu: c };
+  },
+  cleanup,
+  log,
+);
