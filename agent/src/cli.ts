@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { systemClock } from '../../shared/clock.js';
 import { createLogger, silentLogger } from '../../shared/logger.js';
+import { commandChecks } from './cli-checks.js';
 import { loadAgentConfig } from './config.js';
 import { enroll } from './enroll.js';
 import { startAgent } from './main.js';
@@ -41,9 +42,13 @@ export function agentCommand(): Command {
     .command('check-config')
     .description('validate the agent config; lists every problem with its path')
     .requiredOption('-c, --config <file>', 'agent config YAML')
-    .action((o: { config: string }) => {
-      const config = loadAgentConfig(o.config, defaultRegistry());
-      process.stdout.write(`ok: ${o.config} (${config.checks.length} checks)\n`);
+    .action(async (o: { config: string }) => {
+      const registry = defaultRegistry();
+      const config = loadAgentConfig(o.config, registry);
+      // central: the configuration saved in the state dir, validated as `run` validates it (no network)
+      const c = await commandChecks(config, registry, { fetch: false });
+      if (c.note) process.stderr.write(`${c.note}\n`);
+      process.stdout.write(`ok: ${o.config} (${c.checks.length} checks, ${c.source})\n`);
     });
   cmd
     .command('run-once')
@@ -53,10 +58,14 @@ export function agentCommand(): Command {
     .action(async (o: { config: string; json?: boolean }) => {
       const registry = defaultRegistry();
       const config = loadAgentConfig(o.config, registry);
+      // central: the collector's current configuration for this agent, or the one saved when it cannot answer
+      const c = await commandChecks(config, registry, { fetch: true });
+      if (c.note) process.stderr.write(`${c.note}\n`);
+      if (!o.json) process.stderr.write(`${c.checks.length} checks from ${c.source}\n`);
       const runtime = new ProbeRuntime();
       let results: Awaited<ReturnType<typeof runCheck>>[];
       try {
-        results = await Promise.all(config.checks.map((c) => runCheck(c, registry, runtime, systemClock, silentLogger())));
+        results = await Promise.all(c.checks.map((c) => runCheck(c, registry, runtime, systemClock, silentLogger())));
       } finally {
         await runtime.close(); // the process exits with nothing left open: no raw socket, Client or pacer timer
       }

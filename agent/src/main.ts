@@ -1,6 +1,6 @@
 import { release } from 'node:os';
 import { systemClock, type Clock } from '../../shared/clock.js';
-import { VigilError, type Problem } from '../../shared/errors.js';
+import { ErrorCodes, type ErrorKey, isVigilError, type Problem, VigilError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { CheckDescriptor } from '../../shared/protocol/v1/heartbeat.js';
 import { VERSION } from '../../shared/version.js';
@@ -34,10 +34,18 @@ async function preflight(checks: readonly CheckConfig[], registry: ProbeRegistry
     try {
       await probe.preflight(opts as never);
     } catch (e) {
-      problems.push({ path: `checks[type=${type}]`, message: (e as Error).message });
+      // the code rides along in the message: startAgent's error takes it when every problem has the same one
+      problems.push({ path: `checks[type=${type}]`, message: isVigilError(e) ? `${e.code}: ${e.message}` : (e as Error).message });
     }
   }
   return problems;
+}
+
+/** A preflight failure's code: the one every problem names (a raw-socket addon that cannot load: NATIVE_UNAVAILABLE), else PERMISSION. */
+function preflightCode(problems: readonly Problem[]): ErrorKey {
+  const codes = new Set(problems.map((p) => /^VIGIL_ERR_([A-Z_]+):/.exec(p.message)?.[1]));
+  const [only] = codes;
+  return codes.size === 1 && only !== undefined && only in ErrorCodes ? (only as ErrorKey) : 'PERMISSION';
 }
 
 /** The heartbeat's check catalogue: built when the check list changes, not on every beat. */
@@ -62,7 +70,7 @@ const catalogueOf = (checks: readonly CheckConfig[], registry: ProbeRegistry): C
 export async function startAgent(config: AgentConfig, registry: ProbeRegistry, logger: Logger, clock: Clock = systemClock): Promise<AgentHandle> {
   const central = config.configSource === 'central';
   const problems = central ? [] : await preflight(config.checks, registry);
-  if (problems.length > 0) throw new VigilError('PERMISSION', 'the agent cannot run some checks', problems);
+  if (problems.length > 0) throw new VigilError(preflightCode(problems), 'the agent cannot run some checks', problems);
   const state = readState(config.stateDir);
   if (config.collectorUrl !== state.collectorUrl) state.collectorUrl = config.collectorUrl;
   const spool = openSpool(config, state, clock, logger);

@@ -167,7 +167,7 @@ describe('the single-file agent runs where there is no Node', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('not set as the service sets them: the agent runs with a larger resident footprint');
     expect(run.stderr).toMatch(
-      /VIGIL_ERR_PERMISSION: the agent cannot run some checks\n {2}checks\[type=icmp\]: ICMP checks need the raw-socket addon: could not load raw\.node/,
+      /VIGIL_ERR_NATIVE_UNAVAILABLE: the agent cannot run some checks\n {2}checks\[type=icmp\]: VIGIL_ERR_NATIVE_UNAVAILABLE: ICMP checks need the raw-socket addon: could not load raw\.node/,
     );
   });
 

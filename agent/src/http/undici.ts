@@ -10,12 +10,10 @@
  */
 import type { Dispatcher } from 'undici';
 import ClientClass from 'undici/lib/dispatcher/client.js';
-import connectorBuilder from 'undici/lib/core/connect.js';
 
 export type { Dispatcher };
 export const Client = ClientClass;
 export type Client = InstanceType<typeof ClientClass>;
-export const buildConnector = connectorBuilder;
 
 /** Node's default header limit, given explicitly so undici never asks `node:http` for it. */
 export const MAX_HEADER_SIZE = 16_384;

@@ -2,14 +2,20 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { Socket } from 'node:net';
 import { createSecureContext, type TLSSocket } from 'node:tls';
 import type { buildConnector as BuildConnector } from 'undici';
-import { buildConnector, Client, MAX_HEADER_SIZE } from '../http/undici.js';
+import { probeConnector } from '../http/probe-connector.js';
+import { Client, MAX_HEADER_SIZE } from '../http/undici.js';
 
 /** What the connector measures during one run of a check (its phases land in `m`). */
 export interface HttpRun {
   m: Record<string, number>;
   certExpiry?: number;
   now: number;
+  /** The run's deadline: also the connect's (ms). */
+  timeoutMs?: number;
 }
+
+/** A connect without a run's deadline (none asked): undici's own default. */
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 interface Conn {
   /** One Client per origin this check reaches (its URL, and where it redirects to). */
@@ -44,7 +50,7 @@ function destroyQuietly(this: Socket, err?: Error): Socket {
 /**
  * One connector (with its TLS context) and one undici Client per origin, per check (keyed by
  * its options object), built once instead of on every run. Every run still measures a cold
- * request: the request closes its connection (`reset`) and TLS sessions are not cached, so each
+ * request: the request closes its connection (`reset`) and no TLS session is kept (probe-connector.ts), so each
  * run does its own DNS lookup, connect and full handshake, as blackbox_exporter does.
  * Held by the agent's ProbeRuntime: close() destroys every Client it kept.
  */
@@ -91,12 +97,12 @@ export class HttpConnections {
         cb(err, address as never, family);
       });
     };
-    const connector = buildConnector({
+    const connector = probeConnector({
       rejectUnauthorized: !o.insecureSkipVerify,
-      lookup,
-      maxCachedSessions: 0,
+      lookup: lookup as never,
       secureContext: createSecureContext(),
-    } as never);
+      timeoutMs: () => conn.run?.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    });
     conn.connect = (opts, cb) => {
       const s = performance.now();
       connector(opts, (err, socket) => {

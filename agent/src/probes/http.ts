@@ -29,7 +29,7 @@ export const httpProbe = defineProbe({
   async run(o, ctx): Promise<ProbeResult> {
     const t0 = performance.now();
     const m: Record<string, number> = {};
-    const run: HttpRun = { m, now: ctx.clock.now() };
+    const run: HttpRun = { m, now: ctx.clock.now(), timeoutMs: ctx.timeoutMs };
     // the check's connector and Clients, kept across runs in the agent's runtime (http-connections.ts)
     const lease = ctx.runtime.http.begin(o, run);
     try {
