@@ -52,6 +52,15 @@ export class Flusher {
     this.scheduleAt(Math.max(this.clock.now(), this.target.hasPending ? 0 : this.target.retryAt));
   }
 
+  /**
+   * A result that can wait up to `ms` for a delivery made anyway (the next burst's): it arms no
+   * earlier request of its own. A paced check's steady result rides with the next round's burst
+   * instead of costing a request half a slot after it (docs/agent-footprint.md).
+   */
+  hold(ms: number): void {
+    this.schedule(ms);
+  }
+
   private schedule(delayMs: number): void {
     this.scheduleAt(Math.max(this.clock.now() + delayMs, this.lastAt + this.gapMs, this.target.hasPending ? 0 : this.target.retryAt));
   }

@@ -2,6 +2,7 @@ import { release } from 'node:os';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import { ErrorCodes, type ErrorKey, isVigilError, type Problem, VigilError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import type { CheckResultSample } from '../../shared/protocol/v1/batch.js';
 import type { CheckDescriptor } from '../../shared/protocol/v1/heartbeat.js';
 import { VERSION } from '../../shared/version.js';
 import type { AgentConfig, CheckConfig } from './config.js';
@@ -101,12 +102,22 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
         apply: (checks) => {
           if (stopping) return;
           const d = scheduler.update(checks);
+          const ids = new Set(checks.map((c) => c.id));
+          for (const id of lastStatus.keys()) if (!ids.has(id)) lastStatus.delete(id);
           catalogue = catalogueOf(scheduler.checks, registry);
           logger.info(diffSummary(d), 'checks updated without a restart');
         },
         changed: () => void (stopping || beatLogged()),
       })
     : undefined;
+  // One delivery per round: a paced check (ICMP, VoIP: half a slot after the burst) that is up again rides with
+  // the next burst's delivery, at most a slot later; a first result, a failure or a change goes at once
+  const lastStatus = new Map<string, string>();
+  const steadyPaced = (r: CheckResultSample): boolean => {
+    const before = lastStatus.get(r.checkId);
+    lastStatus.set(r.checkId, r.status);
+    return config.scheduleSlotMs > 0 && r.status === 'up' && before === 'up' && registry.get(r.type)?.paced === true;
+  };
   const initial = remote ? await remote.load() : config.checks;
   let catalogue = catalogueOf(initial, registry);
   const scheduler = new Scheduler(
@@ -117,7 +128,8 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
     logger,
     (r, idle, urgent) => {
       transport.add(r);
-      flusher.request(idle, urgent);
+      if (steadyPaced(r) && !urgent) flusher.hold(config.scheduleSlotMs);
+      else flusher.request(idle, urgent);
     },
     config.scheduleSlotMs,
   );
@@ -166,7 +178,9 @@ export async function startAgent(config: AgentConfig, registry: ProbeRegistry, l
       host.sample().then(
         (ms) => {
           ms.forEach((m) => transport.add(m));
-          flusher.request(scheduler.idle);
+          // capacity figures can wait for the next round's delivery (at most a slot) instead of a request of their own
+          if (config.scheduleSlotMs > 0) flusher.hold(config.scheduleSlotMs);
+          else flusher.request(scheduler.idle);
         },
         (err) => logger.warn({ err }, 'host metrics failed'),
       );

@@ -41,6 +41,34 @@ describe('flusher: results go out when the agent is idle, rate-limited, with no 
     f.close();
   });
 
+  it("hold: a result rides with the next burst's flush; with no burst it goes out after the hold, never later", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const t = fakeTransport();
+    const f = new Flusher(t, clock, 2000);
+    f.request(true); // a burst, idle at once
+    await vi.advanceTimersByTimeAsync(1);
+    expect(t.flushes).toEqual([0]);
+    await vi.advanceTimersByTimeAsync(5000);
+    t.undelivered = true;
+    f.hold(10_000); // a paced check's steady result, half a slot later: no request of its own
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(t.flushes).toEqual([0]);
+    f.request(true); // the next burst: one flush carries both
+    await vi.advanceTimersByTimeAsync(1);
+    expect(t.flushes).toEqual([0, 9001]);
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(t.flushes).toEqual([0, 9001]); // the held result's timer went with that flush
+    t.undelivered = true;
+    f.hold(10_000); // no burst comes: out after the hold
+    await vi.advanceTimersByTimeAsync(10_001);
+    expect(t.flushes).toEqual([0, 9001, 39_002]);
+    f.request(false, true); // an urgent result is not held back by a hold armed before it
+    f.hold(10_000);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(t.flushes).toEqual([0, 9001, 39_002, 39_003]);
+    f.close();
+  });
+
   it('at most one flush per gap; a result that never sees an idle agent still goes out after the gap', async () => {
     vi.useFakeTimers({ now: 0 });
     const t = fakeTransport();
