@@ -48,7 +48,7 @@ export function agentCommand(): Command {
       // central: the configuration saved in the state dir, validated as `run` validates it (no network)
       const c = await commandChecks(config, registry, { fetch: false });
       if (c.note) process.stderr.write(`${c.note}\n`);
-      process.stdout.write(`ok: ${o.config} (${c.checks.length} checks, ${c.source})\n`);
+      process.stdout.write(`ok: ${o.config} (${c.checks.length} checks${config.configSource === 'central' ? `, ${c.source}` : ''})\n`);
     });
   cmd
     .command('run-once')
@@ -59,13 +59,13 @@ export function agentCommand(): Command {
       const registry = defaultRegistry();
       const config = loadAgentConfig(o.config, registry);
       // central: the collector's current configuration for this agent, or the one saved when it cannot answer
-      const c = await commandChecks(config, registry, { fetch: true });
-      if (c.note) process.stderr.write(`${c.note}\n`);
-      if (!o.json) process.stderr.write(`${c.checks.length} checks from ${c.source}\n`);
+      const chosen = await commandChecks(config, registry, { fetch: true });
+      if (chosen.note) process.stderr.write(`${chosen.note}\n`);
+      if (!o.json) process.stderr.write(`${chosen.checks.length} checks from ${chosen.source}\n`);
       const runtime = new ProbeRuntime();
       let results: Awaited<ReturnType<typeof runCheck>>[];
       try {
-        results = await Promise.all(c.checks.map((c) => runCheck(c, registry, runtime, systemClock, silentLogger())));
+        results = await Promise.all(chosen.checks.map((c) => runCheck(c, registry, runtime, systemClock, silentLogger())));
       } finally {
         await runtime.close(); // the process exits with nothing left open: no raw socket, Client or pacer timer
       }

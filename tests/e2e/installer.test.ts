@@ -125,7 +125,7 @@ describe.skipIf(!isRoot)('agent-install.sh end to end (real collector, real syst
   it('the installed agent runs as its user: config valid, ICMP only with CAP_NET_RAW, heartbeats with the enrolled identity', async () => {
     const p = paths(root);
     const check = await run('setpriv', [...asUser(users.bundle, true), p.bin, 'check-config', '--config', p.conf]);
-    expect([check.code, check.stdout]).toEqual([0, `ok: ${p.conf} (0 checks)\n`]);
+    expect([check.code, check.stdout]).toEqual([0, `ok: ${p.conf} (0 checks, central configuration)\n`]);
     expect(await icmpOnce(root, users.bundle, true)).toMatchObject({ checkId: 'lo', status: 'up' });
     expect(await icmpOnce(root, users.bundle, false)).toMatchObject({ status: 'down', reason: 'permission' });
     const agent = spawn('setpriv', [...asUser(users.bundle, true), p.bin, 'run', '--config', p.conf], { stdio: 'ignore' });
@@ -181,7 +181,7 @@ describe.skipIf(!isRoot)('agent-install.sh end to end (real collector, real syst
     expect(r.code, r.stderr).toBe(0);
     const p = paths(rootSea);
     const check = await run('setpriv', [...asUser(users.sea, true), p.bin, 'check-config', '--config', p.conf]);
-    expect([check.code, check.stdout]).toEqual([0, `ok: ${p.conf} (0 checks)\n`]);
+    expect([check.code, check.stdout]).toEqual([0, `ok: ${p.conf} (0 checks, central configuration)\n`]);
     expect(await icmpOnce(rootSea, users.sea, true)).toMatchObject({ checkId: 'lo', status: 'up' });
     expect(await icmpOnce(rootSea, users.sea, false)).toMatchObject({ status: 'down', reason: 'permission' });
     const shipped = readFileSync('install/systemd/vigil-agent.service', 'utf8');

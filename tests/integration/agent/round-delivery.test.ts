@@ -1,4 +1,3 @@
-import { createServer as createHttp, type Server } from 'node:http';
 import { createServer as createTcp, type Server as TcpServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { startEchoResponder } from '../../../agent/src/voip/responder.js';
 import { silentLogger } from '../../../shared/logger.js';
 import type { SampleBatch } from '../../../shared/protocol/v1/batch.js';
 import { tempDir, waitFor } from '../../helpers/net.js';
+import { standInCollector } from './stand-in-collector.js';
 
 type Check = { kind: 'check'; checkId: string; status: string; ts: number };
 
@@ -20,29 +20,21 @@ type Check = { kind: 'check'; checkId: string; status: string; ts: number };
 describe('the agent sends a steady paced result with the next burst, a change at once', () => {
   const dir = tempDir();
   const registry = defaultRegistry();
-  const batches: SampleBatch[] = [];
-  let collector: Server;
+  let batches: SampleBatch[] = [];
+  let collector: Awaited<ReturnType<typeof standInCollector>>;
   let collectorUrl = '';
   let target: TcpServer;
   let targetPort = 0;
 
   beforeAll(async () => {
-    collector = createHttp((req, res) => {
-      let body = '';
-      req.on('data', (d) => (body += d));
-      req.on('end', () => {
-        if (req.url === '/api/v1/ingest') batches.push(JSON.parse(body) as SampleBatch);
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      });
-    });
-    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', () => r()));
-    collectorUrl = `http://127.0.0.1:${(collector.address() as { port: number }).port}`;
+    collector = await standInCollector();
+    collectorUrl = collector.url;
+    batches = collector.batches;
     target = createTcp((s) => s.end());
     await new Promise<void>((r) => target.listen(0, '127.0.0.1', () => r()));
     targetPort = (target.address() as { port: number }).port;
   });
   afterAll(() => {
-    collector.closeAllConnections();
     collector.close();
     target.close();
     dir.remove();

@@ -16,6 +16,7 @@ import { defaultRegistry } from '../../../agent/src/probes/registry.js';
 import { ProbeRuntime } from '../../../agent/src/probes/runtime.js';
 import { writeState } from '../../../agent/src/state.js';
 import { tempDir, waitFor } from '../../helpers/net.js';
+import { standInCollector } from './stand-in-collector.js';
 
 /**
  * Raw ICMP sockets this process holds open (Linux): the inodes of /proc/net/raw entries for
@@ -154,25 +155,16 @@ describe("ProbeRuntime: the probes' sockets, clients and timers, owned and close
 describe('the agent closes its probe runtime', () => {
   const dir = tempDir();
   const registry = defaultRegistry();
-  let collector: Server;
+  let collector: Awaited<ReturnType<typeof standInCollector>>;
   let collectorUrl = '';
-  const ingested: SampleBatch[] = [];
+  let ingested: SampleBatch[] = [];
 
   beforeAll(async () => {
-    // a stand-in collector on loopback: accepts heartbeats and batches, keeps the batches
-    collector = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d) => (body += d));
-      req.on('end', () => {
-        if (req.url === '/api/v1/ingest') ingested.push(JSON.parse(body) as SampleBatch);
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      });
-    });
-    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', () => r()));
-    collectorUrl = `http://127.0.0.1:${(collector.address() as { port: number }).port}`;
+    collector = await standInCollector();
+    collectorUrl = collector.url;
+    ingested = collector.batches;
   });
   afterAll(() => {
-    collector.closeAllConnections();
     collector.close();
     dir.remove();
   });
